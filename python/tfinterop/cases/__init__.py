@@ -1,0 +1,1 @@
+"""Golden cases: the manifest format and the generators that record them."""

@@ -1,0 +1,92 @@
+"""The `tfinterop` command: parses arguments and dispatches; each command lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from tfinterop.errors import ServingError, ToolError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="tfinterop", description=__doc__)
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    e = sub.add_parser("export", help="train and export the MNIST SavedModels, config and cases")
+    e.add_argument("--out", type=Path, default=Path("build"), help="build folder (default build)")
+    e.add_argument("--dataset", default="auto", help="auto | mnist | digits (default auto)")
+    e.add_argument("--exporter", default="keras,seed",
+                   help="comma list of keras (model.export) and seed (tf.saved_model.save)")
+    e.add_argument("--epochs", type=int, nargs=2, metavar=("V1", "V2_EXTRA"),
+                   help="epochs for version 1 and further epochs for version 2")
+
+    pr = sub.add_parser("protos", help="write the API FileDescriptorSet for code generation")
+    pr.add_argument("--out", type=Path, default=Path("build/protos/serving.pb"))
+
+    r = sub.add_parser("run", help="replay case sets through a client transport")
+    r.add_argument("--client", default="python", choices=["python"])
+    r.add_argument("--mode", required=True, choices=["inproc", "grpc", "rest"])
+    r.add_argument("--cases", type=Path, action="append", required=True,
+                   help="case folder (build/cases/<model>); repeatable")
+    r.add_argument("--out", type=Path, default=Path("build/results"))
+    r.add_argument("--model-config", type=Path, help="model config (default: the manifest's)")
+    r.add_argument("--target", help="gRPC host:port (default 127.0.0.1:8500)")
+    r.add_argument("--rest", help="REST base URL (default http://127.0.0.1:8501)")
+    return p
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "export":
+        from tfinterop import export, train
+
+        exporters = tuple(x.strip() for x in args.exporter.split(",") if x.strip())
+        epochs = train.Epochs(*args.epochs) if args.epochs else None
+        export.run(export.ExportOptions(args.out, args.dataset, exporters, epochs))
+        return 0
+    if args.command == "protos":
+        from tfinterop import protos
+
+        n = protos.write(args.out)
+        print(f"{args.out}: {n} files")
+        return 0
+    if args.command == "run":
+        from tfinterop import runner
+
+        return runner.main_run(args.mode, args.cases, args.out, args.model_config, args.target, args.rest)
+    raise UsageError(f"unknown command {args.command}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as e:
+        print(f"tfinterop: usage error: {e}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("absl", "tensorflow", "h5py"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    try:
+        return dispatch(args)
+    except UsageError as e:
+        print(f"tfinterop: usage error: {e}", file=sys.stderr)
+        return 2
+    except (ToolError, ServingError) as e:
+        print(f"tfinterop: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tfinterop: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,138 @@
+"""`tfinterop export`: train the seed classifier, write versioned SavedModels, config and cases."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from tfinterop import atomic, data, model_config, train
+from tfinterop.cases import manifest, mnist_cases
+from tfinterop.errors import ToolError, UsageError
+
+log = logging.getLogger(__name__)
+
+EXPORTERS = ("keras", "seed")
+DEFAULT_NAMES = {"keras": "mnist", "seed": "mnist_seed"}
+# Labels for the exported MNIST versions; cases address versions through them too.
+LABELS = {"stable": 1, "canary": 2}
+MIN_ACCURACY = 0.9
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    out: Path  # the build folder: models/ and cases/ go below it
+    dataset: str
+    exporters: tuple[str, ...]
+    epochs: train.Epochs | None = None
+
+
+def write_savedmodel(model, path: Path, exporter: str) -> None:  # type: ignore[no-untyped-def]
+    """`keras`: model.export, loadable by every runtime. `seed`: the seed article's
+    tf.saved_model.save, which Keras 3 writes in a form the C++ loader rejects."""
+    if exporter == "keras":
+        model.export(str(path), format="tf_saved_model", verbose=False)
+    elif exporter == "seed":
+        import tensorflow as tf
+
+        tf.saved_model.save(model, str(path))
+    else:
+        raise UsageError(f"unknown exporter {exporter!r}; choose from {', '.join(EXPORTERS)}")
+
+
+def run(options: ExportOptions) -> None:
+    for exporter in options.exporters:
+        if exporter not in EXPORTERS:
+            raise UsageError(f"unknown --exporter {exporter!r}; choose from {', '.join(EXPORTERS)}")
+    models_dir = options.out / "models"
+    try:
+        models_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ToolError(f"cannot create {models_dir}: {e.strerror or e}") from None
+    if not _writable(models_dir):
+        raise ToolError(f"output folder {models_dir} is not writable")
+
+    ds = data.load(options.dataset)
+    epochs = options.epochs or train.DEFAULT_EPOCHS[ds.name]
+    log.info("training on %s: %d train / %d test images", ds.source, len(ds.y_train), len(ds.y_test))
+    train.make_deterministic()
+    model = train.build_model()
+
+    # Every model folder is staged and renamed into place only when all versions exist.
+    with contextlib.ExitStack() as stack:
+        tmp_dirs = {
+            e: stack.enter_context(atomic.staged_dir(models_dir / DEFAULT_NAMES[e]))
+            for e in options.exporters
+        }
+        initial = 0
+        for version, n in ((1, epochs.v1), (2, epochs.v2_extra)):
+            log.info("version %d: training %d epochs", version, n)
+            accuracy = train.fit(model, ds, n, initial_epoch=initial)
+            initial += n
+            print(f"version {version}: test accuracy {accuracy:.4f} on {ds.name} "
+                  f"(weights sha256 {train.weights_digest(model)[:16]})", flush=True)
+            if accuracy < MIN_ACCURACY:
+                raise ToolError(f"version {version} reached accuracy {accuracy:.4f} < {MIN_ACCURACY}")
+            for exporter, tmp in tmp_dirs.items():
+                write_savedmodel(model, tmp / str(version), exporter)
+
+    entries = {e.name: e for e in _existing_entries(models_dir / "models.config")}
+    for exporter in options.exporters:
+        name = DEFAULT_NAMES[exporter]
+        entries[name] = model_config.ModelEntry(
+            name=name,
+            base_path=(models_dir / name).resolve(),
+            policy="all",
+            labels=dict(LABELS),
+        )
+    config_path = models_dir / "models.config"
+    atomic.write_text(config_path, model_config.render_config(sorted(entries.values(), key=lambda e: e.name)))
+    log.info("wrote %s", config_path)
+
+    from tfinterop.transports.inproc import InprocTransport
+
+    reference = InprocTransport(config_path)
+    for exporter in options.exporters:
+        name = DEFAULT_NAMES[exporter]
+        cases = mnist_cases.build(name, models_dir / name, [1, 2], LABELS, ds.x_test, reference)
+        folder = options.out / "cases" / name
+        manifest.write(folder, manifest.CaseSet(
+            model=name,
+            config="../../models/models.config",
+            producer=producer(ds, exporter),
+            cases=cases,
+        ))
+        print(f"{name}: {len(cases)} cases in {folder}", flush=True)
+
+
+def producer(ds: data.Dataset, exporter: str) -> dict[str, str]:
+    import keras
+    import numpy
+    import tensorflow as tf
+
+    return {
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": numpy.__version__,
+        "dataset": ds.name,
+        "dataset_source": ds.source,
+        "exporter": "keras Model.export" if exporter == "keras" else "tf.saved_model.save (seed)",
+        "golden_runtime": "python tf.saved_model.load",
+    }
+
+
+def _existing_entries(path: Path) -> list[model_config.ModelEntry]:
+    if not path.exists():
+        return []
+    try:
+        return model_config.parse_config(path)
+    except ToolError:
+        log.warning("replacing unreadable %s", path)
+        return []
+
+
+def _writable(folder: Path) -> bool:
+    import os
+
+    return os.access(folder, os.W_OK | os.X_OK)

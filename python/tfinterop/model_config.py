@@ -1,0 +1,170 @@
+"""TF Serving's model config (text-format ModelServerConfig): read, write, resolve a ModelSpec.
+
+One file serves the bundled server and every in-process client, so name,
+version and label resolution behave alike everywhere. Resolution mirrors
+TF Serving's server_core.cc: empty name and unknown label are INVALID_ARGUMENT,
+unknown model or version NOT_FOUND.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from google.protobuf import text_format
+from tensorflow_serving.apis import model_pb2
+from tensorflow_serving.config import model_server_config_pb2
+
+from tfinterop.errors import ServingError, ToolError, invalid_argument, not_found
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model of the config, its base path made absolute."""
+
+    name: str
+    base_path: Path
+    policy: str = "latest"  # latest | all | specific
+    latest_n: int = 1
+    specific: tuple[int, ...] = ()
+    labels: dict[str, int] = field(default_factory=dict)
+
+    def versions_on_disk(self) -> list[int]:
+        """Version folders TF Serving would consider: numeric names holding a SavedModel."""
+        found: list[int] = []
+        if not self.base_path.is_dir():
+            return found
+        for child in self.base_path.iterdir():
+            if not child.name.isdigit() or not child.is_dir():
+                continue
+            if (child / "saved_model.pb").exists() or (child / "saved_model.pbtxt").exists():
+                found.append(int(child.name))
+        return sorted(found)
+
+    def served_versions(self) -> list[int]:
+        """The versions the version policy keeps loaded."""
+        on_disk = self.versions_on_disk()
+        if self.policy == "all":
+            return on_disk
+        if self.policy == "specific":
+            return [v for v in on_disk if v in self.specific]
+        return on_disk[-max(self.latest_n, 1) :]
+
+
+def parse_config(path: Path) -> list[ModelEntry]:
+    """Parse a ModelServerConfig file; ToolError names the file and the problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ToolError(f"cannot read model config {path}: {e.strerror or e}") from None
+    config = model_server_config_pb2.ModelServerConfig()
+    try:
+        text_format.Parse(text, config)
+    except text_format.ParseError as e:
+        raise ToolError(f"model config {path} does not parse: {e}") from None
+    if config.WhichOneof("config") == "custom_model_config":
+        raise ToolError(f"model config {path}: custom_model_config is not supported")
+    entries = []
+    for mc in config.model_config_list.config:
+        entries.append(entry_from_proto(mc, relative_to=path.parent, source=str(path)))
+    return entries
+
+
+def entry_from_proto(
+    mc: model_server_config_pb2.ModelConfig, relative_to: Path, source: str
+) -> ModelEntry:
+    """Validate one ModelConfig; relative base paths resolve against `relative_to`."""
+    if not mc.name:
+        raise ToolError(f"model config {source}: a model has no name")
+    if not mc.base_path:
+        raise ToolError(f"model config {source}: model {mc.name!r} has no base_path")
+    if mc.model_platform not in ("", "tensorflow"):
+        raise ToolError(
+            f"model config {source}: model {mc.name!r} has platform "
+            f"{mc.model_platform!r}; only 'tensorflow' is served"
+        )
+    base = Path(mc.base_path)
+    if not base.is_absolute():
+        base = (relative_to / base).resolve()
+    which = mc.model_version_policy.WhichOneof("policy_choice")
+    latest_n = 1
+    specific: tuple[int, ...] = ()
+    if which == "latest":
+        latest_n = mc.model_version_policy.latest.num_versions or 1
+        policy = "latest"
+    elif which == "all":
+        policy = "all"
+    elif which == "specific":
+        policy = "specific"
+        specific = tuple(mc.model_version_policy.specific.versions)
+    else:
+        policy = "latest"
+    return ModelEntry(
+        name=mc.name,
+        base_path=base,
+        policy=policy,
+        latest_n=latest_n,
+        specific=specific,
+        labels=dict(mc.version_labels),
+    )
+
+
+def render_config(entries: list[ModelEntry]) -> str:
+    """Text-format ModelServerConfig for `entries` (what `make export` writes)."""
+    config = model_server_config_pb2.ModelServerConfig()
+    for e in entries:
+        mc = config.model_config_list.config.add()
+        mc.name = e.name
+        mc.base_path = str(e.base_path)
+        mc.model_platform = "tensorflow"
+        if e.policy == "all":
+            mc.model_version_policy.all.SetInParent()
+        elif e.policy == "specific":
+            mc.model_version_policy.specific.versions.extend(e.specific)
+        else:
+            mc.model_version_policy.latest.num_versions = e.latest_n
+        for label, version in sorted(e.labels.items()):
+            mc.version_labels[label] = version
+    return text_format.MessageToString(config)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A ModelSpec resolved to one version folder on disk."""
+
+    name: str
+    version: int
+    path: Path
+
+
+def resolve(entries: list[ModelEntry], spec: model_pb2.ModelSpec) -> Resolved:
+    """Resolve a ModelSpec as TF Serving's ServerCore does, or raise ServingError."""
+    if not spec.name:
+        raise invalid_argument("Missing model name in request.")
+    entry = next((e for e in entries if e.name == spec.name), None)
+    which = spec.WhichOneof("version_choice")
+    if which == "version_label":
+        if entry is None or spec.version_label not in entry.labels:
+            raise invalid_argument(f"Unrecognized servable version label: {spec.version_label}")
+        wanted: int | None = entry.labels[spec.version_label]
+    elif which == "version":
+        wanted = spec.version.value
+    else:
+        wanted = None
+    if entry is None:
+        raise _servable_not_found(spec.name, wanted)
+    served = entry.served_versions()
+    if wanted is None:
+        if not served:
+            raise _servable_not_found(spec.name, None)
+        version = served[-1]
+    elif wanted in served:
+        version = wanted
+    else:
+        raise _servable_not_found(spec.name, wanted)
+    return Resolved(entry.name, version, entry.base_path / str(version))
+
+
+def _servable_not_found(name: str, version: int | None) -> ServingError:
+    request = f"Latest({name})" if version is None else f"Specific({name}, {version})"
+    return not_found(f"Servable not found for request: {request}")

@@ -1,0 +1,55 @@
+"""`tfinterop protos`: one FileDescriptorSet of TF Serving's APIs for every language's codegen."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from google.protobuf import descriptor_pb2
+from google.protobuf.descriptor import FileDescriptor
+
+from tfinterop import atomic
+
+# Everything clients need: the serving APIs, the model config they read, and the
+# SavedModel/MetaGraphDef the C++ client parses. Dependencies follow transitively.
+MODULES = (
+    "tensorflow_serving.apis.prediction_service_pb2",
+    "tensorflow_serving.apis.model_service_pb2",
+    "tensorflow_serving.apis.prediction_log_pb2",
+    "tensorflow_serving.apis.session_service_pb2",
+    "tensorflow_serving.config.model_server_config_pb2",
+    "tensorflow_serving.config.monitoring_config_pb2",
+    "tensorflow.core.protobuf.saved_model_pb2",
+    "tensorflow.core.example.example_pb2",
+)
+
+
+def descriptor_set() -> descriptor_pb2.FileDescriptorSet:
+    """Files in dependency order (each file after the files it imports)."""
+    ordered: list[FileDescriptor] = []
+    seen: set[str] = set()
+
+    def visit(fd: FileDescriptor) -> None:
+        if fd.name in seen:
+            return
+        seen.add(fd.name)
+        for dep in fd.dependencies:
+            visit(dep)
+        ordered.append(fd)
+
+    for module in MODULES:
+        try:
+            visit(importlib.import_module(module).DESCRIPTOR)
+        except ModuleNotFoundError:
+            continue  # optional file not shipped by this tensorflow-serving-api
+    fds = descriptor_pb2.FileDescriptorSet()
+    for fd in ordered:
+        proto = fds.file.add()
+        fd.CopyToProto(proto)
+    return fds
+
+
+def write(path: Path) -> int:
+    fds = descriptor_set()
+    atomic.write_bytes(path, fds.SerializeToString(deterministic=True))
+    return len(fds.file)

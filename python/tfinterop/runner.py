@@ -1,0 +1,109 @@
+"""`tfinterop run`: replay a case set through one transport and write typed results.
+
+Results go to OUT/<client>/<mode>/<model>/, staged and renamed so a crash never
+leaves half a result set: <id>.response.pb, <id>.error.json or <id>.skipped.json
+per case, and run.json with the runtime and per-case latency.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tfinterop import apis, atomic
+from tfinterop.cases import manifest
+from tfinterop.errors import Code, ServingError, ToolError
+from tfinterop.transports import Transport
+
+log = logging.getLogger(__name__)
+
+CLIENT = "python"
+
+
+def run_cases(transport: Transport, cases_dir: Path, out_root: Path) -> Path:
+    """Run every case of `cases_dir`; returns the result folder."""
+    m = manifest.read(cases_dir)
+    final = out_root / CLIENT / transport.name / m.model
+    # Read and verify every case file first: a bad case set writes nothing.
+    requests: dict[str, bytes] = {c.id: c.read("request") for c in m.cases}
+    latencies: dict[str, dict[str, Any]] = {}
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ToolError(f"cannot create {final.parent}: {e.strerror or e}") from None
+    with atomic.staged_dir(final) as tmp:
+        total = len(m.cases)
+        for i, case in enumerate(m.cases, 1):
+            if transport.name not in case.transports:
+                _write_json(tmp / f"{case.id}.skipped.json", {"reason": f"case does not apply to {transport.name}"})
+                latencies[case.id] = {"status": "skipped"}
+                continue
+            request = apis.parse_request(case.api, requests[case.id])
+            start = time.perf_counter()
+            try:
+                response = transport.call(case.api, request)
+                elapsed = time.perf_counter() - start
+                (tmp / f"{case.id}.response.pb").write_bytes(response.SerializeToString(deterministic=True))
+                status = "ok"
+            except ServingError as e:
+                elapsed = time.perf_counter() - start
+                body: dict[str, Any] = {"code": e.code.name, "message": e.message}
+                http = getattr(e, "http_status", None)
+                if http is not None:
+                    body["http_status"] = http
+                _write_json(tmp / f"{case.id}.error.json", body)
+                status = "error"
+            latencies[case.id] = {"status": status, "latency_us": round(elapsed * 1e6, 1)}
+            log.info("[%d/%d] %s/%s %s: %s", i, total, transport.name, m.model, case.id, status)
+        run = {
+            "client": CLIENT,
+            "mode": transport.name,
+            "model": m.model,
+            "runtime": {"python": platform.python_version(), **transport.runtime()},
+            "cases": latencies,
+        }
+        _write_json(tmp / "run.json", run)
+    return final
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def make_transport(mode: str, config: Path | None, target: str | None, rest: str | None) -> Transport:
+    """Build the transport for `mode`; UsageError-like ToolError on missing settings."""
+    if mode == "inproc":
+        if config is None:
+            raise ToolError("--mode inproc needs a model config (--model-config or the manifest's)")
+        from tfinterop.transports.inproc import InprocTransport
+
+        return InprocTransport(config)
+    if mode == "grpc":
+        from tfinterop.transports.grpc_client import GrpcTransport
+
+        return GrpcTransport(target or "127.0.0.1:8500")
+    if mode == "rest":
+        from tfinterop.transports.rest_client import RestTransport
+
+        return RestTransport(rest or "http://127.0.0.1:8501")
+    raise ToolError(f"unknown mode {mode}")
+
+
+def main_run(mode: str, cases: list[Path], out: Path, config: Path | None, target: str | None, rest: str | None) -> int:
+    for folder in cases:
+        m = manifest.read(folder)
+        transport = make_transport(mode, config or m.config_path, target, rest)
+        try:
+            result = run_cases(transport, folder, out)
+        finally:
+            transport.close()
+        print(result, file=sys.stdout)
+    return 0
+
+
+__all__ = ["Code", "main_run", "run_cases"]
