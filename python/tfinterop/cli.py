@@ -24,10 +24,18 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="train and export the MNIST SavedModels, config and cases")
     e.add_argument("--out", type=Path, default=Path("build"), help="build folder (default build)")
     e.add_argument("--dataset", default="auto", help="auto | mnist | digits (default auto)")
-    e.add_argument("--exporter", default="keras,seed",
-                   help="comma list of keras (model.export) and seed (tf.saved_model.save)")
-    e.add_argument("--epochs", type=int, nargs=2, metavar=("V1", "V2_EXTRA"),
-                   help="epochs for version 1 and further epochs for version 2")
+    e.add_argument(
+        "--exporter",
+        default="keras,seed",
+        help="comma list of keras (model.export) and seed (tf.saved_model.save)",
+    )
+    e.add_argument(
+        "--epochs",
+        type=int,
+        nargs=2,
+        metavar=("V1", "V2_EXTRA"),
+        help="epochs for version 1 and further epochs for version 2",
+    )
 
     pr = sub.add_parser("protos", help="write the API FileDescriptorSet for code generation")
     pr.add_argument("--out", type=Path, default=Path("build/protos/serving.pb"))
@@ -35,12 +43,29 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="replay case sets through a client transport")
     r.add_argument("--client", default="python", choices=["python"])
     r.add_argument("--mode", required=True, choices=["inproc", "grpc", "rest"])
-    r.add_argument("--cases", type=Path, action="append", required=True,
-                   help="case folder (build/cases/<model>); repeatable")
+    r.add_argument(
+        "--cases",
+        type=Path,
+        action="append",
+        required=True,
+        help="case folder (build/cases/<model>); repeatable",
+    )
     r.add_argument("--out", type=Path, default=Path("build/results"))
     r.add_argument("--model-config", type=Path, help="model config (default: the manifest's)")
     r.add_argument("--target", help="gRPC host:port (default 127.0.0.1:8500)")
     r.add_argument("--rest", help="REST base URL (default http://127.0.0.1:8501)")
+
+    i = sub.add_parser("interop", help="run every client in every mode over the case sets")
+    i.add_argument("--cases", type=Path, action="append", help="case folder; repeatable "
+                   "(default: every folder in build/cases)")
+    i.add_argument("--out", type=Path, default=Path("build/results"))
+    i.add_argument("--clients", default=os.environ.get("TFINTEROP_CLIENTS", "python,go,java,cpp"))
+    i.add_argument("--modes", default="inproc,grpc,rest")
+
+    s = sub.add_parser("serve", help="TF Serving-compatible model server (gRPC and REST)")
+    from tfinterop.server.flags import add_flags
+
+    add_flags(s)
     return p
 
 
@@ -61,7 +86,23 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from tfinterop import runner
 
-        return runner.main_run(args.mode, args.cases, args.out, args.model_config, args.target, args.rest)
+        return runner.main_run(
+            args.mode, args.cases, args.out, args.model_config, args.target, args.rest
+        )
+    if args.command == "interop":
+        from tfinterop import interop
+
+        cases = args.cases or sorted(p.parent for p in Path("build/cases").glob("*/manifest.json"))
+        if not cases:
+            raise ToolError("no case sets under build/cases; run `make export` first")
+        names = [c.strip() for c in args.clients.split(",") if c.strip()]
+        modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+        interop.run_all(Path.cwd(), cases, args.out, names, modes)
+        return 0
+    if args.command == "serve":
+        from tfinterop.server import serve
+
+        return serve.main(args)
     raise UsageError(f"unknown command {args.command}")
 
 

@@ -37,7 +37,7 @@ def load(choice: str) -> Dataset:
         return load_digits()
     try:
         return load_mnist()
-    except Exception as e:  # noqa: BLE001 - any failure to fetch means "offline"
+    except Exception as e:
         if choice == "mnist":
             raise ToolError(f"MNIST could not be loaded: {_first_line(e)}") from None
         log.warning(

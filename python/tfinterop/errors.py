@@ -73,10 +73,11 @@ def code_for_http(status: int) -> Code:
 class ServingError(Exception):
     """An error with a canonical code, as TF Serving would return it."""
 
-    def __init__(self, code: Code, message: str) -> None:
+    def __init__(self, code: Code, message: str, http_status: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.http_status = http_status  # set by REST clients: what the server answered
 
     def __str__(self) -> str:
         return f"{self.code.name}: {self.message}"

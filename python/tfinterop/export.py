@@ -55,7 +55,9 @@ def run(options: ExportOptions) -> None:
 
     ds = data.load(options.dataset)
     epochs = options.epochs or train.DEFAULT_EPOCHS[ds.name]
-    log.info("training on %s: %d train / %d test images", ds.source, len(ds.y_train), len(ds.y_test))
+    log.info(
+        "training on %s: %d train / %d test images", ds.source, len(ds.y_train), len(ds.y_test)
+    )
     train.make_deterministic()
     model = train.build_model()
 
@@ -70,10 +72,15 @@ def run(options: ExportOptions) -> None:
             log.info("version %d: training %d epochs", version, n)
             accuracy = train.fit(model, ds, n, initial_epoch=initial)
             initial += n
-            print(f"version {version}: test accuracy {accuracy:.4f} on {ds.name} "
-                  f"(weights sha256 {train.weights_digest(model)[:16]})", flush=True)
+            print(
+                f"version {version}: test accuracy {accuracy:.4f} on {ds.name} "
+                f"(weights sha256 {train.weights_digest(model)[:16]})",
+                flush=True,
+            )
             if accuracy < MIN_ACCURACY:
-                raise ToolError(f"version {version} reached accuracy {accuracy:.4f} < {MIN_ACCURACY}")
+                raise ToolError(
+                    f"version {version} reached accuracy {accuracy:.4f} < {MIN_ACCURACY}"
+                )
             for exporter, tmp in tmp_dirs.items():
                 write_savedmodel(model, tmp / str(version), exporter)
 
@@ -87,7 +94,9 @@ def run(options: ExportOptions) -> None:
             labels=dict(LABELS),
         )
     config_path = models_dir / "models.config"
-    atomic.write_text(config_path, model_config.render_config(sorted(entries.values(), key=lambda e: e.name)))
+    atomic.write_text(
+        config_path, model_config.render_config(sorted(entries.values(), key=lambda e: e.name))
+    )
     log.info("wrote %s", config_path)
 
     from tfinterop.transports.inproc import InprocTransport
@@ -97,12 +106,15 @@ def run(options: ExportOptions) -> None:
         name = DEFAULT_NAMES[exporter]
         cases = mnist_cases.build(name, models_dir / name, [1, 2], LABELS, ds.x_test, reference)
         folder = options.out / "cases" / name
-        manifest.write(folder, manifest.CaseSet(
-            model=name,
-            config="../../models/models.config",
-            producer=producer(ds, exporter),
-            cases=cases,
-        ))
+        manifest.write(
+            folder,
+            manifest.CaseSet(
+                model=name,
+                config="../../models/models.config",
+                producer=producer(ds, exporter),
+                cases=cases,
+            ),
+        )
         print(f"{name}: {len(cases)} cases in {folder}", flush=True)
 
 

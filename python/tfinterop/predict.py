@@ -10,13 +10,16 @@ from tfinterop.errors import invalid_argument
 from tfinterop.servable import Servable
 
 
-def run_predict(servable: Servable, request: predict_pb2.PredictRequest) -> predict_pb2.PredictResponse:
+def run_predict(
+    servable: Servable, request: predict_pb2.PredictRequest, timeout_ms: int = 0
+) -> predict_pb2.PredictResponse:
     """predict_util.cc RunPredict: select, validate, run, encode as typed fields."""
-    key, sig = signature.select(servable.meta_graph.signature_def, request.model_spec.signature_name)
+    key, sig = signature.select(
+        servable.meta_graph.signature_def, request.model_spec.signature_name
+    )
     arrays = signature.predict_inputs(sig, request.inputs)
     aliases = signature.output_aliases(sig, list(request.output_filter))
-    feeds = dict(arrays)
-    outputs = servable.run(key, feeds, aliases)
+    outputs = servable.run(key, arrays, aliases, timeout_ms)
     response = predict_pb2.PredictResponse()
     set_model_spec(response.model_spec, servable, key)
     for alias in aliases:

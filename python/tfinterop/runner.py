@@ -40,15 +40,22 @@ def run_cases(transport: Transport, cases_dir: Path, out_root: Path) -> Path:
         total = len(m.cases)
         for i, case in enumerate(m.cases, 1):
             if transport.name not in case.transports:
-                _write_json(tmp / f"{case.id}.skipped.json", {"reason": f"case does not apply to {transport.name}"})
+                _write_json(
+                    tmp / f"{case.id}.skipped.json",
+                    {"reason": f"case does not apply to {transport.name}"},
+                )
                 latencies[case.id] = {"status": "skipped"}
                 continue
             request = apis.parse_request(case.api, requests[case.id])
             start = time.perf_counter()
             try:
-                response = transport.call(case.api, request)
+                response = transport.call(
+                    case.api, request, rest_format=case.entry.get("rest_format", "columnar")
+                )
                 elapsed = time.perf_counter() - start
-                (tmp / f"{case.id}.response.pb").write_bytes(response.SerializeToString(deterministic=True))
+                (tmp / f"{case.id}.response.pb").write_bytes(
+                    response.SerializeToString(deterministic=True)
+                )
                 status = "ok"
             except ServingError as e:
                 elapsed = time.perf_counter() - start
@@ -75,7 +82,9 @@ def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def make_transport(mode: str, config: Path | None, target: str | None, rest: str | None) -> Transport:
+def make_transport(
+    mode: str, config: Path | None, target: str | None, rest: str | None
+) -> Transport:
     """Build the transport for `mode`; UsageError-like ToolError on missing settings."""
     if mode == "inproc":
         if config is None:
@@ -94,7 +103,14 @@ def make_transport(mode: str, config: Path | None, target: str | None, rest: str
     raise ToolError(f"unknown mode {mode}")
 
 
-def main_run(mode: str, cases: list[Path], out: Path, config: Path | None, target: str | None, rest: str | None) -> int:
+def main_run(
+    mode: str,
+    cases: list[Path],
+    out: Path,
+    config: Path | None,
+    target: str | None,
+    rest: str | None,
+) -> int:
     for folder in cases:
         m = manifest.read(folder)
         transport = make_transport(mode, config or m.config_path, target, rest)

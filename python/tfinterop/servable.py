@@ -27,9 +27,16 @@ class Servable(Protocol):
     meta_graph: meta_graph_pb2.MetaGraphDef
 
     def run(
-        self, signature: str, inputs: Mapping[str, np.ndarray], outputs: list[str]
+        self,
+        signature: str,
+        inputs: Mapping[str, np.ndarray],
+        outputs: list[str],
+        timeout_ms: int = 0,
     ) -> dict[str, np.ndarray]:
-        """Run `signature` on validated inputs; ServingError with TF's code on failure."""
+        """Run `signature` on validated inputs; ServingError with TF's code on failure.
+
+        `timeout_ms` > 0 bounds the run (DEADLINE_EXCEEDED) where the runtime can.
+        """
         ...
 
 
@@ -38,10 +45,18 @@ def error_from_tf(e: BaseException, what: str) -> ServingError:
     import tensorflow as tf
 
     if isinstance(e, tf.errors.OpError):
-        return ServingError(Code(e.error_code), f"{what}: {e.message.splitlines()[0]}")
+        return ServingError(Code(e.error_code), f"{what}: {_condense(e.message)}")
     if isinstance(e, (ValueError, TypeError)):
         return ServingError(Code.INVALID_ARGUMENT, f"{what}: {str(e).splitlines()[0]}")
     return ServingError(Code.INTERNAL, f"{what}: {type(e).__name__}: {e}")
+
+
+def _condense(message: str, limit: int = 1000) -> str:
+    """TF's multi-line messages ("Graph execution error:" then the cause) on one line."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    lines = [ln for ln in lines if not ln.startswith(("File ", "Detected at node"))]
+    text = " ".join(lines)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 class ObjectServable:
@@ -59,8 +74,13 @@ class ObjectServable:
             raise error_from_tf(e, f"loading {path}") from None
 
     def run(
-        self, signature: str, inputs: Mapping[str, np.ndarray], outputs: list[str]
+        self,
+        signature: str,
+        inputs: Mapping[str, np.ndarray],
+        outputs: list[str],
+        timeout_ms: int = 0,
     ) -> dict[str, np.ndarray]:
+        # Eager concrete functions take no deadline; timeout_ms is accepted and unused.
         import tensorflow as tf
 
         fn = self._loaded.signatures[signature]

@@ -109,7 +109,9 @@ def to_ndarray(proto: tensor_pb2.TensorProto) -> np.ndarray:
         bits = np.array(raw, dtype=np.int64).astype(np.uint16)
         flat = bits.view(info.numpy)
     elif info.enum in (types_pb2.DT_COMPLEX64, types_pb2.DT_COMPLEX128):
-        pairs = np.array(raw, dtype=np.float64 if info.enum == types_pb2.DT_COMPLEX128 else np.float32)
+        pairs = np.array(
+            raw, dtype=np.float64 if info.enum == types_pb2.DT_COMPLEX128 else np.float32
+        )
         if pairs.size % 2:
             raise invalid_argument("complex tensor has an odd number of components")
         flat = pairs.view(info.numpy)

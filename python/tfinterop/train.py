@@ -43,9 +43,7 @@ def build_model():  # type: ignore[no-untyped-def]
     x = keras.layers.Dense(128, activation="relu")(x)
     outputs = keras.layers.Dense(10, activation="softmax")(x)
     model = keras.Model(inputs, outputs, name="mnist")
-    model.compile(
-        optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 

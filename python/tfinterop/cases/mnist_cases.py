@@ -70,15 +70,26 @@ def build(
     def ok(case_id: str, description: str, req, api: str = "predict", **kw) -> None:  # type: ignore[no-untyped-def]
         response = reference.call(api, req)
         argmax = argmax_outputs if api == "predict" else ()
-        cases.append(Case(case_id, api, req, response=response, description=description,
-                          argmax_outputs=argmax, **kw))
+        cases.append(
+            Case(
+                case_id,
+                api,
+                req,
+                response=response,
+                description=description,
+                argmax_outputs=argmax,
+                **kw,
+            )
+        )
 
     def err(case_id: str, description: str, req, code: str, api: str = "predict", **kw) -> None:  # type: ignore[no-untyped-def]
         try:
             reference.call(api, req)
         except ServingError as e:
             if e.code.name != code:
-                raise AssertionError(f"{case_id}: reference gave {e.code.name}, want {code}: {e.message}") from None
+                raise AssertionError(
+                    f"{case_id}: reference gave {e.code.name}, want {code}: {e.message}"
+                ) from None
         else:
             raise AssertionError(f"{case_id}: reference succeeded, want {code}")
         cases.append(Case(case_id, api, req, error=code, description=description, **kw))
@@ -86,21 +97,39 @@ def build(
     for v in versions:
         for i in range(10):
             # Single images as tensor_content (what tf.make_tensor_proto writes).
-            ok(f"v{v}-test-{i:04d}", f"test image {i}, version {v}",
-               _request(model, x_test[i : i + 1], version=v))
+            ok(
+                f"v{v}-test-{i:04d}",
+                f"test image {i}, version {v}",
+                _request(model, x_test[i : i + 1], version=v),
+            )
         # The batch uses typed float_val, so clients must read both encodings.
-        ok(f"v{v}-batch32", f"test images 10..41 as one batch, version {v}, float_val encoding",
-           _request(model, x_test[10:42], version=v, content=False), rest_format="row")
+        ok(
+            f"v{v}-batch32",
+            f"test images 10..41 as one batch, version {v}, float_val encoding",
+            _request(model, x_test[10:42], version=v, content=False),
+            rest_format="row",
+        )
 
     zeros = np.zeros((1, 28, 28), np.float32)
     ones = np.ones((1, 28, 28), np.float32)
     ok("latest-zeros", "all-zeros image, no version (latest)", _request(model, zeros))
-    ok("latest-ones", "all-ones image, no version (latest)", _request(model, ones), rest_format="row")
-    ok("default-signature", "empty signature_name means serving_default",
-       _request(model, x_test[3:4], signature=""))
+    ok(
+        "latest-ones",
+        "all-ones image, no version (latest)",
+        _request(model, ones),
+        rest_format="row",
+    )
+    ok(
+        "default-signature",
+        "empty signature_name means serving_default",
+        _request(model, x_test[3:4], signature=""),
+    )
     for label in sorted(labels):
-        ok(f"label-{label}", f"by version label {label!r} (version {labels[label]})",
-           _request(model, x_test[5:6], label=label))
+        ok(
+            f"label-{label}",
+            f"by version label {label!r} (version {labels[label]})",
+            _request(model, x_test[5:6], label=label),
+        )
     meta = get_model_metadata_pb2.GetModelMetadataRequest()
     meta.model_spec.name = model
     meta.model_spec.version.value = versions[-1]
@@ -108,14 +137,30 @@ def build(
     ok("metadata", "GetModelMetadata signature_def of the latest version", meta, api="metadata")
 
     one = x_test[0:1]
-    err("unknown-model", "model name not in the config", _request("no_such_model", one), "NOT_FOUND")
-    err("unknown-version", "version 99 is not served", _request(model, one, version=99), "NOT_FOUND")
-    err("unknown-label", "version label not in the config",
-        _request(model, one, label="no_such_label"), "INVALID_ARGUMENT")
-    err("unknown-signature", "signature key not in the SavedModel",
-        _request(model, one, signature="no_such_signature"), "FAILED_PRECONDITION")
-    err("unknown-input-key", "input alias the signature does not have",
-        _request(model, one, key="pixels"), "INVALID_ARGUMENT")
+    err(
+        "unknown-model", "model name not in the config", _request("no_such_model", one), "NOT_FOUND"
+    )
+    err(
+        "unknown-version", "version 99 is not served", _request(model, one, version=99), "NOT_FOUND"
+    )
+    err(
+        "unknown-label",
+        "version label not in the config",
+        _request(model, one, label="no_such_label"),
+        "INVALID_ARGUMENT",
+    )
+    err(
+        "unknown-signature",
+        "signature key not in the SavedModel",
+        _request(model, one, signature="no_such_signature"),
+        "FAILED_PRECONDITION",
+    )
+    err(
+        "unknown-input-key",
+        "input alias the signature does not have",
+        _request(model, one, key="pixels"),
+        "INVALID_ARGUMENT",
+    )
     extra = _request(model, one)
     extra.inputs["extra"].CopyFrom(tensor_codec.from_ndarray(one))
     err("extra-input", "an input beyond the signature's", extra, "INVALID_ARGUMENT")
@@ -123,29 +168,55 @@ def build(
     missing.model_spec.name = model
     missing.model_spec.signature_name = "serving_default"
     err("missing-input", "no inputs at all", missing, "INVALID_ARGUMENT")
-    err("wrong-dtype-string", "strings sent to a float input",
+    err(
+        "wrong-dtype-string",
+        "strings sent to a float input",
         _request(model, np.array([[[b"x"] * 28] * 28], dtype=object), dtype=types_pb2.DT_STRING),
-        "INVALID_ARGUMENT")
+        "INVALID_ARGUMENT",
+    )
     # REST carries no dtype: JSON integers are valid floats, so this one is gRPC/in-process.
-    err("wrong-dtype-int32", "int32 sent to a float input",
+    err(
+        "wrong-dtype-int32",
+        "int32 sent to a float input",
         _request(model, (one * 255).astype(np.int32), dtype=types_pb2.DT_INT32),
-        "INVALID_ARGUMENT", transports=("inproc", "grpc"))
-    err("wrong-shape", "image of 28x27 (756 values cannot reshape to 784)",
-        _request(model, np.zeros((1, 28, 27), np.float32)), "INVALID_ARGUMENT")
-    err("wrong-rank", "rank-2 input of 28 values", _request(model, np.zeros((1, 28), np.float32)),
-        "INVALID_ARGUMENT")
+        "INVALID_ARGUMENT",
+        transports=("inproc", "grpc"),
+    )
+    err(
+        "wrong-shape",
+        "image of 28x27 (756 values cannot reshape to 784)",
+        _request(model, np.zeros((1, 28, 27), np.float32)),
+        "INVALID_ARGUMENT",
+    )
+    err(
+        "wrong-rank",
+        "rank-2 input of 28 values",
+        _request(model, np.zeros((1, 28), np.float32)),
+        "INVALID_ARGUMENT",
+    )
     err("empty-model-name", "ModelSpec without a name", _request("", one), "INVALID_ARGUMENT")
     bad_filter = _request(model, one)
     bad_filter.output_filter.append("no_such_output")
     # REST has no output_filter.
-    err("unknown-output-filter", "output_filter names an output the signature lacks",
-        bad_filter, "INVALID_ARGUMENT", transports=("inproc", "grpc"))
+    err(
+        "unknown-output-filter",
+        "output_filter names an output the signature lacks",
+        bad_filter,
+        "INVALID_ARGUMENT",
+        transports=("inproc", "grpc"),
+    )
     bad_meta = get_model_metadata_pb2.GetModelMetadataRequest()
     bad_meta.model_spec.name = model
     bad_meta.metadata_field.append("no_such_field")
     # REST's metadata endpoint always asks for signature_def.
-    err("metadata-unknown-field", "GetModelMetadata for a field other than signature_def",
-        bad_meta, "INVALID_ARGUMENT", api="metadata", transports=("inproc", "grpc"))
+    err(
+        "metadata-unknown-field",
+        "GetModelMetadata for a field other than signature_def",
+        bad_meta,
+        "INVALID_ARGUMENT",
+        api="metadata",
+        transports=("inproc", "grpc"),
+    )
     return cases
 
 

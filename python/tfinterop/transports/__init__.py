@@ -12,7 +12,9 @@ class Transport(Protocol):
 
     name: str
 
-    def call(self, api: str, request: Message) -> Message: ...
+    def call(self, api: str, request: Message, rest_format: str = "columnar") -> Message:
+        """`rest_format` (columnar or row) matters to the REST transport only."""
+        ...
 
     def runtime(self) -> dict[str, str]:
         """Versions of what this transport runs on, for run.json."""

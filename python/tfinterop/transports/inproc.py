@@ -31,7 +31,7 @@ class InprocTransport:
             raise got
         return got
 
-    def call(self, api: str, request: Message) -> Message:
+    def call(self, api: str, request: Message, rest_format: str = "columnar") -> Message:
         if api == "predict":
             return predict.run_predict(self._servable(request.model_spec), request)  # type: ignore[attr-defined]
         if api == "metadata":

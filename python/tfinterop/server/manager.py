@@ -1,0 +1,223 @@
+"""Which model versions are loaded: config, version policy, file-system polling, reloads.
+
+Mirrors TF Serving's ServerCore/AspiredVersionsManager closely enough for
+clients: versions move START -> LOADING -> AVAILABLE -> UNLOADING -> END; a
+failed load ends in END with its error; new versions load before old ones
+unload (availability preserving); a config reload replaces the whole list.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tensorflow_serving.apis import model_pb2
+
+from tfinterop import model_config
+from tfinterop.errors import Code, ServingError, invalid_argument, not_found
+from tfinterop.model_config import ModelEntry
+from tfinterop.servable import Servable
+
+log = logging.getLogger(__name__)
+
+
+class State(enum.IntEnum):
+    """ModelVersionStatus.State numbers (get_model_status.proto)."""
+
+    UNKNOWN = 0
+    START = 10
+    LOADING = 20
+    AVAILABLE = 30
+    UNLOADING = 40
+    END = 50
+
+
+@dataclass
+class VersionState:
+    state: State
+    servable: Servable | None = None
+    error: ServingError | None = None
+
+
+@dataclass
+class ModelState:
+    entry: ModelEntry
+    versions: dict[int, VersionState] = field(default_factory=dict)
+
+
+Loader = Callable[[str, int, Path], Servable]
+
+
+class ModelManager:
+    """Thread-safe registry of loaded versions. Loading happens on the caller's thread."""
+
+    def __init__(self, loader: Loader, on_load: Callable[[Servable], None] | None = None) -> None:
+        self._loader = loader
+        self._on_load = on_load
+        self._models: dict[str, ModelState] = {}
+        self._lock = threading.RLock()
+        self._sync_lock = threading.Lock()  # one sync at a time
+
+    # -- configuration -----------------------------------------------------------------
+    def set_config(self, entries: list[ModelEntry]) -> None:
+        """Replace the model list (TF Serving replaces, never merges) and sync now."""
+        with self._lock:
+            kept = {}
+            for e in entries:
+                old = self._models.get(e.name)
+                kept[e.name] = ModelState(e, old.versions if old else {})
+            removed = [m for name, m in self._models.items() if name not in kept]
+            self._models = kept
+        for m in removed:
+            self._unload_all(m)
+        self.sync()
+
+    def entries(self) -> list[ModelEntry]:
+        with self._lock:
+            return [m.entry for m in self._models.values()]
+
+    # -- polling -----------------------------------------------------------------------
+    def sync(self) -> None:
+        """Load versions the policy wants and unload the ones it no longer wants."""
+        with self._sync_lock:
+            with self._lock:
+                models = list(self._models.values())
+            for m in models:
+                wanted = set(m.entry.served_versions())
+                for v in sorted(wanted):
+                    vs = m.versions.get(v)
+                    if vs is None or (vs.state == State.END and vs.error is None):
+                        self._load(m, v)
+                for v, vs in list(m.versions.items()):
+                    if v not in wanted and vs.state == State.AVAILABLE:
+                        self._unload(m, v)
+                    elif v not in wanted and vs.state == State.END and vs.error is not None:
+                        # A failed version that left the disk is forgotten, so it can retry.
+                        with self._lock:
+                            m.versions.pop(v, None)
+
+    def _load(self, m: ModelState, version: int) -> None:
+        path = m.entry.base_path / str(version)
+        with self._lock:
+            m.versions[version] = VersionState(State.LOADING)
+        log.info("loading %s version %d from %s", m.entry.name, version, path)
+        try:
+            servable = self._loader(m.entry.name, version, path)
+            if self._on_load is not None:
+                self._on_load(servable)
+        except ServingError as e:
+            log.error("loading %s version %d failed: %s", m.entry.name, version, e)
+            with self._lock:
+                m.versions[version] = VersionState(State.END, error=e)
+            return
+        with self._lock:
+            m.versions[version] = VersionState(State.AVAILABLE, servable)
+        log.info("%s version %d is AVAILABLE", m.entry.name, version)
+
+    def _unload(self, m: ModelState, version: int) -> None:
+        with self._lock:
+            vs = m.versions.get(version)
+            if vs is None:
+                return
+            vs.state = State.UNLOADING
+            # In-flight requests hold their own reference; the session closes when
+            # the last one drops it, so an unload never fails a running request.
+            vs.servable = None
+            vs.state = State.END
+        log.info("unloaded %s version %d", m.entry.name, version)
+
+    def _unload_all(self, m: ModelState) -> None:
+        for v in list(m.versions):
+            self._unload(m, v)
+
+    # -- lookups -----------------------------------------------------------------------
+    def get(self, spec: model_pb2.ModelSpec) -> Servable:
+        """The AVAILABLE servable for a ModelSpec, resolved as ServerCore does."""
+        if not spec.name:
+            raise invalid_argument("Missing model name in request.")
+        with self._lock:
+            m = self._models.get(spec.name)
+            which = spec.WhichOneof("version_choice")
+            if which == "version_label":
+                if m is None or spec.version_label not in m.entry.labels:
+                    raise invalid_argument(
+                        f"Unrecognized servable version label: {spec.version_label}"
+                    )
+                wanted: int | None = m.entry.labels[spec.version_label]
+            elif which == "version":
+                wanted = spec.version.value
+            else:
+                wanted = None
+            if m is None:
+                raise _not_found(spec.name, wanted)
+            available = sorted(v for v, vs in m.versions.items() if vs.state == State.AVAILABLE)
+            if wanted is None:
+                if not available:
+                    raise _not_found(spec.name, None)
+                wanted = available[-1]
+            vs = m.versions.get(wanted)
+            if vs is None or vs.state != State.AVAILABLE or vs.servable is None:
+                raise _not_found(spec.name, wanted)
+            return vs.servable
+
+    def status(self, spec: model_pb2.ModelSpec) -> list[tuple[int, VersionState]]:
+        """GetModelStatus: the versions of a model, or one version."""
+        if not spec.name:
+            raise invalid_argument("Missing model name in request.")
+        with self._lock:
+            m = self._models.get(spec.name)
+            if m is None or not m.versions:
+                raise not_found(f"Could not find any versions of model {spec.name}")
+            which = spec.WhichOneof("version_choice")
+            if which == "version_label":
+                if spec.version_label not in m.entry.labels:
+                    raise invalid_argument(
+                        f"Unrecognized servable version label: {spec.version_label}"
+                    )
+                version: int | None = m.entry.labels[spec.version_label]
+            elif which == "version":
+                version = spec.version.value
+            else:
+                version = None
+            if version is not None:
+                vs = m.versions.get(version)
+                if vs is None:
+                    raise not_found(f"Could not find version {version} of model {spec.name}")
+                return [(version, vs)]
+            return sorted(m.versions.items(), reverse=True)
+
+    def all_available(self) -> bool:
+        """True when every configured model has its wanted versions AVAILABLE."""
+        with self._lock:
+            for m in self._models.values():
+                wanted = m.entry.served_versions()
+                if not wanted:
+                    return False
+                for v in wanted:
+                    vs = m.versions.get(v)
+                    if vs is None or vs.state not in (State.AVAILABLE, State.END):
+                        return False
+            return True
+
+
+def _not_found(name: str, version: int | None) -> ServingError:
+    request = f"Latest({name})" if version is None else f"Specific({name}, {version})"
+    return ServingError(Code.NOT_FOUND, f"Servable not found for request: {request}")
+
+
+def check_entries(entries: list[ModelEntry], source: str) -> None:
+    """A config names base paths that exist; else one clear error naming the file."""
+    from tfinterop.errors import ToolError
+
+    for e in entries:
+        if not e.base_path.is_dir():
+            raise ToolError(
+                f"model config {source}: base_path {e.base_path} of model {e.name!r} does not exist"
+            )
+
+
+__all__ = ["ModelManager", "State", "VersionState", "check_entries", "model_config"]

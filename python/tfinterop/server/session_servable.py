@@ -1,0 +1,98 @@
+"""A SavedModel version loaded the way TF Serving loads it: a TF1 Session on the graph.
+
+TensorFlow Serving's SavedModelBundle runs signatures with Session::Run on the
+MetaGraph; this does the same through tf.compat.v1 with one prepared callable
+per (signature, inputs, outputs), so a request costs one session call and no
+retracing. It shares the C++ loader's behaviour, including its failure on
+Keras 3 `tf.saved_model.save` exports ("Could not find variable").
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+from tensorflow.core.protobuf import meta_graph_pb2
+
+from tfinterop.errors import Code, ServingError
+from tfinterop.servable import error_from_tf
+from tfinterop.signature import SERVE_TAG
+
+_Key = tuple[str, tuple[str, ...], tuple[str, ...]]
+
+
+class SessionServable:
+    """One loaded version; `run` is thread-safe (Session::Run is)."""
+
+    def __init__(self, name: str, version: int, path: Path, intra_op_threads: int = 0) -> None:
+        import tensorflow as tf
+
+        self.name = name
+        self.version = version
+        self.path = path
+        self._graph = tf.Graph()
+        config = tf.compat.v1.ConfigProto(
+            intra_op_parallelism_threads=intra_op_threads,
+            inter_op_parallelism_threads=intra_op_threads,
+        )
+        self._session = tf.compat.v1.Session(graph=self._graph, config=config)
+        try:
+            with self._graph.as_default():
+                self.meta_graph: meta_graph_pb2.MetaGraphDef = tf.compat.v1.saved_model.loader.load(
+                    self._session, [SERVE_TAG], str(path)
+                )
+        except Exception as e:
+            self._session.close()
+            raise error_from_tf(e, f"loading {path}") from None
+        self._callables: dict[_Key, Callable[..., list[np.ndarray]]] = {}
+        self._lock = threading.Lock()
+
+    def _callable(self, key: _Key) -> Callable[..., list[np.ndarray]]:
+        fn = self._callables.get(key)
+        if fn is not None:
+            return fn
+        with self._lock:
+            fn = self._callables.get(key)
+            if fn is None:
+                signature, feeds, fetches = key
+                sig = self.meta_graph.signature_def[signature]
+                try:
+                    fn = self._session.make_callable(
+                        [sig.outputs[a].name for a in fetches],
+                        feed_list=[sig.inputs[a].name for a in feeds],
+                        accept_options=True,
+                    )
+                except Exception as e:
+                    raise error_from_tf(e, f"preparing signature {signature}") from None
+                self._callables[key] = fn
+        return fn
+
+    def run(
+        self,
+        signature: str,
+        inputs: Mapping[str, np.ndarray],
+        outputs: list[str],
+        timeout_ms: int = 0,
+    ) -> dict[str, np.ndarray]:
+        import tensorflow as tf
+
+        feeds = tuple(sorted(inputs))
+        fn = self._callable((signature, feeds, tuple(outputs)))
+        options = tf.compat.v1.RunOptions(timeout_in_ms=max(timeout_ms, 0))
+        try:
+            values = fn(*[inputs[a] for a in feeds], options=options)
+        except Exception as e:
+            raise error_from_tf(e, f"running signature {signature}") from None
+        return {alias: np.asarray(v) for alias, v in zip(outputs, values, strict=True)}
+
+    def close(self) -> None:
+        self._session.close()
+
+
+def load(name: str, version: int, path: Path) -> SessionServable:
+    """Load, or raise ServingError with the loader's code."""
+    if not path.is_dir():
+        raise ServingError(Code.NOT_FOUND, f"SavedModel folder {path} does not exist")
+    return SessionServable(name, version, path)

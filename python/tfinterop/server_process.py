@@ -1,0 +1,114 @@
+"""Start the bundled server as a subprocess on free ports, wait until ready, always stop it.
+
+Used by `tfinterop interop`, `verify` and the tests (like TF Serving's
+tensorflow_model_server_test_base.py): free ports, a readiness probe through
+GetModelStatus, and a kill at exit even when the caller fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tfinterop.errors import ToolError
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    process: subprocess.Popen[bytes]
+    grpc_port: int
+    rest_port: int
+    log_path: Path
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.grpc_port}"
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://127.0.0.1:{self.rest_port}"
+
+
+def wait_ready(target: str, models: list[str], timeout_s: float, process: subprocess.Popen[bytes] | None = None,
+               log_path: Path | None = None) -> None:
+    """Block until every model has an AVAILABLE version (or a terminal error)."""
+    import grpc
+    from tensorflow_serving.apis import get_model_status_pb2, model_service_pb2_grpc
+
+    deadline = time.monotonic() + timeout_s
+    channel = grpc.insecure_channel(target)
+    stub = model_service_pb2_grpc.ModelServiceStub(channel)
+    try:
+        pending = list(models)
+        while pending:
+            if process is not None and process.poll() is not None:
+                tail = log_path.read_text(errors="replace")[-2000:] if log_path else ""
+                raise ToolError(f"server exited with status {process.returncode} before it was ready:\n{tail}")
+            if time.monotonic() > deadline:
+                raise ToolError(f"server at {target} not ready after {timeout_s:.0f}s (waiting for {pending})")
+            name = pending[0]
+            try:
+                req = get_model_status_pb2.GetModelStatusRequest()
+                req.model_spec.name = name
+                resp = stub.GetModelStatus(req, timeout=2)
+                states = [s.state for s in resp.model_version_status]
+                if states and all(s in (30, 50) for s in states) and 30 in states:
+                    pending.pop(0)
+                    continue
+                if states and all(s == 50 for s in states):
+                    pending.pop(0)  # failed to load: serving goes on, cases will show it
+                    continue
+            except grpc.RpcError:
+                pass
+            time.sleep(0.2)
+    finally:
+        channel.close()
+
+
+@contextlib.contextmanager
+def bundled_server(model_config: Path, models: list[str], log_path: Path, extra: list[str] | None = None,
+                   timeout_s: float = 180.0) -> Iterator[RunningServer]:
+    """Run `tfinterop serve` for the duration of the block."""
+    grpc_port, rest_port = free_port(), free_port()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        sys.executable, "-m", "tfinterop", "serve",
+        f"--port={grpc_port}", f"--rest_api_port={rest_port}",
+        f"--model_config_file={model_config}",
+        *(extra or []),
+    ]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                   start_new_session=True)
+    server = RunningServer(process, grpc_port, rest_port, log_path)
+    try:
+        wait_ready(server.target, models, timeout_s, process, log_path)
+        yield server
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes], grace_s: float = 15.0) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,0 +1,127 @@
+"""Client-side REST JSON: tensors to request bodies, response bodies back to protos.
+
+The counterpart of server/json_tensor.py as a TF Serving REST client needs it
+(CONTRACT.md "rest"): floats written so they parse back to the same bits, NaN
+and Infinity as bare tokens, strings as JSON strings when UTF-8 else
+{"b64": ...}; responses typed by the signature from the metadata endpoint.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import numpy as np
+from tensorflow.core.framework import types_pb2
+from tensorflow.core.protobuf import meta_graph_pb2
+
+from tfinterop import tensor_codec
+from tfinterop.errors import Code, ServingError
+
+
+def _value(v: Any, dtype: int) -> Any:
+    if dtype == types_pb2.DT_STRING:
+        data = bytes(v)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"b64": base64.b64encode(data).decode("ascii")}
+    if dtype == types_pb2.DT_BOOL:
+        return bool(v)
+    if dtype in (types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE, types_pb2.DT_HALF, types_pb2.DT_BFLOAT16):
+        # float(float32) is exact, and repr() of a double round-trips, so the
+        # server's float32 cast gets the original bits back.
+        return float(v)
+    return int(v)
+
+
+def nested(arr: np.ndarray, dtype: int) -> Any:
+    """Nested lists of JSON-ready leaves (tolist() keeps float32 values exact)."""
+
+    def walk(v: Any) -> Any:
+        return [walk(x) for x in v] if isinstance(v, list) else _value(v, dtype)
+
+    return walk(arr.tolist())
+
+
+def predict_body(request: Any, rest_format: str) -> bytes:
+    """JSON body for a PredictRequest: columnar "inputs" or row "instances"."""
+    arrays = {k: (tensor_codec.to_ndarray(t), t.dtype) for k, t in request.inputs.items()}
+    body: dict[str, Any] = {}
+    if request.model_spec.signature_name:
+        body["signature_name"] = request.model_spec.signature_name
+    if rest_format == "row" and arrays and all(a.ndim > 0 for a, _ in arrays.values()):
+        if len(arrays) == 1:
+            (arr, dt), = arrays.values()
+            body["instances"] = [nested(row, dt) for row in arr]
+        else:
+            rows = {a.shape[0] for a, _ in arrays.values()}
+            n = rows.pop() if len(rows) == 1 else min(rows)
+            body["instances"] = [
+                {k: nested(a[i], dt) for k, (a, dt) in arrays.items()} for i in range(n)
+            ]
+    else:
+        body["inputs"] = {k: nested(a, dt) for k, (a, dt) in arrays.items()}
+    return json.dumps(body, allow_nan=True).encode("utf-8")
+
+
+def loads(data: bytes) -> Any:
+    """Parse a response body; bytes that are not UTF-8 survive as surrogate escapes."""
+    return json.loads(data.decode("utf-8", errors="surrogateescape"))
+
+
+def _leaf(v: Any, dtype: int) -> Any:
+    if dtype == types_pb2.DT_STRING:
+        if isinstance(v, dict) and set(v) == {"b64"}:
+            return base64.b64decode(v["b64"])
+        if isinstance(v, str):
+            return v.encode("utf-8", errors="surrogateescape")
+        raise ServingError(Code.INTERNAL, f"REST response holds {v!r} for a string output")
+    return v
+
+
+def to_array(value: Any, dtype: int) -> np.ndarray:
+    info = tensor_codec.dtype_info(dtype)
+
+    def walk(v: Any) -> Any:
+        return [walk(x) for x in v] if isinstance(v, list) else _leaf(v, dtype)
+
+    converted = walk(value)
+    if dtype == types_pb2.DT_STRING:
+        shape = np.shape(np.array(converted, dtype=object)) if converted != [] else (0,)
+        arr = np.empty(int(np.prod(shape)), dtype=object)
+        flat: list[Any] = []
+
+        def collect(v: Any) -> None:
+            if isinstance(v, list):
+                for x in v:
+                    collect(x)
+            else:
+                flat.append(v)
+
+        collect(converted)
+        arr[:] = flat
+        return arr.reshape(shape)
+    return np.array(converted, dtype=info.numpy)
+
+
+def outputs_from_json(doc: Any, sig: meta_graph_pb2.SignatureDef) -> dict[str, tuple[np.ndarray, int]]:
+    """Arrays and dtypes of a predict response ("outputs" or "predictions")."""
+    names = sorted(sig.outputs)
+    if "outputs" in doc:
+        value = doc["outputs"]
+        if len(names) == 1:
+            return {names[0]: (to_array(value, sig.outputs[names[0]].dtype), sig.outputs[names[0]].dtype)}
+        return {n: (to_array(value[n], sig.outputs[n].dtype), sig.outputs[n].dtype) for n in names if n in value}
+    if "predictions" in doc:
+        rows = doc["predictions"]
+        if len(names) == 1:
+            dt = sig.outputs[names[0]].dtype
+            return {names[0]: (to_array(rows, dt), dt)}
+        return {
+            n: (to_array([r[n] for r in rows], sig.outputs[n].dtype), sig.outputs[n].dtype)
+            for n in names
+            if rows and n in rows[0]
+        }
+    raise ServingError(Code.INTERNAL, "REST response has neither 'outputs' nor 'predictions'")
