@@ -11,7 +11,8 @@ STAMP := $(VENV)/.installed
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help venv export protos serve go java cpp clients interop-test test test-python lint clean
+.PHONY: help venv export protos serve go java cpp clients interop interop-test test test-python \
+	test-go test-java test-cpp lint clean bench-server
 
 help:
 	@sed -n 's/^## //p' README.md | head -40
@@ -38,6 +39,19 @@ export: $(STAMP)
 	$(TFINTEROP) export --out $(BUILD) $(EXPORT_FLAGS)
 	$(TFINTEROP) protos --out $(BUILD)/protos/serving.pb
 
+# Serve the exported models: the bundled server, or real TF Serving with SERVER=tfserving.
+SERVER ?= bundled
+GRPC_PORT ?= 8500
+REST_PORT ?= 8501
+serve: $(BUILD)/cases/mnist/manifest.json
+ifeq ($(SERVER),tfserving)
+	tensorflow_model_server --port=$(GRPC_PORT) --rest_api_port=$(REST_PORT) \
+		--model_config_file=$(abspath $(BUILD)/models/models.config) $(SERVE_FLAGS)
+else
+	$(TFINTEROP) serve --port=$(GRPC_PORT) --rest_api_port=$(REST_PORT) \
+		--model_config_file=$(BUILD)/models/models.config $(SERVE_FLAGS)
+endif
+
 go: protos
 	$(MAKE) -C clients/go build
 
@@ -48,6 +62,30 @@ cpp: protos
 	$(MAKE) -C clients/cpp build
 
 clients: go java cpp
+
+# Every client in every mode (bundled server on free ports, or TFINTEROP_TARGET),
+# then the one judge; writes build/report/interop.{json,md}.
+interop: $(BUILD)/cases/mnist/manifest.json
+	$(TFINTEROP) interop --out $(BUILD)/results
+
+interop-test: export clients
+	$(TFINTEROP) interop --out $(BUILD)/results
+	$(VENV)/bin/pytest tests/interop -q -p no:cacheprovider
+
+test-python: export
+	$(VENV)/bin/pytest tests/python tests/server -q -p no:cacheprovider
+
+test-go: go
+	$(MAKE) -C clients/go test
+
+test-java: java
+	$(MAKE) -C clients/java test
+
+test-cpp: cpp
+	$(MAKE) -C clients/cpp test
+
+# Everything CI runs (.ci/run): lint, unit tests of every language, the interop matrix.
+test: lint test-python test-go test-java test-cpp interop-test
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check python tests

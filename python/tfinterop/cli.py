@@ -56,8 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--rest", help="REST base URL (default http://127.0.0.1:8501)")
 
     i = sub.add_parser("interop", help="run every client in every mode over the case sets")
-    i.add_argument("--cases", type=Path, action="append", help="case folder; repeatable "
-                   "(default: every folder in build/cases)")
+    i.add_argument(
+        "--cases",
+        type=Path,
+        action="append",
+        help="case folder; repeatable (default: every folder in build/cases)",
+    )
     i.add_argument("--out", type=Path, default=Path("build/results"))
     i.add_argument("--clients", default=os.environ.get("TFINTEROP_CLIENTS", "python,go,java,cpp"))
     i.add_argument("--modes", default="inproc,grpc,rest")

@@ -36,7 +36,9 @@ class Client:
 def clients(root: Path) -> dict[str, Client]:
     """The declared clients and how to start them."""
     return {
-        "python": Client("python", (sys.executable, "-m", "tfinterop", "run", "--client", "python")),
+        "python": Client(
+            "python", (sys.executable, "-m", "tfinterop", "run", "--client", "python")
+        ),
         "go": Client("go", (str(root / "build/bin/tfinterop-go"), "run")),
         "java": Client("java", (str(root / "build/bin/tfinterop-java"), "run")),
         "cpp": Client("cpp", (str(root / "build/bin/tfinterop-cpp"), "run")),
@@ -61,7 +63,9 @@ def run_all(root: Path, cases: list[Path], out: Path, names: list[str], modes: l
             failures += _run(table, names, remote_modes, cases, out, server.target, server.rest_url)
     elif remote_modes:
         _write_server_info(out, "external", target, rest or "")
-        failures += _run(table, names, remote_modes, cases, out, target, rest or "http://127.0.0.1:8501")
+        failures += _run(
+            table, names, remote_modes, cases, out, target, rest or "http://127.0.0.1:8501"
+        )
     if "inproc" in modes:
         failures += _run(table, names, ["inproc"], cases, out, "", "")
     return failures
@@ -76,8 +80,15 @@ def _write_server_info(out: Path, kind: str, target: str, rest: str) -> None:
     atomic.write_text(out / "server.json", json.dumps(info, indent=2) + "\n")
 
 
-def _run(table: dict[str, Client], names: list[str], modes: list[str], cases: list[Path], out: Path,
-         target: str, rest: str) -> int:
+def _run(
+    table: dict[str, Client],
+    names: list[str],
+    modes: list[str],
+    cases: list[Path],
+    out: Path,
+    target: str,
+    rest: str,
+) -> int:
     failures = 0
     for name in names:
         client = table[name]
@@ -92,12 +103,19 @@ def _run(table: dict[str, Client], names: list[str], modes: list[str], cases: li
             if mode == "rest":
                 cmd += ["--rest", rest]
             if not Path(client.command[0]).exists():
-                print(f"[interop] {name}/{mode}: {client.command[0]} is not built; its rows will be missing",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"[interop] {name}/{mode}: {client.command[0]} is not built; its rows will be missing",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 failures += 1
                 continue
             start = time.monotonic()
-            print(f"[interop] {name}/{mode}: running {len(cases)} case set(s) ...", file=sys.stderr, flush=True)
+            print(
+                f"[interop] {name}/{mode}: running {len(cases)} case set(s) ...",
+                file=sys.stderr,
+                flush=True,
+            )
             log_path = out / "logs" / f"{name}-{mode}.log"
             log_path.parent.mkdir(parents=True, exist_ok=True)
             with open(log_path, "wb") as log_file:

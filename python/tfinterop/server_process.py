@@ -43,8 +43,13 @@ class RunningServer:
         return f"http://127.0.0.1:{self.rest_port}"
 
 
-def wait_ready(target: str, models: list[str], timeout_s: float, process: subprocess.Popen[bytes] | None = None,
-               log_path: Path | None = None) -> None:
+def wait_ready(
+    target: str,
+    models: list[str],
+    timeout_s: float,
+    process: subprocess.Popen[bytes] | None = None,
+    log_path: Path | None = None,
+) -> None:
     """Block until every model has an AVAILABLE version (or a terminal error)."""
     import grpc
     from tensorflow_serving.apis import get_model_status_pb2, model_service_pb2_grpc
@@ -57,9 +62,13 @@ def wait_ready(target: str, models: list[str], timeout_s: float, process: subpro
         while pending:
             if process is not None and process.poll() is not None:
                 tail = log_path.read_text(errors="replace")[-2000:] if log_path else ""
-                raise ToolError(f"server exited with status {process.returncode} before it was ready:\n{tail}")
+                raise ToolError(
+                    f"server exited with status {process.returncode} before it was ready:\n{tail}"
+                )
             if time.monotonic() > deadline:
-                raise ToolError(f"server at {target} not ready after {timeout_s:.0f}s (waiting for {pending})")
+                raise ToolError(
+                    f"server at {target} not ready after {timeout_s:.0f}s (waiting for {pending})"
+                )
             name = pending[0]
             try:
                 req = get_model_status_pb2.GetModelStatusRequest()
@@ -80,21 +89,31 @@ def wait_ready(target: str, models: list[str], timeout_s: float, process: subpro
 
 
 @contextlib.contextmanager
-def bundled_server(model_config: Path, models: list[str], log_path: Path, extra: list[str] | None = None,
-                   timeout_s: float = 180.0) -> Iterator[RunningServer]:
-    """Run `tfinterop serve` for the duration of the block."""
+def bundled_server(
+    model_config: Path,
+    models: list[str],
+    log_path: Path,
+    extra: list[str] | None = None,
+    timeout_s: float = 180.0,
+    launcher: list[str] | None = None,
+) -> Iterator[RunningServer]:
+    """Run `tfinterop serve` for the duration of the block (`launcher` replaces
+    `python -m tfinterop`, e.g. to wrap the process in a probe)."""
     grpc_port, rest_port = free_port(), free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
-        sys.executable, "-m", "tfinterop", "serve",
-        f"--port={grpc_port}", f"--rest_api_port={rest_port}",
+        *(launcher or [sys.executable, "-m", "tfinterop"]),
+        "serve",
+        f"--port={grpc_port}",
+        f"--rest_api_port={rest_port}",
         f"--model_config_file={model_config}",
         *(extra or []),
     ]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
     server = RunningServer(process, grpc_port, rest_port, log_path)
     try:
         wait_ready(server.target, models, timeout_s, process, log_path)

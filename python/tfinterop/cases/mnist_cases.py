@@ -163,7 +163,15 @@ def build(
     )
     extra = _request(model, one)
     extra.inputs["extra"].CopyFrom(tensor_codec.from_ndarray(one))
-    err("extra-input", "an input beyond the signature's", extra, "INVALID_ARGUMENT")
+    # REST reads only the signature's keys from "inputs" (json_tensor.cc), so an
+    # extra key is silently dropped there: gRPC and in-process only.
+    err(
+        "extra-input",
+        "an input beyond the signature's",
+        extra,
+        "INVALID_ARGUMENT",
+        transports=("inproc", "grpc"),
+    )
     missing = predict_pb2.PredictRequest()
     missing.model_spec.name = model
     missing.model_spec.signature_name = "serving_default"

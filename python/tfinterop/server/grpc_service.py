@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent import futures
 from typing import Any, TypeVar
-
-import logging
 
 import grpc
 from tensorflow_serving.apis import (

@@ -38,7 +38,10 @@ class RestTransport:
     def _send(self, method: str, url: str, body: bytes | None = None) -> Any:
         try:
             r = self._session.request(
-                method, url, data=body, timeout=self._deadline,
+                method,
+                url,
+                data=body,
+                timeout=self._deadline,
                 headers={"Content-Type": "application/json"} if body is not None else None,
             )
         except requests.RequestException as e:
@@ -48,7 +51,9 @@ class RestTransport:
                 message = rest_json.loads(r.content).get("error", r.text)
             except (ValueError, AttributeError):
                 message = r.text
-            raise ServingError(code_for_http(r.status_code), str(message), http_status=r.status_code)
+            raise ServingError(
+                code_for_http(r.status_code), str(message), http_status=r.status_code
+            )
         try:
             return rest_json.loads(r.content)
         except ValueError as e:
@@ -59,7 +64,9 @@ class RestTransport:
         if url not in self._metadata:
             doc = self._send("GET", url)
             sig_map = get_model_metadata_pb2.SignatureDefMap()
-            json_format.ParseDict(doc["metadata"]["signature_def"], sig_map, ignore_unknown_fields=True)
+            json_format.ParseDict(
+                doc["metadata"]["signature_def"], sig_map, ignore_unknown_fields=True
+            )
             self._metadata[url] = sig_map
         return self._metadata[url]
 

@@ -53,7 +53,7 @@ def predict_body(request: Any, rest_format: str) -> bytes:
         body["signature_name"] = request.model_spec.signature_name
     if rest_format == "row" and arrays and all(a.ndim > 0 for a, _ in arrays.values()):
         if len(arrays) == 1:
-            (arr, dt), = arrays.values()
+            ((arr, dt),) = arrays.values()
             body["instances"] = [nested(row, dt) for row in arr]
         else:
             rows = {a.shape[0] for a, _ in arrays.values()}
@@ -106,14 +106,25 @@ def to_array(value: Any, dtype: int) -> np.ndarray:
     return np.array(converted, dtype=info.numpy)
 
 
-def outputs_from_json(doc: Any, sig: meta_graph_pb2.SignatureDef) -> dict[str, tuple[np.ndarray, int]]:
+def outputs_from_json(
+    doc: Any, sig: meta_graph_pb2.SignatureDef
+) -> dict[str, tuple[np.ndarray, int]]:
     """Arrays and dtypes of a predict response ("outputs" or "predictions")."""
     names = sorted(sig.outputs)
     if "outputs" in doc:
         value = doc["outputs"]
         if len(names) == 1:
-            return {names[0]: (to_array(value, sig.outputs[names[0]].dtype), sig.outputs[names[0]].dtype)}
-        return {n: (to_array(value[n], sig.outputs[n].dtype), sig.outputs[n].dtype) for n in names if n in value}
+            return {
+                names[0]: (
+                    to_array(value, sig.outputs[names[0]].dtype),
+                    sig.outputs[names[0]].dtype,
+                )
+            }
+        return {
+            n: (to_array(value[n], sig.outputs[n].dtype), sig.outputs[n].dtype)
+            for n in names
+            if n in value
+        }
     if "predictions" in doc:
         rows = doc["predictions"]
         if len(names) == 1:

@@ -1,0 +1,1 @@
+"""The one judge: every client's results against the goldens."""
