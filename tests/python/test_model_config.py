@@ -95,5 +95,5 @@ def test_relative_base_path_resolves_against_config_folder(tmp_path: Path) -> No
 def test_unparsable_config_names_the_file(tmp_path: Path) -> None:
     cfg = tmp_path / "bad.config"
     cfg.write_text("model_config_list { config { nme: 1 } }")
-    with pytest.raises(ToolError, match="bad.config"):
+    with pytest.raises(ToolError, match=r"bad\.config"):
         model_config.parse_config(cfg)
