@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 	test-go test-java test-cpp lint clean bench-server
 
 help:
-	@sed -n 's/^## //p' README.md | head -40
+	@grep -E '^[|] `make' README.md
 
 # The virtualenv: the pinned, fully resolved set, then the package itself.
 $(STAMP): python/requirements.lock python/pyproject.toml

@@ -10,14 +10,22 @@ from pathlib import Path
 from tfinterop import atomic, data, model_config, train
 from tfinterop.cases import manifest, mnist_cases
 from tfinterop.errors import ToolError, UsageError
+from tfinterop.zoo import examples, multi_io, text
 
 log = logging.getLogger(__name__)
+
+ZOO = (text, multi_io, examples)
 
 EXPORTERS = ("keras", "seed")
 DEFAULT_NAMES = {"keras": "mnist", "seed": "mnist_seed"}
 # Labels for the exported MNIST versions; cases address versions through them too.
 LABELS = {"stable": 1, "canary": 2}
 MIN_ACCURACY = 0.9
+EXPORTER_NAMES = {
+    "keras": "keras Model.export",
+    "seed": "tf.saved_model.save (seed)",
+    "zoo": "tfinterop.zoo (tf.Module / TF1 builder)",
+}
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,39 @@ def run(options: ExportOptions) -> None:
     )
     log.info("wrote %s", config_path)
 
+    for zoo_model in ZOO:
+        with atomic.staged_dir(models_dir / zoo_model.NAME) as tmp:
+            zoo_model.export(tmp / "1", tmp)
+            # Assets were copied into the SavedModel; drop the build-time files beside it.
+            for extra in tmp.iterdir():
+                if extra.name != "1":
+                    extra.unlink()
+        entries[zoo_model.NAME] = model_config.ModelEntry(
+            name=zoo_model.NAME, base_path=(models_dir / zoo_model.NAME).resolve()
+        )
+        log.info("exported %s", zoo_model.NAME)
+    atomic.write_text(
+        config_path, model_config.render_config(sorted(entries.values(), key=lambda e: e.name))
+    )
+
     from tfinterop.transports.inproc import InprocTransport
+    from tfinterop.zoo.reference import CaseBook, Reference
+
+    zoo_reference = Reference(config_path)
+    for zoo_model in ZOO:
+        book = CaseBook(zoo_reference)
+        zoo_model.cases(book)
+        folder = options.out / "cases" / zoo_model.NAME
+        manifest.write(
+            folder,
+            manifest.CaseSet(
+                model=zoo_model.NAME,
+                config="../../models/models.config",
+                producer=producer(ds, "zoo"),
+                cases=book.cases,
+            ),
+        )
+        print(f"{zoo_model.NAME}: {len(book.cases)} cases in {folder}", flush=True)
 
     reference = InprocTransport(config_path)
     for exporter in options.exporters:
@@ -129,7 +169,7 @@ def producer(ds: data.Dataset, exporter: str) -> dict[str, str]:
         "numpy": numpy.__version__,
         "dataset": ds.name,
         "dataset_source": ds.source,
-        "exporter": "keras Model.export" if exporter == "keras" else "tf.saved_model.save (seed)",
+        "exporter": EXPORTER_NAMES[exporter],
         "golden_runtime": "python tf.saved_model.load",
     }
 

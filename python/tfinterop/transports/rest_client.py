@@ -8,7 +8,12 @@ from typing import Any
 import requests
 from google.protobuf import any_pb2, json_format
 from google.protobuf.message import Message
-from tensorflow_serving.apis import get_model_metadata_pb2, predict_pb2
+from tensorflow_serving.apis import (
+    classification_pb2,
+    get_model_metadata_pb2,
+    predict_pb2,
+    regression_pb2,
+)
 
 from tfinterop import tensor_codec
 from tfinterop.errors import Code, ServingError, code_for_http
@@ -75,7 +80,29 @@ class RestTransport:
             return self._predict(request, rest_format)
         if api == "metadata":
             return self._model_metadata(request)
-        raise ServingError(Code.UNIMPLEMENTED, f"the Python REST client does not send {api} yet")
+        if api == "classify":
+            doc = self._send(
+                "POST",
+                self._model_url(request.model_spec) + ":classify",  # type: ignore[attr-defined]
+                rest_json.examples_body(request),
+            )
+            response = classification_pb2.ClassificationResponse()
+            for row in doc["results"]:
+                c = response.result.classifications.add()
+                for label, score in row:
+                    c.classes.add(label=label, score=score)
+            return response
+        if api == "regress":
+            doc = self._send(
+                "POST",
+                self._model_url(request.model_spec) + ":regress",  # type: ignore[attr-defined]
+                rest_json.examples_body(request),
+            )
+            response = regression_pb2.RegressionResponse()
+            for value in doc["results"]:
+                response.result.regressions.add(value=value)
+            return response
+        raise ServingError(Code.UNIMPLEMENTED, f"TF Serving's REST API has no {api} endpoint")
 
     def _predict(self, request: Any, rest_format: str) -> Message:
         url = self._model_url(request.model_spec) + ":predict"

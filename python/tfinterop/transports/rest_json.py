@@ -42,6 +42,8 @@ def nested(arr: np.ndarray, dtype: int) -> Any:
     def walk(v: Any) -> Any:
         return [walk(x) for x in v] if isinstance(v, list) else _value(v, dtype)
 
+    if not isinstance(arr, np.ndarray):  # one element of an object (string) array
+        return _value(arr, dtype)
     return walk(arr.tolist())
 
 
@@ -136,3 +138,37 @@ def outputs_from_json(
             if rows and n in rows[0]
         }
     raise ServingError(Code.INTERNAL, "REST response has neither 'outputs' nor 'predictions'")
+
+
+def _feature_values(feature: Any) -> list[Any]:
+    kind = feature.WhichOneof("kind")
+    if kind == "float_list":
+        # json.dumps writes 1.0 as "1.0": the decimal point keeps it a float feature.
+        return [float(v) for v in feature.float_list.value]
+    if kind == "int64_list":
+        return [int(v) for v in feature.int64_list.value]
+    if kind == "bytes_list":
+        return [_value(v, types_pb2.DT_STRING) for v in feature.bytes_list.value]
+    return []
+
+
+def example_json(example: Any) -> dict[str, Any]:
+    return {name: _feature_values(f) for name, f in sorted(example.features.feature.items())}
+
+
+def examples_body(request: Any) -> bytes:
+    """{"signature_name", "context"?, "examples"} for a Classification/RegressionRequest."""
+    body: dict[str, Any] = {}
+    if request.model_spec.signature_name:
+        body["signature_name"] = request.model_spec.signature_name
+    kind = request.input.WhichOneof("kind")
+    if kind == "example_list_with_context":
+        body["context"] = example_json(request.input.example_list_with_context.context)
+        body["examples"] = [
+            example_json(e) for e in request.input.example_list_with_context.examples
+        ]
+    elif kind == "example_list":
+        body["examples"] = [example_json(e) for e in request.input.example_list.examples]
+    else:
+        body["examples"] = []
+    return json.dumps(body, allow_nan=True).encode("utf-8")
