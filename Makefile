@@ -72,6 +72,9 @@ interop-test: export clients
 	$(TFINTEROP) interop --out $(BUILD)/results
 	$(VENV)/bin/pytest tests/interop -q -p no:cacheprovider
 
+bench-server: $(BUILD)/cases/mnist/manifest.json go
+	$(TFINTEROP) bench-server --out $(BUILD)/report
+
 test-python: export
 	$(VENV)/bin/pytest tests/python tests/server -q -p no:cacheprovider
 

@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--clients", default=os.environ.get("TFINTEROP_CLIENTS", "python,go,java,cpp"))
     i.add_argument("--modes", default="inproc,grpc,rest")
 
+    b = sub.add_parser("bench-server", help="the bundled server's throughput and latency")
+    b.add_argument("--requests", type=int, default=3000)
+    b.add_argument("--concurrency", default="1,8,32")
+    b.add_argument("--out", type=Path, default=Path("build/report"))
+
     s = sub.add_parser("serve", help="TF Serving-compatible model server (gRPC and REST)")
     from tfinterop.server.flags import add_flags
 
@@ -102,6 +107,12 @@ def dispatch(args: argparse.Namespace) -> int:
         names = [c.strip() for c in args.clients.split(",") if c.strip()]
         modes = [m.strip() for m in args.modes.split(",") if m.strip()]
         interop.run_all(Path.cwd(), cases, args.out, names, modes)
+        return 0
+    if args.command == "bench-server":
+        from tfinterop import bench_server
+
+        levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
+        bench_server.run(Path.cwd(), args.requests, levels, args.out)
         return 0
     if args.command == "serve":
         from tfinterop.server import serve

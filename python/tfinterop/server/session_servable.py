@@ -91,7 +91,10 @@ class SessionServable:
         # A prepared callable takes no per-call RunOptions, so the deadline is
         # checked when the run returns: a late answer is DEADLINE_EXCEEDED.
         if timeout_ms > 0 and (time.monotonic() - start) * 1000 > timeout_ms:
-            raise ServingError(Code.DEADLINE_EXCEEDED, f"signature {signature} ran past the {timeout_ms} ms deadline")
+            raise ServingError(
+                Code.DEADLINE_EXCEEDED,
+                f"signature {signature} ran past the {timeout_ms} ms deadline",
+            )
         return {alias: np.asarray(v) for alias, v in zip(outputs, values, strict=True)}
 
     def close(self) -> None:
