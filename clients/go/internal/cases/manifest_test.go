@@ -1,0 +1,125 @@
+package cases
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"tfinterop.dev/clients/go/internal/gen/tensorflow_serving/apis"
+)
+
+// writeCaseSet writes a two-case set and returns its folder; edit may change
+// the manifest before it is written.
+func writeCaseSet(t *testing.T, edit func(m map[string]any)) string {
+	t.Helper()
+	dir := t.TempDir()
+	req, err := proto.Marshal(&apis.PredictRequest{ModelSpec: &apis.ModelSpec{Name: "m"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := proto.Marshal(&apis.PredictResponse{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{"ok.request.pb": req, "ok.response.pb": resp, "bad.request.pb": req}
+	sums := map[string]string{}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s := sha256.Sum256(data)
+		sums[name] = hex.EncodeToString(s[:])
+	}
+	m := map[string]any{
+		"format": 1,
+		"model":  map[string]any{"name": "m", "config": "../models.config"},
+		"cases": []any{
+			map[string]any{"id": "ok", "api": "predict", "transports": []string{"inproc", "grpc"},
+				"request": "ok.request.pb", "response": "ok.response.pb", "rest_format": "row",
+				"sha256": map[string]string{"ok.request.pb": sums["ok.request.pb"], "ok.response.pb": sums["ok.response.pb"]}},
+			map[string]any{"id": "bad", "api": "predict", "request": "bad.request.pb", "error": "NOT_FOUND",
+				"sha256": map[string]string{"bad.request.pb": sums["bad.request.pb"]}},
+		},
+	}
+	if edit != nil {
+		edit(m)
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func caseEntry(m map[string]any, i int) map[string]any {
+	return m["cases"].([]any)[i].(map[string]any)
+}
+
+func TestReadVerifiesAndLoadsACaseSet(t *testing.T) {
+	dir := writeCaseSet(t, nil)
+	m, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Model != "m" || len(m.Cases) != 2 || m.ConfigPath != filepath.Join(filepath.Dir(dir), "models.config") {
+		t.Fatalf("unexpected manifest %+v", m)
+	}
+	ok := m.Find("ok")
+	if !ok.AppliesTo("grpc") || ok.AppliesTo("rest") || ok.RestFormat != "row" {
+		t.Fatalf("case ok: %+v", ok)
+	}
+	if bad := m.Find("bad"); !bad.AppliesTo("rest") || bad.Error != "NOT_FOUND" {
+		t.Fatalf("a case without transports applies to all: %+v", bad)
+	}
+	msg, err := ok.ParseRequest()
+	if err != nil || msg.(*apis.PredictRequest).GetModelSpec().GetName() != "m" {
+		t.Fatalf("ParseRequest: %v %v", msg, err)
+	}
+}
+
+func TestReadRejectsBrokenCaseSets(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(m map[string]any)
+		breakFS func(dir string)
+		want    string
+	}{
+		{name: "sha256 mismatch", breakFS: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "ok.response.pb"), []byte("tampered"), 0o644)
+		}, want: "sha256"},
+		{name: "missing file", breakFS: func(dir string) { os.Remove(filepath.Join(dir, "bad.request.pb")) }, want: "bad.request.pb"},
+		{name: "no sha256 for a file", edit: func(m map[string]any) { caseEntry(m, 1)["sha256"] = map[string]string{} }, want: "no sha256"},
+		{name: "file outside the folder", edit: func(m map[string]any) { caseEntry(m, 1)["request"] = "../x.pb" }, want: "leaves the case folder"},
+		{name: "both response and error", edit: func(m map[string]any) { caseEntry(m, 0)["error"] = "INTERNAL" }, want: "exactly one"},
+		{name: "unknown api", edit: func(m map[string]any) { caseEntry(m, 0)["api"] = "train" }, want: "unknown api"},
+		{name: "duplicate id", edit: func(m map[string]any) { caseEntry(m, 1)["id"] = "ok" }, want: "twice"},
+		{name: "wrong format", edit: func(m map[string]any) { m["format"] = 2 }, want: "format"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeCaseSet(t, tc.edit)
+			if tc.breakFS != nil {
+				tc.breakFS(dir)
+			}
+			_, err := Read(dir)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestReadReportsAMissingManifest(t *testing.T) {
+	if _, err := Read(t.TempDir()); err == nil || !strings.Contains(err.Error(), "manifest.json") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"tfinterop.dev/clients/go/internal/bench"
+	"tfinterop.dev/clients/go/internal/cases"
+	"tfinterop.dev/clients/go/internal/gen/tensorflow_serving/apis"
+	"tfinterop.dev/clients/go/internal/transport"
+)
+
+type benchLine struct {
+	Client string `json:"client"`
+	Mode   string `json:"mode"`
+	Case   string `json:"case"`
+	Batch  int64  `json:"batch"`
+	bench.Result
+}
+
+func benchCommand(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var flags common
+	var dir, id string
+	var requests, concurrency, warmup int
+	flags.register(fs)
+	fs.StringVar(&dir, "cases", "", "case folder")
+	fs.StringVar(&id, "case", "", "case id")
+	fs.IntVar(&requests, "requests", 0, "number of measured requests")
+	fs.IntVar(&concurrency, "concurrency", 1, "concurrent callers")
+	fs.IntVar(&warmup, "warmup", 10, "unmeasured requests first")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := flags.check(); err != nil {
+		return err
+	}
+	switch {
+	case dir == "":
+		return usagef("--cases is required")
+	case id == "":
+		return usagef("--case is required")
+	case requests <= 0:
+		return usagef("--requests must be positive")
+	case concurrency <= 0:
+		return usagef("--concurrency must be positive")
+	case warmup < 0:
+		return usagef("--warmup must not be negative")
+	}
+	m, err := cases.Read(dir)
+	if err != nil {
+		return err
+	}
+	c := m.Find(id)
+	if c == nil {
+		return usagef("case %q is not in %s", id, dir)
+	}
+	if !c.AppliesTo(flags.mode) {
+		return usagef("case %s does not apply to %s", id, flags.mode)
+	}
+	msg, err := c.ParseRequest()
+	if err != nil {
+		return err
+	}
+	ts := newTransports(flags)
+	defer ts.Close()
+	t, err := ts.For(m)
+	if err != nil {
+		return err
+	}
+	req := transport.Request{API: c.API, Message: msg, RestFormat: c.RestFormat}
+	deadline := time.Duration(flags.deadlineMs) * time.Millisecond
+	call := func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, deadline)
+		defer cancel()
+		_, err := t.Call(ctx, req)
+		return err
+	}
+	fmt.Fprintf(stderr, "bench %s/%s %s: %d requests at concurrency %d after %d warmup\n", flags.mode, m.Model, id, requests, concurrency, warmup)
+	result := bench.Run(context.Background(), call, requests, concurrency, warmup)
+	line, err := json.Marshal(benchLine{Client: Client, Mode: flags.mode, Case: id, Batch: batchOf(msg), Result: result})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, string(line))
+	return nil
+}
+
+// batchOf is the first dimension of the request's first input (in alias
+// order) for predict, else 1.
+func batchOf(msg any) int64 {
+	req, ok := msg.(*apis.PredictRequest)
+	if !ok {
+		return 1
+	}
+	first := ""
+	for alias := range req.GetInputs() {
+		if first == "" || alias < first {
+			first = alias
+		}
+	}
+	if dims := req.GetInputs()[first].GetTensorShape().GetDim(); len(dims) > 0 {
+		return dims[0].GetSize()
+	}
+	return 1
+}

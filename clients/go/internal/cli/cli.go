@@ -1,0 +1,125 @@
+// Package cli is tfinterop-go's command line (docs/CONTRACT.md): run, bench
+// and info, exit 0 when the command did its job, 2 on bad usage, 1 when the
+// client itself could not run. Stdout carries only the command's output.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Client is this client's name in result paths and reports.
+const Client = "go"
+
+const usage = `usage:
+  tfinterop-go run   --mode inproc|grpc|rest --cases DIR [--cases DIR ...] --out DIR
+                     [--model-config FILE] [--target HOST:PORT] [--rest URL] [--deadline-ms N]
+  tfinterop-go bench --mode inproc|grpc|rest --cases DIR --case ID --requests N
+                     --concurrency C [--warmup N] [--model-config FILE] [--target] [--rest]
+  tfinterop-go info
+`
+
+// usageError is bad usage: exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
+
+// Main runs the command in args (without the program name) and returns the
+// exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "run":
+		err = runCommand(args[1:], stdout, stderr)
+	case "bench":
+		err = benchCommand(args[1:], stdout, stderr)
+	case "info":
+		err = infoCommand(args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		err = usagef("unknown command %q (want run, bench or info)", args[0])
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "tfinterop-go: usage error: %s\n", oneLine(err.Error()))
+		return 2
+	default:
+		fmt.Fprintf(stderr, "tfinterop-go: error: %s\n", oneLine(err.Error()))
+		return 1
+	}
+}
+
+// common are the flags run and bench share.
+type common struct {
+	mode        string
+	modelConfig string
+	target      string
+	rest        string
+	deadlineMs  int
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.mode, "mode", "", "inproc, grpc or rest")
+	fs.StringVar(&c.modelConfig, "model-config", "", "model config overriding the manifest's (inproc only)")
+	fs.StringVar(&c.target, "target", "127.0.0.1:8500", "gRPC target host:port")
+	fs.StringVar(&c.rest, "rest", "http://127.0.0.1:8501", "REST base URL")
+	fs.IntVar(&c.deadlineMs, "deadline-ms", 30000, "per-call deadline for grpc and rest")
+}
+
+func (c *common) check() error {
+	switch c.mode {
+	case "inproc", "grpc", "rest":
+	case "":
+		return usagef("--mode is required (inproc, grpc or rest)")
+	default:
+		return usagef("unknown --mode %q (want inproc, grpc or rest)", c.mode)
+	}
+	if c.deadlineMs <= 0 {
+		return usagef("--deadline-ms must be positive")
+	}
+	return nil
+}
+
+// parse parses flags; a flag error is a usage error, -h is flag.ErrHelp.
+func parse(fs *flag.FlagSet, args []string) error {
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(fs.Output(), usage)
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

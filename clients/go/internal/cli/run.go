@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"time"
+
+	"tfinterop.dev/clients/go/internal/cases"
+	"tfinterop.dev/clients/go/internal/results"
+	"tfinterop.dev/clients/go/internal/status"
+	"tfinterop.dev/clients/go/internal/transport"
+)
+
+func runCommand(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var flags common
+	var dirs listFlag
+	var out string
+	flags.register(fs)
+	fs.Var(&dirs, "cases", "case folder (repeatable)")
+	fs.StringVar(&out, "out", "", "results root")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := flags.check(); err != nil {
+		return err
+	}
+	if len(dirs) == 0 {
+		return usagef("--cases is required")
+	}
+	if out == "" {
+		return usagef("--out is required")
+	}
+	// Every case set is read and verified before anything runs or is written.
+	manifests := make([]*cases.Manifest, len(dirs))
+	for i, dir := range dirs {
+		m, err := cases.Read(dir)
+		if err != nil {
+			return err
+		}
+		manifests[i] = m
+	}
+	ts := newTransports(flags)
+	defer ts.Close()
+	for _, m := range manifests {
+		t, err := ts.For(m)
+		if err != nil {
+			return err
+		}
+		dir, err := runCases(t, m, out, time.Duration(flags.deadlineMs)*time.Millisecond, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, dir)
+	}
+	return nil
+}
+
+type caseRun struct {
+	Status    string   `json:"status"`
+	LatencyUs *float64 `json:"latency_us,omitempty"`
+}
+
+type runFile struct {
+	Client  string             `json:"client"`
+	Mode    string             `json:"mode"`
+	Model   string             `json:"model"`
+	Runtime map[string]string  `json:"runtime"`
+	Cases   map[string]caseRun `json:"cases"`
+}
+
+// runCases replays every case of m through t into OUT/go/<mode>/<model>/ and
+// returns that folder. An error here means the client could not do its job.
+func runCases(t transport.Transport, m *cases.Manifest, out string, deadline time.Duration, progress io.Writer) (string, error) {
+	w, err := results.Create(out, Client, t.Name(), m.Model)
+	if err != nil {
+		return "", err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			w.Abort()
+		}
+	}()
+	run := runFile{Client: Client, Mode: t.Name(), Model: m.Model, Cases: map[string]caseRun{}}
+	for i := range m.Cases {
+		c := &m.Cases[i]
+		if !c.AppliesTo(t.Name()) {
+			if err := w.Skipped(c.ID, "case does not apply to "+t.Name()); err != nil {
+				return "", err
+			}
+			run.Cases[c.ID] = caseRun{Status: "skipped"}
+			continue
+		}
+		msg, err := c.ParseRequest()
+		if err != nil {
+			return "", err
+		}
+		req := transport.Request{API: c.API, Message: msg, RestFormat: c.RestFormat}
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		start := time.Now()
+		resp, callErr := t.Call(ctx, req)
+		elapsed := time.Since(start)
+		cancel()
+		latency := math.Round(float64(elapsed.Nanoseconds())/100) / 10
+		outcome := "ok"
+		if callErr != nil {
+			outcome = "error"
+			err = w.Error(c.ID, status.FromError(callErr))
+		} else {
+			err = w.Response(c.ID, resp)
+		}
+		if err != nil {
+			return "", err
+		}
+		run.Cases[c.ID] = caseRun{Status: outcome, LatencyUs: &latency}
+		detail := ""
+		if callErr != nil {
+			detail = " " + status.FromError(callErr).Code.String()
+		}
+		fmt.Fprintf(progress, "[%d/%d] %s/%s %s: %s%s\n", i+1, len(m.Cases), t.Name(), m.Model, c.ID, outcome, detail)
+	}
+	run.Runtime = map[string]string{"language": runtime.Version()}
+	for k, v := range t.Runtime() {
+		run.Runtime[k] = v
+	}
+	if err := w.JSON("run.json", run); err != nil {
+		return "", err
+	}
+	if err := w.Commit(); err != nil {
+		return "", err
+	}
+	committed = true
+	return w.Dir(), nil
+}

@@ -1,0 +1,215 @@
+// Package inproc is the in-process transport: it resolves the ModelSpec
+// through the model config, loads the SavedModel through the TensorFlow C
+// API, validates the request like TF Serving and runs the signature.
+package inproc
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"tfinterop.dev/clients/go/internal/canonical"
+	"tfinterop.dev/clients/go/internal/gen/tensorflow/core/framework"
+	corepb "tfinterop.dev/clients/go/internal/gen/tensorflow/core/protobuf"
+	"tfinterop.dev/clients/go/internal/gen/tensorflow_serving/apis"
+	"tfinterop.dev/clients/go/internal/modelconfig"
+	"tfinterop.dev/clients/go/internal/signature"
+	"tfinterop.dev/clients/go/internal/status"
+	"tfinterop.dev/clients/go/internal/tensor"
+	"tfinterop.dev/clients/go/internal/tfcapi"
+	"tfinterop.dev/clients/go/internal/transport"
+)
+
+// Library describes the runtime for run.json.
+const Library = "libtensorflow_cc.so.2 from the tensorflow wheel (TF C API via cgo)"
+
+// servable is one loaded model version.
+type servable struct {
+	name      string
+	version   int64
+	session   *tfcapi.Session
+	metaGraph *corepb.MetaGraphDef
+}
+
+type key struct {
+	name    string
+	version int64
+}
+
+// loadResult is a servable or the error loading it gave; both are cached so
+// a broken version is not reloaded for every case.
+type loadResult struct {
+	once sync.Once
+	s    *servable
+	err  error
+}
+
+// Transport runs requests in-process. It is safe for concurrent use.
+type Transport struct {
+	config *modelconfig.Config
+	mu     sync.Mutex
+	loaded map[key]*loadResult
+}
+
+// New reads the model config at path.
+func New(configPath string) (*Transport, error) {
+	cfg, err := modelconfig.Load(configPath)
+	if err != nil {
+		return nil, err
+	}
+	return &Transport{config: cfg, loaded: map[key]*loadResult{}}, nil
+}
+
+// Name is the mode name.
+func (t *Transport) Name() string { return "inproc" }
+
+// Runtime reports the TensorFlow that runs the model.
+func (t *Transport) Runtime() map[string]string {
+	return map[string]string{"tensorflow": tfcapi.Version(), "library": Library}
+}
+
+// Call runs one request; classify, regress and multi_inference are server APIs.
+func (t *Transport) Call(_ context.Context, req transport.Request) (proto.Message, error) {
+	switch m := req.Message.(type) {
+	case *apis.PredictRequest:
+		return t.predict(m)
+	case *apis.GetModelMetadataRequest:
+		return t.metadata(m)
+	}
+	return nil, status.Errorf(status.Unimplemented, "%s is a server API; not available in-process", req.API)
+}
+
+// Close releases every loaded session.
+func (t *Transport) Close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var first error
+	for _, r := range t.loaded {
+		if r.s != nil {
+			if err := r.s.session.Close(); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	t.loaded = map[key]*loadResult{}
+	return first
+}
+
+func (t *Transport) servable(spec *apis.ModelSpec) (*servable, error) {
+	r, err := t.config.Resolve(spec)
+	if err != nil {
+		return nil, err
+	}
+	k := key{r.Name, r.Version}
+	t.mu.Lock()
+	lr, ok := t.loaded[k]
+	if !ok {
+		lr = &loadResult{}
+		t.loaded[k] = lr
+	}
+	t.mu.Unlock()
+	lr.once.Do(func() { lr.s, lr.err = load(r) })
+	return lr.s, lr.err
+}
+
+func load(r modelconfig.Resolved) (*servable, error) {
+	session, err := tfcapi.Load(r.Path, []string{signature.ServeTag})
+	if err != nil {
+		return nil, err
+	}
+	var mg corepb.MetaGraphDef
+	if err := proto.Unmarshal(session.MetaGraphDef(), &mg); err != nil {
+		_ = session.Close()
+		return nil, status.Errorf(status.Internal, "MetaGraphDef of %s does not parse: %v", r.Path, err)
+	}
+	return &servable{name: r.Name, version: r.Version, session: session, metaGraph: &mg}, nil
+}
+
+// predict is predict_util.cc's RunPredict: select, validate, run, answer with
+// outputs keyed by alias in the typed fields TF Serving writes.
+func (t *Transport) predict(req *apis.PredictRequest) (*apis.PredictResponse, error) {
+	s, err := t.servable(req.GetModelSpec())
+	if err != nil {
+		return nil, err
+	}
+	sigKey, sig, err := signature.Select(s.metaGraph, req.GetModelSpec().GetSignatureName())
+	if err != nil {
+		return nil, err
+	}
+	feeds, err := signature.Inputs(sig, req.GetInputs())
+	if err != nil {
+		return nil, err
+	}
+	fetches, err := signature.Outputs(sig, req.GetOutputFilter())
+	if err != nil {
+		return nil, err
+	}
+	inputs := make([]tfcapi.Endpoint, len(feeds))
+	values := make([]*tensor.Tensor, len(feeds))
+	for i, f := range feeds {
+		if inputs[i], err = endpoint(f.Tensor); err != nil {
+			return nil, err
+		}
+		values[i] = f.Value
+	}
+	outputs := make([]tfcapi.Endpoint, len(fetches))
+	for i, f := range fetches {
+		if outputs[i], err = endpoint(f.Tensor); err != nil {
+			return nil, err
+		}
+	}
+	results, err := s.session.Run(inputs, values, outputs)
+	if err != nil {
+		return nil, err
+	}
+	resp := &apis.PredictResponse{ModelSpec: modelSpec(s, sigKey), Outputs: map[string]*framework.TensorProto{}}
+	for i, f := range fetches {
+		p, err := tensor.Encode(results[i])
+		if err != nil {
+			return nil, fmt.Errorf("output %s: %w", f.Alias, err)
+		}
+		resp.Outputs[f.Alias] = p
+	}
+	return resp, nil
+}
+
+// metadata is get_model_metadata_impl.cc: only "signature_def" exists.
+func (t *Transport) metadata(req *apis.GetModelMetadataRequest) (*apis.GetModelMetadataResponse, error) {
+	if len(req.GetMetadataField()) == 0 {
+		return nil, status.Errorf(status.InvalidArgument, "GetModelMetadataRequest must specify at least one metadata_field")
+	}
+	for _, f := range req.GetMetadataField() {
+		if f != "signature_def" {
+			return nil, status.Errorf(status.InvalidArgument, "Metadata field %s is not supported", f)
+		}
+	}
+	s, err := t.servable(req.GetModelSpec())
+	if err != nil {
+		return nil, err
+	}
+	sigs := &apis.SignatureDefMap{SignatureDef: s.metaGraph.GetSignatureDef()}
+	return &apis.GetModelMetadataResponse{
+		ModelSpec: &apis.ModelSpec{Name: s.name, VersionChoice: &apis.ModelSpec_Version{Version: wrapperspb.Int64(s.version)}},
+		Metadata: map[string]*anypb.Any{"signature_def": {
+			TypeUrl: "type.googleapis.com/" + string(sigs.ProtoReflect().Descriptor().FullName()),
+			Value:   canonical.Marshal(sigs),
+		}},
+	}, nil
+}
+
+func modelSpec(s *servable, signatureName string) *apis.ModelSpec {
+	return &apis.ModelSpec{
+		Name:          s.name,
+		VersionChoice: &apis.ModelSpec_Version{Version: wrapperspb.Int64(s.version)},
+		SignatureName: signatureName,
+	}
+}
+
+func endpoint(name string) (tfcapi.Endpoint, error) {
+	op, index, err := signature.ParseTensorName(name)
+	return tfcapi.Endpoint{Op: op, Index: index}, err
+}

@@ -1,0 +1,235 @@
+package rest
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// TF Serving's JSON is JSON plus the bare tokens NaN, Infinity and -Infinity,
+// and its integers may exceed 2^53: encoding/json accepts neither, so responses
+// are read by this small parser into a tree that keeps every number as its
+// literal text, converted later by the output's dtype.
+
+type kind int
+
+const (
+	kNull kind = iota
+	kBool
+	kNumber
+	kString
+	kArray
+	kObject
+)
+
+type member struct {
+	key   string
+	value *node
+}
+
+type node struct {
+	kind    kind
+	text    string // number literal or decoded string
+	boolean bool
+	items   []*node
+	members []member
+}
+
+func (n *node) get(key string) (*node, bool) {
+	for _, m := range n.members {
+		if m.key == key {
+			return m.value, true
+		}
+	}
+	return nil, false
+}
+
+// maxDepth bounds nesting so a hostile body cannot exhaust the stack.
+const maxDepth = 256
+
+type parser struct {
+	data []byte
+	pos  int
+}
+
+// parseJSON parses one JSON document with TF Serving's extensions.
+func parseJSON(data []byte) (*node, error) {
+	p := &parser{data: data}
+	n, err := p.value(0)
+	if err != nil {
+		return nil, err
+	}
+	p.space()
+	if p.pos != len(p.data) {
+		return nil, p.errorf("trailing data")
+	}
+	return n, nil
+}
+
+func (p *parser) errorf(format string, args ...any) error {
+	return fmt.Errorf("JSON at offset %d: %s", p.pos, fmt.Sprintf(format, args...))
+}
+
+func (p *parser) space() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) literal(word string) bool {
+	if len(p.data)-p.pos >= len(word) && string(p.data[p.pos:p.pos+len(word)]) == word {
+		p.pos += len(word)
+		return true
+	}
+	return false
+}
+
+func (p *parser) value(depth int) (*node, error) {
+	if depth > maxDepth {
+		return nil, p.errorf("nested deeper than %d", maxDepth)
+	}
+	p.space()
+	if p.pos >= len(p.data) {
+		return nil, p.errorf("unexpected end")
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		return p.object(depth)
+	case c == '[':
+		return p.array(depth)
+	case c == '"':
+		s, err := p.str()
+		return &node{kind: kString, text: s}, err
+	case p.literal("true"):
+		return &node{kind: kBool, boolean: true}, nil
+	case p.literal("false"):
+		return &node{kind: kBool}, nil
+	case p.literal("null"):
+		return &node{kind: kNull}, nil
+	case p.literal("NaN"):
+		return &node{kind: kNumber, text: "NaN"}, nil
+	case p.literal("Infinity"):
+		return &node{kind: kNumber, text: "Infinity"}, nil
+	case p.literal("-Infinity"):
+		return &node{kind: kNumber, text: "-Infinity"}, nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	default:
+		return nil, p.errorf("unexpected %q", c)
+	}
+}
+
+func (p *parser) number() (*node, error) {
+	start := p.pos
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
+			p.pos++
+			continue
+		}
+		break
+	}
+	text := string(p.data[start:p.pos])
+	if !json.Valid([]byte(text)) {
+		return nil, p.errorf("bad number %q", text)
+	}
+	return &node{kind: kNumber, text: text}, nil
+}
+
+func (p *parser) str() (string, error) {
+	start := p.pos
+	p.pos++ // opening quote
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case '\\':
+			p.pos += 2
+		case '"':
+			p.pos++
+			var s string
+			if err := json.Unmarshal(p.data[start:p.pos], &s); err != nil {
+				return "", p.errorf("bad string: %v", err)
+			}
+			return s, nil
+		default:
+			p.pos++
+		}
+	}
+	return "", p.errorf("unterminated string")
+}
+
+func (p *parser) array(depth int) (*node, error) {
+	p.pos++ // [
+	n := &node{kind: kArray}
+	p.space()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		return n, nil
+	}
+	for {
+		item, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		n.items = append(n.items, item)
+		p.space()
+		if p.pos >= len(p.data) {
+			return nil, p.errorf("unterminated array")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			return n, nil
+		default:
+			return nil, p.errorf("expected , or ] in array")
+		}
+	}
+}
+
+func (p *parser) object(depth int) (*node, error) {
+	p.pos++ // {
+	n := &node{kind: kObject}
+	p.space()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		return n, nil
+	}
+	for {
+		p.space()
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return nil, p.errorf("expected a member name")
+		}
+		key, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.space()
+		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return nil, p.errorf("expected : after %q", key)
+		}
+		p.pos++
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		n.members = append(n.members, member{key, v})
+		p.space()
+		if p.pos >= len(p.data) {
+			return nil, p.errorf("unterminated object")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			return n, nil
+		default:
+			return nil, p.errorf("expected , or } in object")
+		}
+	}
+}

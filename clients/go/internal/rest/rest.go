@@ -1,0 +1,451 @@
+// Package rest is the REST transport: TF Serving's /v1/models API over
+// net/http. Requests go out in the case's columnar or row form; responses are
+// turned back into PredictResponse using the signature from the model's
+// metadata (output names and dtypes); HTTP statuses map back to codes.
+package rest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	"tfinterop.dev/clients/go/internal/canonical"
+	"tfinterop.dev/clients/go/internal/gen/tensorflow/core/framework"
+	corepb "tfinterop.dev/clients/go/internal/gen/tensorflow/core/protobuf"
+	"tfinterop.dev/clients/go/internal/gen/tensorflow_serving/apis"
+	"tfinterop.dev/clients/go/internal/signature"
+	"tfinterop.dev/clients/go/internal/status"
+	"tfinterop.dev/clients/go/internal/tensor"
+	"tfinterop.dev/clients/go/internal/transport"
+)
+
+// Request body forms (the manifest's rest_format).
+const (
+	Columnar = "columnar"
+	Row      = "row"
+)
+
+// maxBody bounds a response body read into memory.
+const maxBody = 512 << 20
+
+// Transport talks to a TF Serving REST endpoint. It is safe for concurrent use.
+type Transport struct {
+	base     string
+	client   *http.Client
+	mu       sync.Mutex
+	metadata map[string]*apis.SignatureDefMap // by model URL, per run
+}
+
+// New prepares a client for base (e.g. http://127.0.0.1:8501).
+func New(base string) (*Transport, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("bad REST URL %q: want http://host:port", base)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return &Transport{
+		base:     strings.TrimRight(base, "/"),
+		client:   &http.Client{Transport: tr},
+		metadata: map[string]*apis.SignatureDefMap{},
+	}, nil
+}
+
+// Name is the mode name.
+func (t *Transport) Name() string { return "rest" }
+
+// Runtime reports the HTTP client; the server ran the model.
+func (t *Transport) Runtime() map[string]string {
+	return map[string]string{"http": "net/http", "rest": t.base}
+}
+
+// Close drops idle connections.
+func (t *Transport) Close() error {
+	t.client.CloseIdleConnections()
+	return nil
+}
+
+// Call sends one request. Errors carry the code TF Serving's HTTP status maps
+// back to, and the status itself.
+func (t *Transport) Call(ctx context.Context, req transport.Request) (proto.Message, error) {
+	switch m := req.Message.(type) {
+	case *apis.PredictRequest:
+		return t.predict(ctx, m, req.RestFormat)
+	case *apis.ClassificationRequest:
+		return t.classify(ctx, m)
+	case *apis.RegressionRequest:
+		return t.regress(ctx, m)
+	case *apis.GetModelMetadataRequest:
+		return t.modelMetadata(ctx, m)
+	}
+	return nil, status.Errorf(status.Unimplemented, "api %s is not implemented by the Go REST client", req.API)
+}
+
+// modelURL is {base}/v1/models/{name}[/versions/{v}|/labels/{label}].
+func (t *Transport) modelURL(spec *apis.ModelSpec) string {
+	u := t.base + "/v1/models/" + url.PathEscape(spec.GetName())
+	switch v := spec.GetVersionChoice().(type) {
+	case *apis.ModelSpec_Version:
+		u += "/versions/" + strconv.FormatInt(v.Version.GetValue(), 10)
+	case *apis.ModelSpec_VersionLabel:
+		u += "/labels/" + url.PathEscape(v.VersionLabel)
+	}
+	return u
+}
+
+func (t *Transport) predict(ctx context.Context, req *apis.PredictRequest, format string) (*apis.PredictResponse, error) {
+	if len(req.GetOutputFilter()) > 0 {
+		return nil, status.Errorf(status.Unimplemented, "output_filter cannot be expressed in TF Serving's REST API")
+	}
+	body, err := predictBody(req, format)
+	if err != nil {
+		return nil, err
+	}
+	model := t.modelURL(req.GetModelSpec())
+	data, err := t.do(ctx, http.MethodPost, model+":predict", body)
+	if err != nil {
+		return nil, err
+	}
+	sigs, err := t.signatures(ctx, model)
+	if err != nil {
+		return nil, err
+	}
+	key := req.GetModelSpec().GetSignatureName()
+	if key == "" {
+		key = signature.DefaultKey
+	}
+	sig, ok := sigs.GetSignatureDef()[key]
+	if !ok {
+		return nil, badJSON("the model's metadata has no signature %q", key)
+	}
+	outputs, err := predictOutputs(data, sig)
+	if err != nil {
+		return nil, err
+	}
+	return &apis.PredictResponse{Outputs: outputs}, nil
+}
+
+// predictBody is the JSON request: {"signature_name", "inputs": {...}} or
+// {"signature_name", "instances": [...]}.
+func predictBody(req *apis.PredictRequest, format string) ([]byte, error) {
+	aliases := make([]string, 0, len(req.GetInputs()))
+	for a := range req.GetInputs() {
+		aliases = append(aliases, a)
+	}
+	slices.Sort(aliases)
+	inputs := make([]*tensor.Tensor, len(aliases))
+	for i, a := range aliases {
+		t, err := tensor.Decode(req.GetInputs()[a])
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", a, err)
+		}
+		inputs[i] = t
+	}
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	if name := req.GetModelSpec().GetSignatureName(); name != "" {
+		enc, _ := json.Marshal(name)
+		buf.WriteString(`"signature_name":`)
+		buf.Write(enc)
+		buf.WriteByte(',')
+	}
+	switch format {
+	case Columnar, "":
+		buf.WriteString(`"inputs":{`)
+		for i, a := range aliases {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			enc, _ := json.Marshal(a)
+			buf.Write(enc)
+			buf.WriteByte(':')
+			if err := writeTensor(&buf, inputs[i]); err != nil {
+				return nil, err
+			}
+		}
+		buf.WriteByte('}')
+	case Row:
+		if err := writeInstances(&buf, aliases, inputs); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, status.Errorf(status.InvalidArgument, "unknown rest_format %q", format)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// writeInstances writes the row form: one input as a list of per-example
+// values, several as a list of objects; all inputs share the batch size.
+func writeInstances(buf *bytes.Buffer, aliases []string, inputs []*tensor.Tensor) error {
+	batch := int64(-1)
+	for i, t := range inputs {
+		if len(t.Shape) == 0 {
+			return status.Errorf(status.InvalidArgument, "input %s is a scalar; the row format needs a batch dimension", aliases[i])
+		}
+		if batch >= 0 && t.Shape[0] != batch {
+			return status.Errorf(status.InvalidArgument, "inputs disagree on the batch size (%d and %d); the row format needs one", batch, t.Shape[0])
+		}
+		batch = t.Shape[0]
+	}
+	buf.WriteString(`"instances":[`)
+	for b := range int(max(batch, 0)) {
+		if b > 0 {
+			buf.WriteByte(',')
+		}
+		if len(inputs) == 1 {
+			if err := writeExample(buf, inputs[0], b); err != nil {
+				return err
+			}
+			continue
+		}
+		buf.WriteByte('{')
+		for i, a := range aliases {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			enc, _ := json.Marshal(a)
+			buf.Write(enc)
+			buf.WriteByte(':')
+			if err := writeExample(buf, inputs[i], b); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	}
+	buf.WriteByte(']')
+	return nil
+}
+
+// predictOutputs reads "outputs" (columnar) or "predictions" (row); with a
+// single signature output the name is dropped.
+func predictOutputs(data []byte, sig *corepb.SignatureDef) (map[string]*framework.TensorProto, error) {
+	root, err := parseJSON(data)
+	if err != nil {
+		return nil, badJSON("%v", err)
+	}
+	if root.kind != kObject {
+		return nil, badJSON("expected an object")
+	}
+	names := make([]string, 0, len(sig.GetOutputs()))
+	for n := range sig.GetOutputs() {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	tensors := map[string]*tensor.Tensor{}
+	if cols, ok := root.get("outputs"); ok {
+		if len(names) == 1 {
+			t, err := readTensor(cols, sig.GetOutputs()[names[0]].GetDtype())
+			if err != nil {
+				return nil, err
+			}
+			tensors[names[0]] = t
+		} else {
+			if cols.kind != kObject {
+				return nil, badJSON(`"outputs" should be an object for a signature with %d outputs`, len(names))
+			}
+			for _, m := range cols.members {
+				info, ok := sig.GetOutputs()[m.key]
+				if !ok {
+					return nil, badJSON("output %q is not in the signature", m.key)
+				}
+				t, err := readTensor(m.value, info.GetDtype())
+				if err != nil {
+					return nil, err
+				}
+				tensors[m.key] = t
+			}
+		}
+	} else if rows, ok := root.get("predictions"); ok {
+		if rows.kind != kArray {
+			return nil, badJSON(`"predictions" should be a list`)
+		}
+		if len(names) == 1 {
+			t, err := stackExamples(rows.items, sig.GetOutputs()[names[0]].GetDtype())
+			if err != nil {
+				return nil, err
+			}
+			tensors[names[0]] = t
+		} else {
+			for _, name := range names {
+				examples := make([]*node, len(rows.items))
+				for i, row := range rows.items {
+					v, ok := row.get(name)
+					if row.kind != kObject || !ok {
+						return nil, badJSON("prediction %d lacks output %q", i, name)
+					}
+					examples[i] = v
+				}
+				t, err := stackExamples(examples, sig.GetOutputs()[name].GetDtype())
+				if err != nil {
+					return nil, err
+				}
+				tensors[name] = t
+			}
+		}
+	} else {
+		return nil, badJSON(`neither "outputs" nor "predictions" in the response`)
+	}
+	out := make(map[string]*framework.TensorProto, len(tensors))
+	for name, t := range tensors {
+		p, err := tensor.Encode(t)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = p
+	}
+	return out, nil
+}
+
+// signatures returns the model's SignatureDefMap from GET .../metadata,
+// cached per model URL for the life of the transport.
+func (t *Transport) signatures(ctx context.Context, model string) (*apis.SignatureDefMap, error) {
+	t.mu.Lock()
+	sigs, ok := t.metadata[model]
+	t.mu.Unlock()
+	if ok {
+		return sigs, nil
+	}
+	data, err := t.do(ctx, http.MethodGet, model+"/metadata", nil)
+	if err != nil {
+		return nil, err
+	}
+	_, sigs, err = parseMetadata(data)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	t.metadata[model] = sigs
+	t.mu.Unlock()
+	return sigs, nil
+}
+
+// parseMetadata reads {"model_spec": <ModelSpec>, "metadata": {"signature_def":
+// <SignatureDefMap>}}, both as proto3 JSON.
+func parseMetadata(data []byte) (*apis.ModelSpec, *apis.SignatureDefMap, error) {
+	var doc struct {
+		ModelSpec json.RawMessage `json:"model_spec"`
+		Metadata  struct {
+			SignatureDef json.RawMessage `json:"signature_def"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, nil, badJSON("metadata: %v", err)
+	}
+	if len(doc.Metadata.SignatureDef) == 0 {
+		return nil, nil, badJSON("metadata has no signature_def")
+	}
+	lenient := protojson.UnmarshalOptions{DiscardUnknown: true}
+	sigs := &apis.SignatureDefMap{}
+	if err := lenient.Unmarshal(doc.Metadata.SignatureDef, sigs); err != nil {
+		return nil, nil, badJSON("metadata signature_def: %v", err)
+	}
+	spec := &apis.ModelSpec{}
+	if len(doc.ModelSpec) > 0 {
+		if err := lenient.Unmarshal(doc.ModelSpec, spec); err != nil {
+			return nil, nil, badJSON("metadata model_spec: %v", err)
+		}
+	}
+	return spec, sigs, nil
+}
+
+// modelMetadata answers GetModelMetadata from GET .../metadata, which serves
+// signature_def only: REST cannot ask for another metadata_field.
+func (t *Transport) modelMetadata(ctx context.Context, req *apis.GetModelMetadataRequest) (*apis.GetModelMetadataResponse, error) {
+	if f := req.GetMetadataField(); len(f) != 1 || f[0] != "signature_def" {
+		return nil, status.Errorf(status.InvalidArgument, "REST metadata serves signature_def only, not %v", f)
+	}
+	data, err := t.do(ctx, http.MethodGet, t.modelURL(req.GetModelSpec())+"/metadata", nil)
+	if err != nil {
+		return nil, err
+	}
+	spec, sigs, err := parseMetadata(data)
+	if err != nil {
+		return nil, err
+	}
+	packed := &anypb.Any{
+		TypeUrl: "type.googleapis.com/" + string(sigs.ProtoReflect().Descriptor().FullName()),
+		Value:   canonical.Marshal(sigs),
+	}
+	return &apis.GetModelMetadataResponse{ModelSpec: spec, Metadata: map[string]*anypb.Any{"signature_def": packed}}, nil
+}
+
+// do sends one HTTP request and returns the body of a 200 answer; any other
+// status becomes the code TF Serving's mapping gives back, with http_status.
+func (t *Transport) do(ctx context.Context, method, url string, body []byte) ([]byte, error) {
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, reader)
+	if err != nil {
+		return nil, status.Errorf(status.InvalidArgument, "bad request URL %s: %v", url, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return nil, transportError(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return nil, transportError(err)
+	}
+	if resp.StatusCode == http.StatusOK {
+		return data, nil
+	}
+	return nil, &status.Error{
+		Code:       status.CodeForHTTP(resp.StatusCode),
+		Message:    errorMessage(data, resp.Status),
+		HTTPStatus: resp.StatusCode,
+	}
+}
+
+// errorMessage is the "error" member of a TF Serving error body, else the
+// body itself (trimmed), else the HTTP status line.
+func errorMessage(body []byte, fallback string) string {
+	var doc struct {
+		Error *string `json:"error"`
+	}
+	if json.Unmarshal(body, &doc) == nil && doc.Error != nil {
+		return *doc.Error
+	}
+	if s := strings.TrimSpace(string(body)); s != "" {
+		if len(s) > 500 {
+			s = s[:500] + "…"
+		}
+		return s
+	}
+	return fallback
+}
+
+// transportError maps a failure below HTTP: the deadline is DEADLINE_EXCEEDED,
+// cancellation CANCELLED, anything else (refused, reset) UNAVAILABLE.
+func transportError(err error) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Errorf(status.DeadlineExceeded, "%v", err)
+	case errors.Is(err, context.Canceled):
+		return status.Errorf(status.Cancelled, "%v", err)
+	}
+	var timeout interface{ Timeout() bool }
+	if errors.As(err, &timeout) && timeout.Timeout() {
+		return status.Errorf(status.DeadlineExceeded, "%v", err)
+	}
+	return status.Errorf(status.Unavailable, "%v", err)
+}

@@ -1,0 +1,41 @@
+// Package transport is the one interface every mode implements (run one case
+// request, get a response or a canonical error) and the table of which APIs
+// each mode serves.
+package transport
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/proto"
+
+	"tfinterop.dev/clients/go/internal/cases"
+)
+
+// Request is one case's request as a transport needs it.
+type Request struct {
+	API     string        // a cases API: predict, metadata, ...
+	Message proto.Message // the TF Serving request message for API
+	// RestFormat is the case's rest_format (columnar or row); only REST reads it.
+	RestFormat string
+}
+
+// Transport runs requests through one mode. Call returns the response message
+// for the request's API, or an error carrying a canonical code (*status.Error).
+type Transport interface {
+	Name() string
+	Call(ctx context.Context, req Request) (proto.Message, error)
+	// Runtime describes what executed the requests, for run.json.
+	Runtime() map[string]string
+	Close() error
+}
+
+// Modes lists the modes in the order the CLI reports them.
+var Modes = []string{"inproc", "grpc", "rest"}
+
+// APIs is the capability table: which case APIs each mode serves. Classify,
+// regress and multi_inference are server APIs (docs/CONTRACT.md).
+var APIs = map[string][]string{
+	"inproc": {cases.Predict, cases.Metadata},
+	"grpc":   {cases.Predict, cases.Classify, cases.Regress, cases.MultiInference, cases.Metadata},
+	"rest":   {cases.Predict, cases.Classify, cases.Regress, cases.Metadata},
+}
