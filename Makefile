@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: help venv export protos serve go java cpp clients interop interop-test test test-python \
-	test-go test-java test-cpp lint clean bench-server
+	test-go test-java test-cpp test-byo verify lint clean bench-server
 
 help:
 	@grep -E '^[|] `make' README.md
@@ -78,6 +78,14 @@ bench-server: $(BUILD)/cases/mnist/manifest.json go
 test-python: export
 	$(VENV)/bin/pytest tests/python tests/server -q -p no:cacheprovider
 
+# Bring-your-own-model end to end: needs every client built.
+test-byo: clients
+	$(VENV)/bin/pytest tests/byo -q -p no:cacheprovider
+
+# `make verify MODEL=path/to/saved_model [NAME=name]`
+verify: clients
+	$(TFINTEROP) verify --saved-model $(MODEL) $(if $(NAME),--name $(NAME))
+
 test-go: go
 	$(MAKE) -C clients/go test
 
@@ -88,7 +96,7 @@ test-cpp: cpp
 	$(MAKE) -C clients/cpp test
 
 # Everything CI runs (.ci/run): lint, unit tests of every language, the interop matrix.
-test: lint test-python test-go test-java test-cpp interop-test
+test: lint test-python test-go test-java test-cpp interop-test test-byo
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check python tests

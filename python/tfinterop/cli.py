@@ -71,6 +71,24 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--concurrency", default="1,8,32")
     b.add_argument("--out", type=Path, default=Path("build/report"))
 
+    rec = sub.add_parser("record", help="record golden cases for any SavedModel")
+    rec.add_argument("--saved-model", type=Path, required=True, help="SavedModel folder or versioned base folder")
+    rec.add_argument("--name", help="model name (default: the folder's name)")
+    rec.add_argument("--inputs", type=Path, help=".npz or TF Serving REST JSON ({\"inputs\": ...}) inputs")
+    rec.add_argument("--warmup", action="store_true",
+                     help="also write assets.extra/tf_serving_warmup_requests into the recorded copy")
+    rec.add_argument("--out", type=Path, default=Path("build"))
+
+    ver = sub.add_parser("verify", help="record, run every built client in every mode, judge")
+    ver.add_argument("--saved-model", type=Path, required=True)
+    ver.add_argument("--name")
+    ver.add_argument("--inputs", type=Path)
+    ver.add_argument("--build", type=Path, default=Path("build"),
+                     help="where the copy, cases, results and report go (default build)")
+
+    doc = sub.add_parser("doctor", help="fast preflight: load and run in Python and the C++ loader, explain")
+    doc.add_argument("--saved-model", type=Path, required=True)
+
     s = sub.add_parser("serve", help="TF Serving-compatible model server (gRPC and REST)")
     from tfinterop.server.flags import add_flags
 
@@ -114,6 +132,21 @@ def dispatch(args: argparse.Namespace) -> int:
         levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
         bench_server.run(Path.cwd(), args.requests, levels, args.out)
         return 0
+    if args.command == "record":
+        from tfinterop.byo import record, verify
+
+        rec_result = record.record(args.saved_model, args.out, args.name, args.inputs, args.warmup)
+        print(verify.summary(rec_result))
+        print(f"cases: {args.out / 'cases' / rec_result.name}; config: {args.out / 'models' / 'models.config'}")
+        return 0
+    if args.command == "verify":
+        from tfinterop.byo import verify
+
+        return verify.verify(Path.cwd(), args.saved_model, args.name, args.inputs, args.build)
+    if args.command == "doctor":
+        from tfinterop.byo import doctor
+
+        return doctor.main(args.saved_model)
     if args.command == "serve":
         from tfinterop.server import serve
 

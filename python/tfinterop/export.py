@@ -158,15 +158,17 @@ def run(options: ExportOptions) -> None:
         print(f"{name}: {len(cases)} cases in {folder}", flush=True)
 
 
-def producer(ds: data.Dataset, exporter: str) -> dict[str, str]:
+def runtime_versions() -> dict[str, str]:
     import keras
     import numpy
     import tensorflow as tf
 
+    return {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": numpy.__version__}
+
+
+def producer(ds: data.Dataset, exporter: str) -> dict[str, str]:
     return {
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "numpy": numpy.__version__,
+        **runtime_versions(),
         "dataset": ds.name,
         "dataset_source": ds.source,
         "exporter": EXPORTER_NAMES[exporter],
@@ -178,10 +180,15 @@ def _existing_entries(path: Path) -> list[model_config.ModelEntry]:
     if not path.exists():
         return []
     try:
-        return model_config.parse_config(path)
+        entries = model_config.parse_config(path)
     except ToolError:
         log.warning("replacing unreadable %s", path)
         return []
+    kept = [e for e in entries if e.base_path.is_dir()]
+    for e in entries:
+        if e not in kept:
+            log.warning("dropping model %s from %s: %s no longer exists", e.name, path, e.base_path)
+    return kept
 
 
 def _writable(folder: Path) -> bool:

@@ -50,9 +50,11 @@ def run_all(root: Path, cases: list[Path], out: Path, names: list[str], modes: l
     table = clients(root)
     config = manifest.read(cases[0]).config_path
     models = [manifest.read(c).model for c in cases]
+    # Stale results of these models would be judged as fresh ones.
     for name in names:
         for mode in modes:
-            shutil.rmtree(out / name / mode, ignore_errors=True)
+            for model in models:
+                shutil.rmtree(out / name / mode / model, ignore_errors=True)
     target = os.environ.get("TFINTEROP_TARGET")
     rest = os.environ.get("TFINTEROP_REST")
     failures = 0
@@ -119,7 +121,11 @@ def _run(
             log_path = out / "logs" / f"{name}-{mode}.log"
             log_path.parent.mkdir(parents=True, exist_ok=True)
             with open(log_path, "wb") as log_file:
-                rc = subprocess.call(cmd, stdout=log_file, stderr=subprocess.STDOUT)
+                try:
+                    rc = subprocess.call(cmd, stdout=log_file, stderr=subprocess.STDOUT)
+                except OSError as e:
+                    log_file.write(f"cannot start {cmd[0]}: {e}\n".encode())
+                    rc = 127
             took = time.monotonic() - start
             status = "ok" if rc == 0 else f"exit {rc} (see {log_path})"
             print(f"[interop] {name}/{mode}: {status} in {took:.1f}s", file=sys.stderr, flush=True)

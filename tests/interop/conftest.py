@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from tests.interop.matrix import build_dir, write_report
@@ -10,5 +13,6 @@ from tests.interop.matrix import build_dir, write_report
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from tests.interop import test_interop
 
-    write_report(test_interop.ROWS, build_dir() / "report")
-    print(f"\ninterop matrix: {build_dir() / 'report' / 'interop.md'}")
+    folder = Path(os.environ.get("TFINTEROP_REPORT_DIR", build_dir() / "report"))
+    write_report(test_interop.ROWS, folder)
+    print(f"\ninterop matrix: {folder / 'interop.md'}")

@@ -105,6 +105,10 @@ def rows() -> list[Row]:
     build = build_dir()
     out: list[Row] = []
     case_dirs = sorted(p.parent for p in (build / "cases").glob("*/manifest.json"))
+    only = os.environ.get("TFINTEROP_MODELS")
+    if only:
+        wanted = {m.strip() for m in only.split(",")}
+        case_dirs = [d for d in case_dirs if d.name in wanted]
     for client in expected_clients():
         xfails = expected_failures(client)
         for mode in MODES:
