@@ -1,0 +1,81 @@
+package dev.tfinterop;
+
+import com.google.protobuf.Message;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import tensorflow.serving.Classification.ClassificationRequest;
+import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
+import tensorflow.serving.Inference.MultiInferenceRequest;
+import tensorflow.serving.Predict.PredictRequest;
+import tensorflow.serving.PredictionServiceGrpc;
+import tensorflow.serving.PredictionServiceGrpc.PredictionServiceBlockingStub;
+import tensorflow.serving.RegressionOuterClass.RegressionRequest;
+
+/**
+ * TF Serving's PredictionService over gRPC: one channel, a deadline on every call, the server's
+ * status code recorded unchanged (UNAVAILABLE when nothing listens).
+ */
+public final class GrpcTransport implements Transport {
+  private static final int MAX_MESSAGE_BYTES = 1 << 30;
+
+  private final ManagedChannel channel;
+  private final PredictionServiceBlockingStub stub;
+  private final long deadlineMs;
+
+  public GrpcTransport(String target, long deadlineMs) {
+    this(
+        Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .build(),
+        deadlineMs);
+  }
+
+  /** Over a channel the caller built (tests use an in-process one); closes it on close(). */
+  public GrpcTransport(ManagedChannel channel, long deadlineMs) {
+    this.channel = channel;
+    this.stub = PredictionServiceGrpc.newBlockingStub(channel);
+    this.deadlineMs = deadlineMs;
+  }
+
+  @Override
+  public String name() {
+    return "grpc";
+  }
+
+  @Override
+  public Message call(CaseRequest call) throws ServingException {
+    PredictionServiceBlockingStub s = stub.withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
+    Message request = call.message();
+    try {
+      return switch (call.api()) {
+        case PREDICT -> s.predict((PredictRequest) request);
+        case CLASSIFY -> s.classify((ClassificationRequest) request);
+        case REGRESS -> s.regress((RegressionRequest) request);
+        case MULTI_INFERENCE -> s.multiInference((MultiInferenceRequest) request);
+        case METADATA -> s.getModelMetadata((GetModelMetadataRequest) request);
+      };
+    } catch (StatusRuntimeException e) {
+      String message = e.getStatus().getDescription();
+      throw new ServingException(e.getStatus().getCode(), message == null ? "" : message);
+    }
+  }
+
+  @Override
+  public Map<String, String> runtime() {
+    return Map.of("grpc", "grpc-java " + Versions.get("grpc"));
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package dev.tfinterop;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A case folder's manifest.json (docs/CONTRACT.md). Reading a case's file checks it against the
+ * manifest's sha256; any mismatch or missing file is a {@link ToolException}.
+ */
+public record Manifest(Path folder, String model, String config, Map<String, String> producer,
+    List<Case> cases) {
+  public static final int FORMAT = 1;
+  static final List<String> TRANSPORTS = List.of("inproc", "grpc", "rest");
+
+  /** One case entry. {@code response} and {@code error} are exclusive; either may be null. */
+  public record Case(
+      Path folder,
+      String id,
+      Api api,
+      List<String> transports,
+      String request,
+      String response,
+      String error,
+      RestFormat restFormat,
+      Map<String, String> sha256) {
+
+    public boolean appliesTo(String mode) {
+      return transports.contains(mode);
+    }
+
+    /** The bytes of a file this case names, verified against its sha256. */
+    public byte[] read(String name) {
+      Path path = folder.resolve(name);
+      byte[] data;
+      try {
+        data = Files.readAllBytes(path);
+      } catch (NoSuchFileException e) {
+        throw new ToolException("case " + id + ": " + path + " is missing");
+      } catch (IOException e) {
+        throw new ToolException("case " + id + ": cannot read " + path + ": " + e.getMessage());
+      }
+      String want = sha256.get(name);
+      if (want == null) {
+        throw new ToolException("case " + id + ": manifest has no sha256 for " + name);
+      }
+      String got = sha256Hex(data);
+      if (!got.equalsIgnoreCase(want)) {
+        throw new ToolException(
+            "case " + id + ": " + path + " sha256 " + got.substring(0, 12) + "… != manifest "
+                + want.substring(0, Math.min(12, want.length())) + "…");
+      }
+      return data;
+    }
+
+    /** Verifies every file the case names (request and response); returns the request. */
+    public byte[] verify() {
+      byte[] request = read(this.request);
+      if (response != null) {
+        read(response);
+      }
+      return request;
+    }
+  }
+
+  /** The model config path the manifest names, resolved against the case folder. */
+  public Path configPath() {
+    return realFolder(folder).resolve(config).normalize();
+  }
+
+  /** The folder with symlinks resolved, so ".." in relative paths means what it does to TF. */
+  static Path realFolder(Path folder) {
+    try {
+      return folder.toRealPath();
+    } catch (IOException e) {
+      return folder.toAbsolutePath();
+    }
+  }
+
+  /** Reads and checks folder/manifest.json; ToolException (one line) when missing or bad. */
+  public static Manifest read(Path folder) {
+    Path path = folder.resolve("manifest.json");
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(Files.readString(path));
+    } catch (NoSuchFileException e) {
+      throw new ToolException("cannot read " + path + ": no such file");
+    } catch (IOException e) {
+      throw new ToolException(path + " is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    if (root == null || !root.isObject() || root.path("format").asInt(-1) != FORMAT) {
+      throw new ToolException(path + ": unsupported manifest format " + (root == null ? null : root.get("format")));
+    }
+    String model = root.path("model").path("name").asText("");
+    if (model.isEmpty()) {
+      throw new ToolException(path + ": model.name is missing");
+    }
+    String config = root.path("model").path("config").asText("");
+    Map<String, String> producer = new LinkedHashMap<>();
+    root.path("producer").fields().forEachRemaining(e -> producer.put(e.getKey(), e.getValue().asText()));
+    List<Case> cases = new ArrayList<>();
+    int i = 0;
+    for (JsonNode c : root.path("cases")) {
+      cases.add(readCase(folder, path, c, i++));
+    }
+    return new Manifest(folder, model, config, producer, cases);
+  }
+
+  private static Case readCase(Path folder, Path path, JsonNode c, int index) {
+    String id = c.path("id").asText("");
+    String request = c.path("request").asText("");
+    if (id.isEmpty() || request.isEmpty()) {
+      throw new ToolException(path + ": case #" + index + " lacks id or request");
+    }
+    Api api;
+    try {
+      api = Api.of(c.path("api").asText(""));
+    } catch (IllegalArgumentException e) {
+      throw new ToolException(path + ": case " + id + " has unknown api " + c.get("api"));
+    }
+    List<String> transports = new ArrayList<>();
+    if (c.has("transports")) {
+      c.path("transports").forEach(t -> transports.add(t.asText()));
+    } else {
+      transports.addAll(TRANSPORTS);
+    }
+    String response = c.hasNonNull("response") ? c.get("response").asText() : null;
+    String error = c.hasNonNull("error") ? c.get("error").asText() : null;
+    if ((response == null) == (error == null)) {
+      throw new ToolException(path + ": case " + id + " needs exactly one of response and error");
+    }
+    RestFormat format;
+    try {
+      format = RestFormat.of(c.path("rest_format").asText("columnar"));
+    } catch (IllegalArgumentException e) {
+      throw new ToolException(path + ": case " + id + ": " + e.getMessage());
+    }
+    Map<String, String> sha = new LinkedHashMap<>();
+    c.path("sha256").fields().forEachRemaining(e -> sha.put(e.getKey(), e.getValue().asText()));
+    return new Case(folder, id, api, List.copyOf(transports), request, response, error, format,
+        sha);
+  }
+
+  static String sha256Hex(byte[] data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is always available", e);
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package dev.tfinterop;
+
+import io.grpc.Status;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFFailedPreconditionException;
+import org.tensorflow.exceptions.TFOutOfRangeException;
+import org.tensorflow.exceptions.TFPermissionDeniedException;
+import org.tensorflow.exceptions.TFResourceExhaustedException;
+import org.tensorflow.exceptions.TFUnauthenticatedException;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.framework.MetaGraphDef;
+import org.tensorflow.framework.SavedModel;
+import org.tensorflow.framework.SignatureDef;
+
+/**
+ * One model version loaded with TF Java's SavedModelBundle (tag "serve"), run like TF Serving
+ * runs a signature: feed the inputs' tensor names, fetch the outputs' tensor names.
+ *
+ * <p>The MetaGraphDef used for signatures and metadata is read from saved_model.pb with this
+ * client's own generated classes (the 2.21 schema of build/protos/serving.pb), not TF Java's
+ * org.tensorflow.proto copies: the same bytes TF Serving reads, independent of TF Java's
+ * protobuf.
+ */
+public final class SavedModelServable implements AutoCloseable {
+  public static final String SERVE_TAG = "serve";
+
+  private final String name;
+  private final long version;
+  private final MetaGraphDef metaGraph;
+  private final SavedModelBundle bundle;
+
+  private SavedModelServable(String name, long version, MetaGraphDef mg, SavedModelBundle b) {
+    this.name = name;
+    this.version = version;
+    this.metaGraph = mg;
+    this.bundle = b;
+  }
+
+  /** Loads {@code dir}; a ServingException with TF's code when TensorFlow refuses it. */
+  public static SavedModelServable load(String name, long version, Path dir)
+      throws ServingException {
+    MetaGraphDef mg = readMetaGraph(dir);
+    try {
+      SavedModelBundle bundle = SavedModelBundle.loader(dir.toString()).withTags(SERVE_TAG).load();
+      return new SavedModelServable(name, version, mg, bundle);
+    } catch (TensorFlowException | IllegalArgumentException | UnsupportedOperationException e) {
+      throw fromTensorFlow(e, "loading " + dir);
+    }
+  }
+
+  /** The MetaGraphDef tagged "serve" in dir/saved_model.pb. */
+  static MetaGraphDef readMetaGraph(Path dir) throws ServingException {
+    Path pb = dir.resolve("saved_model.pb");
+    SavedModel sm;
+    try (InputStream in = Files.newInputStream(pb)) {
+      sm = SavedModel.parseFrom(in);
+    } catch (IOException e) {
+      throw new ServingException(
+          Status.Code.FAILED_PRECONDITION, "cannot read " + pb + ": " + e.getMessage());
+    }
+    for (MetaGraphDef mg : sm.getMetaGraphsList()) {
+      if (mg.getMetaInfoDef().getTagsList().contains(SERVE_TAG)) {
+        return mg;
+      }
+    }
+    throw ServingException.failedPrecondition(
+        "SavedModel " + dir + " has no MetaGraph tagged '" + SERVE_TAG + "'");
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public long version() {
+    return version;
+  }
+
+  public Map<String, SignatureDef> signatures() {
+    return metaGraph.getSignatureDefMap();
+  }
+
+  /** Runs a signature on validated inputs; outputs keyed by alias in {@code outputs} order. */
+  public Map<String, HostTensor> run(
+      SignatureDef sig, String key, Map<String, HostTensor> inputs, List<String> outputs)
+      throws ServingException {
+    List<Tensor> fed = new ArrayList<>(inputs.size());
+    try {
+      Session.Runner runner = bundle.session().runner();
+      for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
+        Tensor t = TfTensors.toTensor(e.getValue(), "input " + e.getKey());
+        fed.add(t);
+        runner.feed(sig.getInputsMap().get(e.getKey()).getName(), t);
+      }
+      for (String alias : outputs) {
+        runner.fetch(sig.getOutputsMap().get(alias).getName());
+      }
+      try (Result result = runner.run()) {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (int i = 0; i < outputs.size(); i++) {
+          out.put(outputs.get(i), TfTensors.fromTensor(result.get(i), "output " + outputs.get(i)));
+        }
+        return out;
+      }
+    } catch (TensorFlowException | IllegalArgumentException | UnsupportedOperationException e) {
+      throw fromTensorFlow(e, "running signature " + key);
+    } finally {
+      for (Tensor t : fed) {
+        t.close();
+      }
+    }
+  }
+
+  /**
+   * Maps TF Java's exception classes back to TF_Code. TF Java has a class for each of these
+   * codes only; any other code arrives as a plain TensorFlowException and becomes UNKNOWN.
+   * TFInvalidArgumentException is an IllegalArgumentException, which TF Java also raises
+   * itself for feeds and fetches it cannot map: both are INVALID_ARGUMENT.
+   */
+  static ServingException fromTensorFlow(RuntimeException e, String what) {
+    Status.Code code;
+    if (e instanceof IllegalArgumentException) { // includes TFInvalidArgumentException
+      code = Status.Code.INVALID_ARGUMENT;
+    } else if (e instanceof TFFailedPreconditionException) {
+      code = Status.Code.FAILED_PRECONDITION;
+    } else if (e instanceof TFOutOfRangeException) {
+      code = Status.Code.OUT_OF_RANGE;
+    } else if (e instanceof TFResourceExhaustedException) {
+      code = Status.Code.RESOURCE_EXHAUSTED;
+    } else if (e instanceof UnsupportedOperationException) { // includes TFUnimplementedException
+      code = Status.Code.UNIMPLEMENTED;
+    } else if (e instanceof TFPermissionDeniedException) {
+      code = Status.Code.PERMISSION_DENIED;
+    } else if (e instanceof TFUnauthenticatedException) {
+      code = Status.Code.UNAUTHENTICATED;
+    } else {
+      code = Status.Code.UNKNOWN;
+    }
+    String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+    return new ServingException(code, what + ": " + message);
+  }
+
+  @Override
+  public void close() {
+    bundle.close();
+  }
+}
