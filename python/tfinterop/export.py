@@ -144,7 +144,9 @@ def run(options: ExportOptions) -> None:
     reference = InprocTransport(config_path)
     for exporter in options.exporters:
         name = DEFAULT_NAMES[exporter]
-        cases = mnist_cases.build(name, models_dir / name, [1, 2], LABELS, ds.x_test, reference)
+        cases = mnist_cases.build(
+            name, models_dir / name, [1, 2], LABELS, ds.x_test, reference, runs=exporter != "seed"
+        )
         folder = options.out / "cases" / name
         manifest.write(
             folder,

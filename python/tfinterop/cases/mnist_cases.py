@@ -57,6 +57,7 @@ def build(
     labels: dict[str, int],
     x_test: np.ndarray,
     reference: Transport,
+    runs: bool = True,
 ) -> list[Case]:
     """Every MNIST case; goldens come from `reference` (Python, in-process)."""
     cases: list[Case] = []

@@ -162,8 +162,14 @@ class Server:
         from tfinterop.server.rest import RestApi, RestServer
 
         host = self.args.bind_address
+        from tfinterop.server.grpc_service import channel_arguments
+
         grpc_server, grpc_port = make_server(
-            self.core, self.reload, f"{_hostport(host, self.args.port)}", self.args.grpc_max_threads
+            self.core,
+            self.reload,
+            _hostport(host, self.args.port),
+            self.args.grpc_max_threads,
+            channel_arguments(self.args.grpc_channel_arguments),
         )
         grpc_server.start()
         print(f"Running gRPC ModelServer at {host}:{grpc_port} ...", flush=True)
