@@ -73,17 +73,39 @@ class ModelService(model_service_pb2_grpc.ModelServiceServicer):
         return _call(context, run)
 
 
+def channel_arguments(text: str) -> list[tuple[str, Any]]:
+    """TF Serving's --grpc_channel_arguments: "key=value,key=value", integers where they parse."""
+    from tfinterop.errors import UsageError
+
+    out: list[tuple[str, Any]] = []
+    for item in filter(None, (x.strip() for x in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--grpc_channel_arguments: {item!r} is not key=value")
+        try:
+            out.append((key, int(value)))
+        except ValueError:
+            out.append((key, value))
+    return out
+
+
 def make_server(
-    core: Core, reload: Callable[[Any], None], address: str, threads: int
+    core: Core,
+    reload: Callable[[Any], None],
+    address: str,
+    threads: int,
+    extra_options: list[tuple[str, Any]] | None = None,
 ) -> tuple[grpc.Server, int]:
     """Create and bind (not start) the gRPC server; returns it and the bound port."""
+    options: dict[str, Any] = {
+        "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+        "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+        "grpc.so_reuseport": 0,
+    }
+    options.update(dict(extra_options or []))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="grpc"),
-        options=[
-            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.so_reuseport", 0),
-        ],
+        options=list(options.items()),
     )
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
         PredictionService(core), server
