@@ -1,0 +1,158 @@
+#include "bench.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <numeric>
+#include <thread>
+#include <vector>
+
+#include "inproc_transport.h"
+#include "predict.h"
+#include "results.h"
+#include "tensorflow_serving/apis/predict.pb.h"
+
+namespace tfinterop {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+
+double Round1(double v) { return std::round(v * 10) / 10; }
+double Round2(double v) { return std::round(v * 100) / 100; }
+
+// Nearest-rank percentile of sorted samples.
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * sorted.size()));
+  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+nlohmann::json Summary(std::vector<double> samples, double wall_us) {
+  std::sort(samples.begin(), samples.end());
+  const double mean =
+      samples.empty() ? 0 : std::accumulate(samples.begin(), samples.end(), 0.0) / samples.size();
+  return {{"p50_us", Round1(Percentile(samples, 50))},
+          {"p90_us", Round1(Percentile(samples, 90))},
+          {"p99_us", Round1(Percentile(samples, 99))},
+          {"mean_us", Round1(mean)},
+          {"rps", wall_us > 0 ? Round1(samples.size() / (wall_us / 1e6)) : 0.0}};
+}
+
+int64_t BatchOf(const google::protobuf::Message& request, Api api) {
+  if (api != Api::kPredict) return 1;
+  const auto& req = static_cast<const tensorflow::serving::PredictRequest&>(request);
+  for (const auto& [alias, tensor] : req.inputs()) {
+    if (tensor.tensor_shape().dim_size() > 0) return tensor.tensor_shape().dim(0).size();
+  }
+  return 1;
+}
+
+// A bare TF_SessionRun of the case's inputs: tensors converted once, then the
+// session run `n` times on one thread. Loads TensorFlow here if the transport
+// did not (grpc/rest), which also proves both runtimes share the process.
+nlohmann::json Reference(const BenchConfig& config, const CaseSet& cases, const Case& c,
+                         const google::protobuf::Message& request, int n) {
+  if (c.api != Api::kPredict) return {{"error", "the reference runs predict cases only"}};
+  try {
+    InprocTransport inproc(config.transport.model_config.value_or(cases.config_path),
+                           DefaultTfDir());
+    const auto& req = static_cast<const tensorflow::serving::PredictRequest&>(request);
+    const auto servable = inproc.ServableFor(req.model_spec());
+    if (!servable.ok()) return {{"error", servable.status().ToString()}};
+    const auto plan = PlanPredict(servable.value()->meta_graph(), req);
+    if (!plan.ok()) return {{"error", plan.status().ToString()}};
+    const auto call = servable.value()->Prepare(plan.value().signature_key, plan.value().inputs,
+                                                plan.value().outputs);
+    if (!call.ok()) return {{"error", call.status().ToString()}};
+    for (int i = 0; i < config.warmup; ++i) {
+      if (const auto out = call.value().Run(); !out.ok()) {
+        return {{"error", out.status().ToString()}};
+      }
+    }
+    std::vector<double> samples;
+    samples.reserve(static_cast<size_t>(n));
+    const auto begin = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      const auto start = Clock::now();
+      const auto out = call.value().Run();
+      samples.push_back(Micros(Clock::now() - start));
+      if (!out.ok()) return {{"error", out.status().ToString()}};
+    }
+    nlohmann::json ref = Summary(std::move(samples), Micros(Clock::now() - begin));
+    ref["what"] = "bare TF_SessionRun, prepared tensors, 1 thread, same process";
+    ref["requests"] = n;
+    return ref;
+  } catch (const ToolError& e) {
+    return {{"error", e.what()}};
+  }
+}
+
+}  // namespace
+
+nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
+  const Case* c = cases.Find(config.case_id);
+  if (c == nullptr) throw ToolError("no case '" + config.case_id + "' in " + cases.folder.string());
+  const auto request = NewRequest(c->api);
+  if (!request->ParseFromString(c->request_bytes)) {
+    throw ToolError("case " + c->id + ": the request does not parse");
+  }
+  const auto transport = MakeTransport(config.transport, cases);
+  CallOptions options;
+  options.rest_format = c->rest_format;
+
+  std::atomic<int64_t> errors{0};
+  Status first_error;
+  for (int i = 0; i < config.warmup; ++i) {
+    const auto response = NewResponse(c->api);
+    const Status st = transport->Call(c->api, *request, response.get(), options);
+    if (!st.ok() && first_error.ok()) first_error = st;
+  }
+  std::vector<std::vector<double>> per_thread(static_cast<size_t>(config.concurrency));
+  std::atomic<int> next{0};
+  const auto begin = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < config.concurrency; ++t) {
+    threads.emplace_back([&, t] {
+      auto& samples = per_thread[static_cast<size_t>(t)];
+      const auto response = NewResponse(c->api);
+      while (next.fetch_add(1) < config.requests) {
+        const auto start = Clock::now();
+        const Status st = transport->Call(c->api, *request, response.get(), options);
+        samples.push_back(Micros(Clock::now() - start));
+        if (!st.ok()) errors.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const double wall = Micros(Clock::now() - begin);
+  std::vector<double> all;
+  for (auto& s : per_thread) all.insert(all.end(), s.begin(), s.end());
+
+  nlohmann::json out = {{"client", kClientName},
+                        {"mode", config.transport.mode},
+                        {"case", c->id},
+                        {"batch", BatchOf(*request, c->api)},
+                        {"requests", config.requests},
+                        {"concurrency", config.concurrency},
+                        {"warmup", config.warmup},
+                        {"errors", errors.load()}};
+  out.update(Summary(all, wall));
+  if (!first_error.ok()) out["first_error"] = first_error.ToString();
+  nlohmann::json ref = Reference(config, cases, *c, *request, config.requests);
+  // Ratios only mean something when every measured request succeeded.
+  if (errors.load() == 0 && ref.contains("mean_us") && ref["mean_us"].get<double>() > 0) {
+    // Client (and, for grpc/rest, server) time per request over the bare run.
+    out["overhead_ratio_p50"] =
+        Round2(out["p50_us"].get<double>() / std::max(ref["p50_us"].get<double>(), 0.1));
+    out["overhead_ratio_mean"] =
+        Round2(out["mean_us"].get<double>() / ref["mean_us"].get<double>());
+  }
+  out["reference"] = std::move(ref);
+  return out;
+}
+
+}  // namespace tfinterop

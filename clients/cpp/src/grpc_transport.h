@@ -1,0 +1,21 @@
+// grpc: TF Serving's PredictionService over gRPC C++, one deadline per call,
+// the server's status code recorded unchanged.
+#ifndef TFINTEROP_GRPC_TRANSPORT_H_
+#define TFINTEROP_GRPC_TRANSPORT_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "transport.h"
+
+namespace tfinterop {
+
+// A transport to `target` (host:port). Never fails here: an unreachable
+// server shows up per call as UNAVAILABLE (or DEADLINE_EXCEEDED).
+std::unique_ptr<Transport> MakeGrpcTransport(const std::string& target,
+                                             std::chrono::milliseconds deadline);
+
+}  // namespace tfinterop
+
+#endif  // TFINTEROP_GRPC_TRANSPORT_H_

@@ -1,0 +1,66 @@
+#include "inproc_transport.h"
+
+#include "predict.h"
+
+namespace tfinterop {
+
+namespace tfs = tensorflow::serving;
+
+namespace {
+
+const TfApi* MustLoadTf(const std::string& tf_dir) {
+  auto api = LoadTfApi(tf_dir);
+  if (!api.ok()) throw ToolError(api.status().message());
+  return api.value();
+}
+
+}  // namespace
+
+InprocTransport::InprocTransport(const std::filesystem::path& model_config,
+                                 const std::string& tf_dir)
+    : InprocTransport(model_config, *MustLoadTf(tf_dir)) {}
+
+InprocTransport::InprocTransport(const std::filesystem::path& model_config, const TfApi& api)
+    : api_(&api), entries_(ReadModelConfig(model_config)) {}
+
+StatusOr<const Servable*> InprocTransport::ServableFor(const tfs::ModelSpec& spec) {
+  const auto resolved = ResolveModelSpec(entries_, spec);
+  if (!resolved.ok()) return resolved.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto key = std::make_pair(resolved->name, resolved->version);
+  auto it = loaded_.find(key);
+  if (it == loaded_.end()) {
+    it = loaded_.emplace(key, Servable::Load(*api_, resolved.value())).first;
+  }
+  if (!it->second.ok()) return it->second.status();
+  return it->second.value().get();
+}
+
+Status InprocTransport::Call(Api api, const google::protobuf::Message& request,
+                             google::protobuf::Message* response, const CallOptions&) {
+  switch (api) {
+    case Api::kPredict: {
+      const auto& req = static_cast<const tfs::PredictRequest&>(request);
+      const auto servable = ServableFor(req.model_spec());
+      if (!servable.ok()) return servable.status();
+      return RunPredict(*servable.value(), req, static_cast<tfs::PredictResponse*>(response));
+    }
+    case Api::kMetadata: {
+      const auto& req = static_cast<const tfs::GetModelMetadataRequest&>(request);
+      const auto servable = ServableFor(req.model_spec());
+      if (!servable.ok()) return servable.status();
+      return GetModelMetadata(*servable.value(), req,
+                              static_cast<tfs::GetModelMetadataResponse*>(response));
+    }
+    default:
+      return Unimplemented(std::string(ApiName(api)) +
+                           " is a server API; not available in-process");
+  }
+}
+
+nlohmann::json InprocTransport::Runtime() const {
+  return {{"tensorflow", api_->TF_Version()},
+          {"library", api_->library + " (tensorflow wheel, C API via dlopen)"}};
+}
+
+}  // namespace tfinterop

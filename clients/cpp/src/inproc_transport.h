@@ -1,0 +1,48 @@
+// inproc: the client loads the SavedModel itself through the TF C API and
+// answers Predict and GetModelMetadata as TF Serving would.
+#ifndef TFINTEROP_INPROC_TRANSPORT_H_
+#define TFINTEROP_INPROC_TRANSPORT_H_
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model_config.h"
+#include "servable.h"
+#include "tf_api.h"
+#include "transport.h"
+
+namespace tfinterop {
+
+class InprocTransport : public Transport {
+ public:
+  // Reads the model config (ToolError if unreadable) and loads TensorFlow from
+  // `tf_dir` (ToolError if it cannot). Models load on first use.
+  InprocTransport(const std::filesystem::path& model_config, const std::string& tf_dir);
+  // With a given C API table (tests count handles through one).
+  InprocTransport(const std::filesystem::path& model_config, const TfApi& api);
+
+  const char* mode() const override { return "inproc"; }
+  Status Call(Api api, const google::protobuf::Message& request,
+              google::protobuf::Message* response, const CallOptions& options) override;
+  nlohmann::json Runtime() const override;
+
+  // The servable a ModelSpec resolves to, loaded once (a failed load is
+  // remembered and answered again, as a server would).
+  StatusOr<const Servable*> ServableFor(const tensorflow::serving::ModelSpec& spec);
+  const TfApi& api() const { return *api_; }
+
+ private:
+  const TfApi* api_;
+  std::vector<ModelEntry> entries_;
+  std::mutex mu_;
+  std::map<std::pair<std::string, int64_t>, StatusOr<std::unique_ptr<Servable>>> loaded_;
+};
+
+}  // namespace tfinterop
+
+#endif  // TFINTEROP_INPROC_TRANSPORT_H_

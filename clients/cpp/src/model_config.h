@@ -1,0 +1,58 @@
+// TF Serving's model config (text-format ModelServerConfig) and ModelSpec
+// resolution as ServerCore does it, so in-process runs resolve name, version
+// and label exactly like the server: empty name and unknown label are
+// INVALID_ARGUMENT, unknown model or version NOT_FOUND.
+#ifndef TFINTEROP_MODEL_CONFIG_H_
+#define TFINTEROP_MODEL_CONFIG_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "status.h"
+#include "tensorflow_serving/apis/model.pb.h"
+
+namespace tfinterop {
+
+struct ModelEntry {
+  enum class Policy { kLatest, kAll, kSpecific };
+
+  std::string name;
+  std::filesystem::path base_path;  // absolute
+  Policy policy = Policy::kLatest;
+  int64_t latest_n = 1;
+  std::vector<int64_t> specific;
+  std::map<std::string, int64_t> labels;
+  // ServedVersions() when the config was read: like a server, the client
+  // loads what is on disk at start and does not poll.
+  std::vector<int64_t> served;
+
+  // Numeric version folders holding a SavedModel, ascending.
+  std::vector<int64_t> VersionsOnDisk() const;
+  // The versions the version policy keeps loaded, ascending.
+  std::vector<int64_t> ServedVersions() const;
+};
+
+struct ResolvedModel {
+  std::string name;
+  int64_t version = 0;
+  std::filesystem::path path;
+};
+
+// Parses a ModelServerConfig file; relative base paths resolve against its
+// folder. Throws ToolError naming the file and the problem.
+std::vector<ModelEntry> ReadModelConfig(const std::filesystem::path& path);
+
+// Same, from text (for tests); `folder` anchors relative base paths.
+std::vector<ModelEntry> ParseModelConfig(const std::string& text,
+                                         const std::filesystem::path& folder,
+                                         const std::string& source);
+
+StatusOr<ResolvedModel> ResolveModelSpec(const std::vector<ModelEntry>& entries,
+                                         const tensorflow::serving::ModelSpec& spec);
+
+}  // namespace tfinterop
+
+#endif  // TFINTEROP_MODEL_CONFIG_H_

@@ -1,0 +1,74 @@
+// JSON for TF Serving's REST API, both ways, where generic JSON libraries fall
+// short: NaN, Infinity and -Infinity are bare tokens; numbers keep their
+// source text so int64 beyond 2^53 and float32 round-trip exactly; strings are
+// JSON strings when valid UTF-8, else {"b64": ...}.
+#ifndef TFINTEROP_REST_JSON_H_
+#define TFINTEROP_REST_JSON_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "status.h"
+#include "tensor_codec.h"
+
+namespace tfinterop {
+
+// A parsed JSON value. Numbers (and the NaN/Infinity tokens) keep their text.
+struct JsonValue {
+  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+  Kind kind = Kind::kNull;
+  bool boolean = false;
+  std::string text;  // kNumber: source text; kString: decoded bytes
+  std::vector<JsonValue> items;
+  std::vector<std::pair<std::string, JsonValue>> members;  // in source order
+  std::string_view raw;  // this value's source text (valid while the input lives)
+
+  // The member named `key`, or nullptr.
+  const JsonValue* Find(std::string_view key) const;
+};
+
+// Parses `text` (which must outlive the result's `raw` views). INVALID_ARGUMENT
+// with the byte offset on malformed input.
+StatusOr<JsonValue> ParseJson(std::string_view text);
+
+// Appends a JSON string literal for valid UTF-8 `bytes`, else {"b64": "..."}.
+void AppendJsonBytes(std::string_view bytes, std::string* out);
+void AppendJsonString(std::string_view utf8, std::string* out);
+
+// Appends `tensor` as nested lists following its shape (a scalar bare), or
+// only its slice `index` along dimension 0 (row format). Floats of every
+// width are written as the shortest text of their exact double value, which
+// TF Serving's double-then-cast reader maps back to the same bits.
+// UNIMPLEMENTED for dtypes REST cannot carry (complex).
+Status AppendTensorJson(const HostTensor& tensor, std::string* out);
+Status AppendTensorRowJson(const HostTensor& tensor, int64_t index, std::string* out);
+
+// A tensor of `dtype` from nested lists (shape from the nesting), or from a
+// list of rows stacked along a new dimension 0. INVALID_ARGUMENT on ragged
+// nesting or a value the dtype cannot hold.
+StatusOr<HostTensor> TensorFromJson(const JsonValue& value, tensorflow::DataType dtype);
+StatusOr<HostTensor> TensorFromJsonRows(const std::vector<const JsonValue*>& rows,
+                                        tensorflow::DataType dtype);
+
+// Base64 (RFC 4648, padded) both ways; decoding fails on any other character.
+std::string Base64Encode(std::string_view bytes);
+bool Base64Decode(std::string_view text, std::string* out);
+bool IsValidUtf8(std::string_view bytes);
+
+// Shortest text that parses back to the same float / double bits; NaN,
+// Infinity and -Infinity as bare tokens; always looks like a float ("1.0").
+std::string FormatFloat(float v);
+std::string FormatDouble(double v);
+
+// IEEE half and bfloat16 bits <-> float (round to nearest even).
+float HalfToFloat(uint16_t bits);
+uint16_t FloatToHalf(float v);
+float Bfloat16ToFloat(uint16_t bits);
+uint16_t FloatToBfloat16(float v);
+
+}  // namespace tfinterop
+
+#endif  // TFINTEROP_REST_JSON_H_

@@ -1,0 +1,81 @@
+#include "runner.h"
+
+#include <google/protobuf/stubs/common.h>
+
+#include <cmath>
+#include <iostream>
+
+#include "grpc_transport.h"
+#include "inproc_transport.h"
+#include "rest_transport.h"
+#include "results.h"
+
+namespace tfinterop {
+
+namespace fs = std::filesystem;
+
+nlohmann::json BaseRuntime() {
+  return {{"language", "c++" + std::to_string(__cplusplus / 100 % 100) + " (g++ " +
+                           std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                           std::to_string(__GNUC_PATCHLEVEL__) + ")"},
+          {"protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION)}};
+}
+
+std::unique_ptr<Transport> MakeTransport(const TransportConfig& config, const CaseSet& cases) {
+  if (config.mode == "inproc") {
+    return std::make_unique<InprocTransport>(config.model_config.value_or(cases.config_path),
+                                             DefaultTfDir());
+  }
+  if (config.mode == "grpc") return MakeGrpcTransport(config.target, config.deadline);
+  if (config.mode == "rest") return MakeRestTransport(config.rest_url, config.deadline);
+  throw UsageError("unknown mode '" + config.mode + "' (inproc, grpc or rest)");
+}
+
+fs::path RunCaseSet(Transport& transport, const CaseSet& cases, const fs::path& out_root) {
+  const std::string mode = transport.mode();
+  // Parse every request first: a case set we cannot read writes nothing.
+  std::vector<std::unique_ptr<google::protobuf::Message>> requests;
+  for (const Case& c : cases.cases) {
+    requests.push_back(NewRequest(c.api));
+    if (!requests.back()->ParseFromString(c.request_bytes)) {
+      throw ToolError("case " + c.id + ": the request does not parse as " +
+                      requests.back()->GetTypeName());
+    }
+  }
+  ResultWriter writer(out_root, mode, cases.model);
+  nlohmann::json latencies = nlohmann::json::object();
+  for (size_t i = 0; i < cases.cases.size(); ++i) {
+    const Case& c = cases.cases[i];
+    if (!c.AppliesTo(mode)) {
+      writer.WriteSkipped(c.id, "case does not apply to " + mode);
+      latencies[c.id] = {{"status", "skipped"}};
+      continue;
+    }
+    const auto response = NewResponse(c.api);
+    CallOptions options;
+    options.rest_format = c.rest_format;
+    const auto start = std::chrono::steady_clock::now();
+    const Status status = transport.Call(c.api, *requests[i], response.get(), options);
+    const double us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+    if (status.ok()) {
+      writer.WriteResponse(c.id, SerializeDeterministic(*response));
+    } else {
+      writer.WriteError(c.id, status);
+    }
+    const char* outcome = status.ok() ? "ok" : "error";
+    latencies[c.id] = {{"status", outcome}, {"latency_us", std::round(us * 10) / 10}};
+    std::cerr << "[" << i + 1 << "/" << cases.cases.size() << "] " << mode << "/" << cases.model
+              << " " << c.id << ": " << outcome
+              << (status.ok() ? "" : " (" + std::string(CodeName(status.code())) + ")") << "\n";
+  }
+  nlohmann::json runtime = BaseRuntime();
+  runtime.update(transport.Runtime());
+  return writer.Commit({{"client", kClientName},
+                        {"mode", mode},
+                        {"model", cases.model},
+                        {"runtime", runtime},
+                        {"cases", latencies}});
+}
+
+}  // namespace tfinterop

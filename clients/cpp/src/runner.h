@@ -1,0 +1,40 @@
+// `run`: replay case sets through one transport and write typed results.
+#ifndef TFINTEROP_RUNNER_H_
+#define TFINTEROP_RUNNER_H_
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cases.h"
+#include "transport.h"
+
+namespace tfinterop {
+
+struct TransportConfig {
+  std::string mode;                                   // inproc | grpc | rest
+  std::optional<std::filesystem::path> model_config;  // overrides the manifest's (inproc)
+  std::string target = "127.0.0.1:8500";
+  std::string rest_url = "http://127.0.0.1:8501";
+  std::chrono::milliseconds deadline{30000};
+};
+
+// The transport `config` names, for `cases` (whose manifest supplies the
+// model config in-process). ToolError when it cannot be built.
+std::unique_ptr<Transport> MakeTransport(const TransportConfig& config, const CaseSet& cases);
+
+// Runs every case of `cases`; returns the committed result folder. Only
+// ToolError escapes (unwritable output); case outcomes are data.
+std::filesystem::path RunCaseSet(Transport& transport, const CaseSet& cases,
+                                 const std::filesystem::path& out_root);
+
+// The language/library block shared by run.json and info.
+nlohmann::json BaseRuntime();
+
+}  // namespace tfinterop
+
+#endif  // TFINTEROP_RUNNER_H_

@@ -1,0 +1,272 @@
+#include "tensor_codec.h"
+
+#include <cstring>
+#include <type_traits>
+
+namespace tfinterop {
+namespace {
+
+using tensorflow::DataType;
+using tensorflow::TensorProto;
+
+// Fills `out` (n elements of T) from a repeated field as FromProtoField does:
+// copy, then pad with the last value (T() when the field is empty).
+template <typename T, typename Field, typename Convert>
+Status FillTyped(const Field& field, int64_t n, const HostTensor& t, Convert convert,
+                 std::vector<uint8_t>* out) {
+  const int64_t have = field.size();
+  if (have > n) {
+    return InvalidArgument("tensor holds " + std::to_string(have) + " " + DtypeName(t.dtype) +
+                           " values but its shape has " + std::to_string(n) + " elements");
+  }
+  out->resize(static_cast<size_t>(n) * sizeof(T));
+  T* dst = reinterpret_cast<T*>(out->data());
+  for (int64_t i = 0; i < have; ++i) dst[i] = convert(field.Get(static_cast<int>(i)));
+  const T pad = have > 0 ? dst[have - 1] : T();
+  for (int64_t i = have; i < n; ++i) dst[i] = pad;
+  return OkStatus();
+}
+
+template <typename T, typename Field>
+Status FillCast(const Field& field, int64_t n, const HostTensor& t, std::vector<uint8_t>* out) {
+  return FillTyped<T>(
+      field, n, t, [](auto v) { return static_cast<T>(v); }, out);
+}
+
+// Reads TF's tensor_content encoding of strings: n varint32 lengths, then the bytes.
+Status DecodeStringContent(const std::string& content, int64_t n, std::vector<std::string>* out) {
+  size_t pos = 0;
+  std::vector<uint32_t> lengths;
+  lengths.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t len = 0;
+    for (int shift = 0;; shift += 7) {
+      if (pos >= content.size() || shift > 28) {
+        return InvalidArgument("string tensor_content has a truncated length prefix");
+      }
+      const uint8_t b = static_cast<uint8_t>(content[pos++]);
+      len |= static_cast<uint32_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+    }
+    lengths.push_back(len);
+  }
+  for (uint32_t len : lengths) {
+    if (content.size() - pos < len) return InvalidArgument("string tensor_content is truncated");
+    out->emplace_back(content, pos, len);
+    pos += len;
+  }
+  if (pos != content.size()) return InvalidArgument("string tensor_content has trailing bytes");
+  return OkStatus();
+}
+
+template <typename T, typename Field>
+void AppendAll(const HostTensor& t, Field* field) {
+  const int64_t n = t.NumElements();
+  const T* src = reinterpret_cast<const T*>(t.data.data());
+  field->Reserve(static_cast<int>(n));
+  for (int64_t i = 0; i < n; ++i) field->Add(src[i]);
+}
+
+}  // namespace
+
+int64_t HostTensor::NumElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+size_t DtypeSize(DataType dtype) {
+  switch (dtype) {
+    case tensorflow::DT_FLOAT: return 4;
+    case tensorflow::DT_DOUBLE: return 8;
+    case tensorflow::DT_HALF:
+    case tensorflow::DT_BFLOAT16: return 2;
+    case tensorflow::DT_INT8:
+    case tensorflow::DT_UINT8:
+    case tensorflow::DT_BOOL: return 1;
+    case tensorflow::DT_INT16:
+    case tensorflow::DT_UINT16: return 2;
+    case tensorflow::DT_INT32:
+    case tensorflow::DT_UINT32: return 4;
+    case tensorflow::DT_INT64:
+    case tensorflow::DT_UINT64: return 8;
+    case tensorflow::DT_COMPLEX64: return 8;
+    case tensorflow::DT_COMPLEX128: return 16;
+    default: return 0;
+  }
+}
+
+bool IsServingDtype(DataType dtype) {
+  return dtype == tensorflow::DT_STRING || DtypeSize(dtype) > 0;
+}
+
+std::string DtypeName(DataType dtype) {
+  switch (dtype) {
+    case tensorflow::DT_FLOAT: return "float";
+    case tensorflow::DT_DOUBLE: return "double";
+    case tensorflow::DT_HALF: return "half";
+    case tensorflow::DT_BFLOAT16: return "bfloat16";
+    case tensorflow::DT_INT8: return "int8";
+    case tensorflow::DT_INT16: return "int16";
+    case tensorflow::DT_INT32: return "int32";
+    case tensorflow::DT_INT64: return "int64";
+    case tensorflow::DT_UINT8: return "uint8";
+    case tensorflow::DT_UINT16: return "uint16";
+    case tensorflow::DT_UINT32: return "uint32";
+    case tensorflow::DT_UINT64: return "uint64";
+    case tensorflow::DT_BOOL: return "bool";
+    case tensorflow::DT_STRING: return "string";
+    case tensorflow::DT_COMPLEX64: return "complex64";
+    case tensorflow::DT_COMPLEX128: return "complex128";
+    default: {
+      const std::string& name = tensorflow::DataType_Name(dtype);
+      return name.empty() ? "dtype " + std::to_string(static_cast<int>(dtype)) : name;
+    }
+  }
+}
+
+StatusOr<int64_t> CheckedNumElements(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return InvalidArgument("tensor shape has a negative dimension");
+    if (d != 0 && n > kMaxElements / d) {
+      return InvalidArgument("tensor shape has too many elements (more than 2^31)");
+    }
+    n *= d;
+  }
+  return n;
+}
+
+StatusOr<HostTensor> DecodeTensorProto(const TensorProto& proto) {
+  HostTensor t;
+  t.dtype = proto.dtype();
+  if (!IsServingDtype(t.dtype)) {
+    return InvalidArgument("unsupported tensor dtype " + DtypeName(t.dtype));
+  }
+  if (proto.tensor_shape().unknown_rank()) return InvalidArgument("tensor shape has unknown rank");
+  t.shape.reserve(proto.tensor_shape().dim_size());
+  for (const auto& dim : proto.tensor_shape().dim()) t.shape.push_back(dim.size());
+  const auto count = CheckedNumElements(t.shape);
+  if (!count.ok()) return count.status();
+  const int64_t n = count.value();
+
+  if (t.dtype == tensorflow::DT_STRING) {
+    if (!proto.tensor_content().empty()) {
+      TFI_RETURN_IF_ERROR(DecodeStringContent(proto.tensor_content(), n, &t.strings));
+      return t;
+    }
+    const int64_t have = proto.string_val_size();
+    if (have > n) {
+      return InvalidArgument("tensor holds " + std::to_string(have) +
+                             " string values but its shape has " + std::to_string(n) + " elements");
+    }
+    t.strings.assign(proto.string_val().begin(), proto.string_val().end());
+    t.strings.resize(static_cast<size_t>(n), have > 0 ? proto.string_val(have - 1) : "");
+    return t;
+  }
+
+  const size_t item = DtypeSize(t.dtype);
+  if (!proto.tensor_content().empty()) {
+    const std::string& content = proto.tensor_content();
+    if (content.size() != static_cast<size_t>(n) * item) {
+      return InvalidArgument("tensor_content holds " + std::to_string(content.size()) +
+                             " bytes but " + DtypeName(t.dtype) + " with " + std::to_string(n) +
+                             " elements needs " + std::to_string(n * item));
+    }
+    t.data.assign(content.begin(), content.end());
+    return t;
+  }
+
+  Status st;
+  switch (t.dtype) {
+    case tensorflow::DT_FLOAT: st = FillCast<float>(proto.float_val(), n, t, &t.data); break;
+    case tensorflow::DT_DOUBLE: st = FillCast<double>(proto.double_val(), n, t, &t.data); break;
+    case tensorflow::DT_HALF:
+    case tensorflow::DT_BFLOAT16:
+      // half_val carries the 16 raw bits of each value in an int32.
+      st = FillCast<uint16_t>(proto.half_val(), n, t, &t.data);
+      break;
+    case tensorflow::DT_INT8: st = FillCast<int8_t>(proto.int_val(), n, t, &t.data); break;
+    case tensorflow::DT_INT16: st = FillCast<int16_t>(proto.int_val(), n, t, &t.data); break;
+    case tensorflow::DT_INT32: st = FillCast<int32_t>(proto.int_val(), n, t, &t.data); break;
+    case tensorflow::DT_UINT8: st = FillCast<uint8_t>(proto.int_val(), n, t, &t.data); break;
+    case tensorflow::DT_UINT16: st = FillCast<uint16_t>(proto.int_val(), n, t, &t.data); break;
+    case tensorflow::DT_INT64: st = FillCast<int64_t>(proto.int64_val(), n, t, &t.data); break;
+    case tensorflow::DT_UINT32: st = FillCast<uint32_t>(proto.uint32_val(), n, t, &t.data); break;
+    case tensorflow::DT_UINT64: st = FillCast<uint64_t>(proto.uint64_val(), n, t, &t.data); break;
+    case tensorflow::DT_BOOL: st = FillCast<bool>(proto.bool_val(), n, t, &t.data); break;
+    case tensorflow::DT_COMPLEX64:
+    case tensorflow::DT_COMPLEX128: {
+      // Pairs of (real, imag); padding repeats the last pair.
+      const bool is64 = t.dtype == tensorflow::DT_COMPLEX64;
+      const int have = is64 ? proto.scomplex_val_size() : proto.dcomplex_val_size();
+      if (have % 2) return InvalidArgument("complex tensor has an odd number of components");
+      if (have / 2 > n) {
+        return InvalidArgument("tensor holds " + std::to_string(have / 2) + " " +
+                               DtypeName(t.dtype) + " values but its shape has " +
+                               std::to_string(n) + " elements");
+      }
+      t.data.assign(static_cast<size_t>(n) * item, 0);
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t src = have == 0 ? -1 : std::min<int64_t>(i, have / 2 - 1);
+        if (src < 0) break;
+        for (int part = 0; part < 2; ++part) {
+          uint8_t* dst = t.data.data() + i * item + part * item / 2;
+          if (is64) {
+            const float v = proto.scomplex_val(static_cast<int>(2 * src + part));
+            std::memcpy(dst, &v, sizeof v);
+          } else {
+            const double v = proto.dcomplex_val(static_cast<int>(2 * src + part));
+            std::memcpy(dst, &v, sizeof v);
+          }
+        }
+      }
+      break;
+    }
+    default: return InvalidArgument("unsupported tensor dtype " + DtypeName(t.dtype));
+  }
+  if (!st.ok()) return st;
+  return t;
+}
+
+void EncodeTensorProto(const HostTensor& t, TensorProto* proto, bool as_content) {
+  proto->Clear();
+  proto->set_dtype(t.dtype);
+  for (int64_t d : t.shape) proto->mutable_tensor_shape()->add_dim()->set_size(d);
+  if (t.dtype == tensorflow::DT_STRING) {
+    for (const std::string& s : t.strings) proto->add_string_val(s);
+    return;
+  }
+  if (as_content) {
+    proto->set_tensor_content(std::string(t.data.begin(), t.data.end()));
+    return;
+  }
+  switch (t.dtype) {
+    case tensorflow::DT_FLOAT: AppendAll<float>(t, proto->mutable_float_val()); break;
+    case tensorflow::DT_DOUBLE: AppendAll<double>(t, proto->mutable_double_val()); break;
+    case tensorflow::DT_HALF:
+    case tensorflow::DT_BFLOAT16: AppendAll<uint16_t>(t, proto->mutable_half_val()); break;
+    case tensorflow::DT_INT8: AppendAll<int8_t>(t, proto->mutable_int_val()); break;
+    case tensorflow::DT_INT16: AppendAll<int16_t>(t, proto->mutable_int_val()); break;
+    case tensorflow::DT_INT32: AppendAll<int32_t>(t, proto->mutable_int_val()); break;
+    case tensorflow::DT_UINT8: AppendAll<uint8_t>(t, proto->mutable_int_val()); break;
+    case tensorflow::DT_UINT16: AppendAll<uint16_t>(t, proto->mutable_int_val()); break;
+    case tensorflow::DT_INT64: AppendAll<int64_t>(t, proto->mutable_int64_val()); break;
+    case tensorflow::DT_UINT32: AppendAll<uint32_t>(t, proto->mutable_uint32_val()); break;
+    case tensorflow::DT_UINT64: AppendAll<uint64_t>(t, proto->mutable_uint64_val()); break;
+    case tensorflow::DT_BOOL: AppendAll<bool>(t, proto->mutable_bool_val()); break;
+    case tensorflow::DT_COMPLEX64: {
+      const float* src = reinterpret_cast<const float*>(t.data.data());
+      for (int64_t i = 0; i < 2 * t.NumElements(); ++i) proto->add_scomplex_val(src[i]);
+      break;
+    }
+    case tensorflow::DT_COMPLEX128: {
+      const double* src = reinterpret_cast<const double*>(t.data.data());
+      for (int64_t i = 0; i < 2 * t.NumElements(); ++i) proto->add_dcomplex_val(src[i]);
+      break;
+    }
+    default: break;
+  }
+}
+
+}  // namespace tfinterop

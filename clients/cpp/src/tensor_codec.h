@@ -1,0 +1,53 @@
+// TensorProto <-> HostTensor, with the checks TensorFlow's Tensor::FromProto
+// makes. HostTensor is the neutral form every transport converts through:
+// TF_Tensor (inproc), TensorProto (grpc, results) and JSON (rest).
+#ifndef TFINTEROP_TENSOR_CODEC_H_
+#define TFINTEROP_TENSOR_CODEC_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "status.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow/core/framework/types.pb.h"
+
+namespace tfinterop {
+
+// A hostile shape can claim 10^12 elements; refuse before allocating.
+inline constexpr int64_t kMaxElements = int64_t{1} << 31;
+
+// A dense tensor in host memory: numeric values packed little-endian in
+// `data` (TensorFlow's in-memory layout), strings as raw bytes.
+struct HostTensor {
+  tensorflow::DataType dtype = tensorflow::DT_INVALID;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> data;         // every dtype but DT_STRING
+  std::vector<std::string> strings;  // DT_STRING
+
+  int64_t NumElements() const;
+};
+
+// Bytes per element of a fixed-size dtype; 0 for DT_STRING and unsupported dtypes.
+size_t DtypeSize(tensorflow::DataType dtype);
+// TensorFlow's short name ("float", "int64", "string"), as in its error messages.
+std::string DtypeName(tensorflow::DataType dtype);
+// True for the dtypes TF Serving carries in a TensorProto.
+bool IsServingDtype(tensorflow::DataType dtype);
+
+// Checks a shape as TensorShape does: known rank, no negative size, element
+// count within kMaxElements. INVALID_ARGUMENT otherwise.
+StatusOr<int64_t> CheckedNumElements(const std::vector<int64_t>& shape);
+
+// Decodes tensor_content or the typed *_val field; a short typed list is padded
+// with its last value (zero when empty). INVALID_ARGUMENT on any mismatch.
+StatusOr<HostTensor> DecodeTensorProto(const tensorflow::TensorProto& proto);
+
+// Encodes as TF Serving answers (Tensor::AsProtoField: typed fields), or as
+// tensor_content when `as_content` (numeric dtypes only).
+void EncodeTensorProto(const HostTensor& tensor, tensorflow::TensorProto* proto,
+                       bool as_content = false);
+
+}  // namespace tfinterop
+
+#endif  // TFINTEROP_TENSOR_CODEC_H_

@@ -1,0 +1,42 @@
+// One interface for the three transports: run one request, get the response
+// message or a canonical error. The runner and bench know nothing else.
+#ifndef TFINTEROP_TRANSPORT_H_
+#define TFINTEROP_TRANSPORT_H_
+
+#include <google/protobuf/message.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cases.h"
+#include "status.h"
+
+namespace tfinterop {
+
+struct CallOptions {
+  RestFormat rest_format = RestFormat::kColumnar;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // "inproc", "grpc" or "rest".
+  virtual const char* mode() const = 0;
+  // Runs `request` (the message type of `api`) and fills `response` (ditto),
+  // or returns the error with its canonical code. Thread-safe.
+  virtual Status Call(Api api, const google::protobuf::Message& request,
+                      google::protobuf::Message* response, const CallOptions& options) = 0;
+  // The runtime block of run.json.
+  virtual nlohmann::json Runtime() const = 0;
+};
+
+// Fresh request and response messages for `api` (PredictRequest, ...).
+std::unique_ptr<google::protobuf::Message> NewRequest(Api api);
+std::unique_ptr<google::protobuf::Message> NewResponse(Api api);
+
+// Serializes with deterministic map order, so equal responses give equal files.
+std::string SerializeDeterministic(const google::protobuf::Message& message);
+
+}  // namespace tfinterop
+
+#endif  // TFINTEROP_TRANSPORT_H_

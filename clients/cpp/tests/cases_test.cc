@@ -1,0 +1,114 @@
+#include "cases.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "status.h"
+#include "test_util.h"
+
+namespace tfinterop {
+namespace {
+
+using nlohmann::json;
+using testing::TempDir;
+using testing::WriteFile;
+
+json OneCase(const std::string& request_sha) {
+  return {{"format", 1},
+          {"model", {{"name", "m"}, {"config", "models.config"}}},
+          {"producer", {{"tensorflow", "2.21.0"}}},
+          {"cases",
+           {{{"id", "c1"},
+             {"api", "predict"},
+             {"transports", {"inproc", "grpc"}},
+             {"request", "c1.request.pb"},
+             {"error", "NOT_FOUND"},
+             {"rest_format", "row"},
+             {"sha256", {{"c1.request.pb", request_sha}}}}}}};
+}
+
+TEST(Sha256Test, KnownVectors) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(CaseSetTest, ReadsAVerifiedManifest) {
+  TempDir dir;
+  WriteFile(dir.path() / "c1.request.pb", "req");
+  WriteFile(dir.path() / "manifest.json", OneCase(Sha256Hex("req")).dump());
+  const CaseSet set = ReadCaseSet(dir.path());
+  EXPECT_EQ(set.model, "m");
+  EXPECT_EQ(set.config_path, std::filesystem::weakly_canonical(dir.path() / "models.config"));
+  EXPECT_EQ(set.producer.at("tensorflow"), "2.21.0");
+  ASSERT_EQ(set.cases.size(), 1u);
+  const Case& c = set.cases[0];
+  EXPECT_EQ(c.request_bytes, "req");
+  EXPECT_EQ(c.expected_error, "NOT_FOUND");
+  EXPECT_EQ(c.rest_format, RestFormat::kRow);
+  EXPECT_TRUE(c.AppliesTo("grpc"));
+  EXPECT_FALSE(c.AppliesTo("rest"));
+  EXPECT_EQ(set.Find("c1"), &set.cases[0]);
+  EXPECT_EQ(set.Find("c2"), nullptr);
+}
+
+TEST(CaseSetTest, Sha256MismatchIsAToolError) {
+  TempDir dir;
+  WriteFile(dir.path() / "c1.request.pb", "tampered");
+  WriteFile(dir.path() / "manifest.json", OneCase(Sha256Hex("req")).dump());
+  EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);
+}
+
+TEST(CaseSetTest, MissingFilesAndMalformedManifestsAreToolErrors) {
+  TempDir dir;
+  EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);  // no manifest
+  WriteFile(dir.path() / "manifest.json", OneCase(Sha256Hex("req")).dump());
+  EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);  // no request file
+  WriteFile(dir.path() / "manifest.json", "{not json");
+  EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);
+  json unknown_api = OneCase(Sha256Hex("req"));
+  unknown_api["cases"][0]["api"] = "explain";
+  WriteFile(dir.path() / "c1.request.pb", "req");
+  WriteFile(dir.path() / "manifest.json", unknown_api.dump());
+  EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);
+  json no_sha = OneCase(Sha256Hex("req"));
+  no_sha["cases"][0].erase("sha256");
+  WriteFile(dir.path() / "manifest.json", no_sha.dump());
+  EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);
+  json wrong_format = OneCase(Sha256Hex("req"));
+  wrong_format["format"] = 2;
+  WriteFile(dir.path() / "manifest.json", wrong_format.dump());
+  EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);
+}
+
+TEST(CaseSetTest, ATamperedResponseFileAlsoFailsTheSet) {
+  TempDir dir;
+  json manifest = OneCase(Sha256Hex("req"));
+  manifest["cases"][0].erase("error");
+  manifest["cases"][0]["response"] = "c1.response.pb";
+  manifest["cases"][0]["sha256"]["c1.response.pb"] = Sha256Hex("resp");
+  WriteFile(dir.path() / "c1.request.pb", "req");
+  WriteFile(dir.path() / "c1.response.pb", "RESP");
+  WriteFile(dir.path() / "manifest.json", manifest.dump());
+  EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);
+}
+
+TEST(CaseSetTest, ExactlyOneOfResponseAndError) {
+  TempDir dir;
+  json both = OneCase(Sha256Hex("req"));
+  both["cases"][0]["response"] = "c1.request.pb";
+  WriteFile(dir.path() / "c1.request.pb", "req");
+  WriteFile(dir.path() / "manifest.json", both.dump());
+  EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);
+}
+
+TEST(ApiTest, NamesRoundTrip) {
+  for (Api api :
+       {Api::kPredict, Api::kClassify, Api::kRegress, Api::kMultiInference, Api::kMetadata}) {
+    EXPECT_EQ(ApiFromName(ApiName(api)), api);
+  }
+  EXPECT_FALSE(ApiFromName("explain").has_value());
+}
+
+}  // namespace
+}  // namespace tfinterop

