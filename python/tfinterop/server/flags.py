@@ -22,6 +22,11 @@ def add_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--rest_api_num_threads", type=int, default=0, help="accepted for compatibility")
     p.add_argument(
+        "--grpc_channel_arguments",
+        default="",
+        help="comma list of gRPC server arguments, e.g. grpc.max_receive_message_length=4194304",
+    )
+    p.add_argument(
         "--grpc_max_threads", type=int, default=16, help="gRPC worker threads (default 16)"
     )
     p.add_argument("--model_name", default="default", help="model name with --model_base_path")

@@ -56,14 +56,24 @@ def parse(body: bytes) -> dict[str, Any]:
             f"JSON Parse error: Invalid encoding in string. at offset: {e.start}"
         ) from None
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_float=_float_token)
     except json.JSONDecodeError as e:
         raise invalid_argument(f"JSON Parse error: {e.msg} at offset: {e.pos}") from None
     except RecursionError:
         raise invalid_argument("JSON Parse error: nesting too deep") from None
+    except ValueError as e:  # from _float_token
+        raise invalid_argument(f"JSON Parse error: {e}") from None
     if not isinstance(doc, dict):
         raise invalid_argument(f"JSON Value: {_brief(doc)} Is not object")
     return doc
+
+
+def _float_token(text: str) -> float:
+    """rapidjson refuses decimals beyond the double range; Python would read them as inf."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"Number too big to be stored in double: {text[:40]}")
+    return value
 
 
 def signature_name(doc: Mapping[str, Any]) -> str:
@@ -203,7 +213,14 @@ def to_array(val: Any, dtype: int) -> np.ndarray:
         arr = np.empty(len(flat), dtype=object)
         arr[:] = flat
         return arr.reshape(shape)
+    if info.enum in _WRAPPING:
+        # TF Serving stores these in int_val and TensorFlow narrows them when it
+        # builds the tensor (256 as uint8 is 0); numpy would refuse, so narrow here.
+        return np.array(flat, dtype=np.int64).astype(info.numpy).reshape(shape)
     return np.array(flat, dtype=info.numpy).reshape(shape)
+
+
+_WRAPPING = (types_pb2.DT_INT8, types_pb2.DT_INT16, types_pb2.DT_UINT8, types_pb2.DT_UINT16)
 
 
 def _fill(
@@ -260,6 +277,8 @@ def _converter(dtype: int) -> Callable[[Any], Any]:
         def number(v: Any) -> float:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise _type_error(v, dtype)
+            if isinstance(v, int) and not -(2**63) <= v <= 2**64 - 1:
+                v = float(v)  # rapidjson holds integers beyond 64 bits as doubles
             if isinstance(v, int):
                 if abs(v) > max_int:
                     raise _lossy(v, "float" if is_float else "double")
