@@ -12,7 +12,8 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: help venv export protos serve go java cpp clients interop interop-test test test-python \
-	test-go test-java test-cpp test-byo verify lint clean bench-server
+	test-go test-java test-cpp test-byo verify lint clean bench-server test-reliability fuzz-short \
+	fuzz soak
 
 help:
 	@grep -E '^[|] `make' README.md
@@ -78,6 +79,28 @@ bench-server: $(BUILD)/cases/mnist/manifest.json go
 test-python: export
 	$(VENV)/bin/pytest tests/python tests/server -q -p no:cacheprovider
 
+# Load, availability, faults, hostile input (server and clients): bounded, with
+# figures in build/report/reliability.md. Needs every client built (Go drives load).
+test-reliability: clients
+	rm -f $(BUILD)/report/reliability.json
+	$(VENV)/bin/pytest tests/reliability -q -p no:cacheprovider
+
+# Fuzzing: FUZZ_SECONDS per target (20 in `make test`, 300 in `make fuzz`).
+FUZZ_SECONDS ?= 20
+fuzz-short: $(STAMP) go cpp
+	$(PY) tests/fuzz/fuzz_rest_json.py tests/fuzz/corpus/rest_json -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+	$(PY) tests/fuzz/fuzz_predict_request.py tests/fuzz/corpus/predict_request -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+	$(MAKE) -C clients/go fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(MAKE) -C clients/cpp fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+fuzz:
+	$(MAKE) fuzz-short FUZZ_SECONDS=300
+
+# The load test at a size for people (minutes): SOAK_REQUESTS batch-1 requests at concurrency 64.
+SOAK_REQUESTS ?= 1000000
+soak: clients
+	TFINTEROP_SOAK_REQUESTS=$(SOAK_REQUESTS) $(VENV)/bin/pytest tests/reliability/test_load.py -q -p no:cacheprovider
+
 # Bring-your-own-model end to end: needs every client built.
 test-byo: clients
 	$(VENV)/bin/pytest tests/byo -q -p no:cacheprovider
@@ -96,7 +119,7 @@ test-cpp: cpp
 	$(MAKE) -C clients/cpp test
 
 # Everything CI runs (.ci/run): lint, unit tests of every language, the interop matrix.
-test: lint test-python test-go test-java test-cpp interop-test test-byo
+test: lint test-python test-go test-java test-cpp interop-test test-byo test-reliability fuzz-short
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check python tests
