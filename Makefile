@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: help venv export protos serve go java cpp clients interop interop-test test test-python \
 	test-go test-java test-cpp test-byo verify lint clean bench-server test-reliability fuzz-short \
-	fuzz soak
+	fuzz soak bench report
 
 help:
 	@grep -E '^[|] `make' README.md
@@ -72,6 +72,17 @@ interop: $(BUILD)/cases/mnist/manifest.json
 interop-test: export clients
 	$(TFINTEROP) interop --out $(BUILD)/results
 	$(VENV)/bin/pytest tests/interop -q -p no:cacheprovider
+
+# ghz, the independent gRPC load generator the benchmarks compare against (Go module proxy).
+GHZ_VERSION := v0.93.0
+$(BUILD)/tools/ghz:
+	GOBIN=$(abspath $(BUILD)/tools) go install github.com/bojand/ghz/cmd/ghz@$(GHZ_VERSION)
+
+# Every client x mode x concurrency on MNIST batch 1 and 32 (about 15 minutes);
+# writes build/report/bench.{json,md} and PNG plots, then the HTML report.
+bench: $(BUILD)/cases/mnist/manifest.json clients $(BUILD)/tools/ghz
+	$(TFINTEROP) bench-suite --out $(BUILD)/report
+	$(TFINTEROP) report --out $(BUILD)/report
 
 bench-server: $(BUILD)/cases/mnist/manifest.json go
 	$(TFINTEROP) bench-server --out $(BUILD)/report

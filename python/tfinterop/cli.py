@@ -55,6 +55,20 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--target", help="gRPC host:port (default 127.0.0.1:8500)")
     r.add_argument("--rest", help="REST base URL (default http://127.0.0.1:8501)")
 
+    cb = sub.add_parser(
+        "bench", help="the Python client's bench: one JSON line (see docs/CONTRACT.md)"
+    )
+    cb.add_argument("--client", default="python", choices=["python"])
+    cb.add_argument("--mode", required=True, choices=["inproc", "grpc", "rest"])
+    cb.add_argument("--cases", type=Path, required=True)
+    cb.add_argument("--case", required=True)
+    cb.add_argument("--requests", type=int, default=1000)
+    cb.add_argument("--concurrency", type=int, default=1)
+    cb.add_argument("--warmup", type=int, default=50)
+    cb.add_argument("--model-config", type=Path)
+    cb.add_argument("--target")
+    cb.add_argument("--rest")
+
     i = sub.add_parser("interop", help="run every client in every mode over the case sets")
     i.add_argument(
         "--cases",
@@ -66,27 +80,47 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--clients", default=os.environ.get("TFINTEROP_CLIENTS", "python,go,java,cpp"))
     i.add_argument("--modes", default="inproc,grpc,rest")
 
+    bs = sub.add_parser(
+        "bench-suite", help="every client x mode x concurrency, with references (make bench)"
+    )
+    bs.add_argument("--out", type=Path, default=Path("build/report"))
+    bs.add_argument("--clients", default="python,go,java,cpp")
+    bs.add_argument("--repetitions", type=int, default=3)
+
     b = sub.add_parser("bench-server", help="the bundled server's throughput and latency")
     b.add_argument("--requests", type=int, default=3000)
     b.add_argument("--concurrency", default="1,8,32")
     b.add_argument("--out", type=Path, default=Path("build/report"))
 
     rec = sub.add_parser("record", help="record golden cases for any SavedModel")
-    rec.add_argument("--saved-model", type=Path, required=True, help="SavedModel folder or versioned base folder")
+    rec.add_argument(
+        "--saved-model", type=Path, required=True, help="SavedModel folder or versioned base folder"
+    )
     rec.add_argument("--name", help="model name (default: the folder's name)")
-    rec.add_argument("--inputs", type=Path, help=".npz or TF Serving REST JSON ({\"inputs\": ...}) inputs")
-    rec.add_argument("--warmup", action="store_true",
-                     help="also write assets.extra/tf_serving_warmup_requests into the recorded copy")
+    rec.add_argument(
+        "--inputs", type=Path, help='.npz or TF Serving REST JSON ({"inputs": ...}) inputs'
+    )
+    rec.add_argument(
+        "--warmup",
+        action="store_true",
+        help="also write assets.extra/tf_serving_warmup_requests into the recorded copy",
+    )
     rec.add_argument("--out", type=Path, default=Path("build"))
 
     ver = sub.add_parser("verify", help="record, run every built client in every mode, judge")
     ver.add_argument("--saved-model", type=Path, required=True)
     ver.add_argument("--name")
     ver.add_argument("--inputs", type=Path)
-    ver.add_argument("--build", type=Path, default=Path("build"),
-                     help="where the copy, cases, results and report go (default build)")
+    ver.add_argument(
+        "--build",
+        type=Path,
+        default=Path("build"),
+        help="where the copy, cases, results and report go (default build)",
+    )
 
-    doc = sub.add_parser("doctor", help="fast preflight: load and run in Python and the C++ loader, explain")
+    doc = sub.add_parser(
+        "doctor", help="fast preflight: load and run in Python and the C++ loader, explain"
+    )
     doc.add_argument("--saved-model", type=Path, required=True)
 
     s = sub.add_parser("serve", help="TF Serving-compatible model server (gRPC and REST)")
@@ -116,6 +150,24 @@ def dispatch(args: argparse.Namespace) -> int:
         return runner.main_run(
             args.mode, args.cases, args.out, args.model_config, args.target, args.rest
         )
+    if args.command == "bench":
+        import json
+
+        from tfinterop import client_bench
+
+        result = client_bench.bench(
+            args.mode,
+            args.cases,
+            args.case,
+            args.requests,
+            args.concurrency,
+            args.warmup,
+            args.model_config,
+            args.target,
+            args.rest,
+        )
+        print(json.dumps(result))
+        return 0
     if args.command == "interop":
         from tfinterop import interop
 
@@ -125,6 +177,13 @@ def dispatch(args: argparse.Namespace) -> int:
         names = [c.strip() for c in args.clients.split(",") if c.strip()]
         modes = [m.strip() for m in args.modes.split(",") if m.strip()]
         interop.run_all(Path.cwd(), cases, args.out, names, modes)
+        return 0
+    if args.command == "bench-suite":
+        from tfinterop import bench
+
+        names = [c.strip() for c in args.clients.split(",") if c.strip()]
+        bench.run(Path.cwd(), args.out, names, args.repetitions)
+        print(args.out / "bench.md")
         return 0
     if args.command == "bench-server":
         from tfinterop import bench_server
@@ -137,7 +196,9 @@ def dispatch(args: argparse.Namespace) -> int:
 
         rec_result = record.record(args.saved_model, args.out, args.name, args.inputs, args.warmup)
         print(verify.summary(rec_result))
-        print(f"cases: {args.out / 'cases' / rec_result.name}; config: {args.out / 'models' / 'models.config'}")
+        print(
+            f"cases: {args.out / 'cases' / rec_result.name}; config: {args.out / 'models' / 'models.config'}"
+        )
         return 0
     if args.command == "verify":
         from tfinterop.byo import verify

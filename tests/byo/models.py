@@ -18,16 +18,20 @@ def build_module_model(path: Path) -> None:
             super().__init__()
             self.w = tf.Variable([[0.5], [-1.0], [2.0]], dtype=tf.float32)
 
-        @tf.function(input_signature=[
-            tf.TensorSpec([None, 3], tf.float32, name="features"),
-            tf.TensorSpec([None], tf.int32, name="bucket"),
-        ])
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, 3], tf.float32, name="features"),
+                tf.TensorSpec([None], tf.int32, name="bucket"),
+            ]
+        )
         def score(self, features, bucket):  # type: ignore[no-untyped-def]
             raw = tf.squeeze(tf.matmul(features, self.w), axis=1)
             return {"score": raw + tf.cast(bucket, tf.float32), "positive": raw > 0}
 
     m = Scorer()
-    tf.saved_model.save(m, str(path), signatures={"serving_default": m.score, "score_again": m.score})
+    tf.saved_model.save(
+        m, str(path), signatures={"serving_default": m.score, "score_again": m.score}
+    )
 
 
 def build_string_asset_model(path: Path, workdir: Path) -> None:
@@ -40,8 +44,13 @@ def build_string_asset_model(path: Path, workdir: Path) -> None:
     class Labels(tf.Module):
         def __init__(self) -> None:
             super().__init__()
-            init = tf.lookup.TextFileInitializer(str(labels), tf.string, tf.lookup.TextFileIndex.WHOLE_LINE,
-                                                 tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER)
+            init = tf.lookup.TextFileInitializer(
+                str(labels),
+                tf.string,
+                tf.lookup.TextFileIndex.WHOLE_LINE,
+                tf.int64,
+                tf.lookup.TextFileIndex.LINE_NUMBER,
+            )
             self.table = tf.lookup.StaticHashTable(init, default_value=-1)
 
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="fruit")])

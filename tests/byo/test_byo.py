@@ -17,8 +17,13 @@ ALL_CLIENTS = ("python", "go", "java", "cpp")
 
 
 def _tfinterop(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tfinterop", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=1200)
+    return subprocess.run(
+        [sys.executable, "-m", "tfinterop", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -28,16 +33,25 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     build_module_model(root / "module_scorer" / "1")
     (root / "work").mkdir()
     build_string_asset_model(root / "string_asset", root / "work")
-    return {"tf1_examples": root / "tf1_examples", "module_scorer": root / "module_scorer",
-            "string_asset": root / "string_asset"}
+    return {
+        "tf1_examples": root / "tf1_examples",
+        "module_scorer": root / "module_scorer",
+        "string_asset": root / "string_asset",
+    }
 
 
 @pytest.mark.parametrize("name", ["tf1_examples", "module_scorer", "string_asset"])
-def test_verify_passes_with_every_client(models: dict[str, Path], name: str, tmp_path: Path) -> None:
-    r = _tfinterop("verify", "--saved-model", str(models[name]), "--name", name, "--build", str(tmp_path))
+def test_verify_passes_with_every_client(
+    models: dict[str, Path], name: str, tmp_path: Path
+) -> None:
+    r = _tfinterop(
+        "verify", "--saved-model", str(models[name]), "--name", name, "--build", str(tmp_path)
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     rows = json.loads((tmp_path / "report" / f"verify-{name}" / "interop.json").read_text())
-    assert {row["client"] for row in rows} == set(ALL_CLIENTS), "every client must be built and judged"
+    assert {row["client"] for row in rows} == set(ALL_CLIENTS), (
+        "every client must be built and judged"
+    )
     assert {row["mode"] for row in rows} == {"inproc", "grpc", "rest"}
     assert all(row["status"] == "pass" for row in rows)
 
@@ -45,7 +59,12 @@ def test_verify_passes_with_every_client(models: dict[str, Path], name: str, tmp
 def test_tf1_classify_and_regress_are_recorded(models: dict[str, Path], tmp_path: Path) -> None:
     r = _tfinterop("record", "--saved-model", str(models["tf1_examples"]), "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr[-2000:]
-    apis = {c["api"] for c in json.loads((tmp_path / "cases" / "tf1_examples" / "manifest.json").read_text())["cases"]}
+    apis = {
+        c["api"]
+        for c in json.loads((tmp_path / "cases" / "tf1_examples" / "manifest.json").read_text())[
+            "cases"
+        ]
+    }
     assert {"classify", "regress", "predict", "metadata"} <= apis
 
 
@@ -53,7 +72,9 @@ def test_verify_fails_when_a_row_fails(tmp_path: Path) -> None:
     seed = ROOT / "build" / "models" / "mnist_seed"
     if not seed.exists():
         pytest.fail("run `make export` first")
-    r = _tfinterop("verify", "--saved-model", str(seed), "--name", "seed_copy", "--build", str(tmp_path))
+    r = _tfinterop(
+        "verify", "--saved-model", str(seed), "--name", "seed_copy", "--build", str(tmp_path)
+    )
     assert r.returncode == 1
     assert "FAIL" in r.stdout
 
@@ -87,12 +108,18 @@ def test_doctor_flags_py_function(tmp_path: Path) -> None:
     assert "tf.py_function" in r.stdout
 
 
-def test_warmup_file_is_written_and_replayed_by_the_server(models: dict[str, Path], tmp_path: Path) -> None:
+def test_warmup_file_is_written_and_replayed_by_the_server(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
     from tfinterop.server_process import bundled_server
 
-    r = _tfinterop("record", "--saved-model", str(models["module_scorer"]), "--out", str(tmp_path), "--warmup")
+    r = _tfinterop(
+        "record", "--saved-model", str(models["module_scorer"]), "--out", str(tmp_path), "--warmup"
+    )
     assert r.returncode == 0, r.stderr[-2000:]
-    warmup = tmp_path / "models" / "module_scorer" / "1" / "assets.extra" / "tf_serving_warmup_requests"
+    warmup = (
+        tmp_path / "models" / "module_scorer" / "1" / "assets.extra" / "tf_serving_warmup_requests"
+    )
     assert warmup.stat().st_size > 0
     log = tmp_path / "server.log"
     with bundled_server(tmp_path / "models" / "models.config", ["module_scorer"], log):

@@ -38,13 +38,35 @@ def rss_kib(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
-def bench(target: str, case: str, requests: int, concurrency: int, warmup: int = 0,
-          background: bool = False) -> dict | subprocess.Popen:  # type: ignore[type-arg]
+def bench(
+    target: str,
+    case: str,
+    requests: int,
+    concurrency: int,
+    warmup: int = 0,
+    background: bool = False,
+) -> dict | subprocess.Popen:  # type: ignore[type-arg]
     """Drive load with the Go client's bench (a native load generator)."""
     if not LOADGEN.exists():
         pytest.fail("the reliability tests drive load with build/bin/tfinterop-go: run `make go`")
-    cmd = [str(LOADGEN), "bench", "--mode", "grpc", "--target", target, "--cases", str(CASES), "--case", case,
-           "--requests", str(requests), "--concurrency", str(concurrency), "--warmup", str(warmup)]
+    cmd = [
+        str(LOADGEN),
+        "bench",
+        "--mode",
+        "grpc",
+        "--target",
+        target,
+        "--cases",
+        str(CASES),
+        "--case",
+        case,
+        "--requests",
+        str(requests),
+        "--concurrency",
+        str(concurrency),
+        "--warmup",
+        str(warmup),
+    ]
     if background:
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=True).stdout

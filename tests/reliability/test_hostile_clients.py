@@ -71,17 +71,39 @@ def test_corrupt_case_set_is_one_clear_error(client: str, corruption: str, tmp_p
     shutil.copytree(BUILD / "cases" / "mnist", cases)
     CORRUPTIONS[corruption](cases)
     out = tmp_path / "results"
-    r = subprocess.run([*cmd, "--mode", "inproc", "--cases", str(cases), "--out", str(out),
-                        "--model-config", str(BUILD / "models" / "models.config")],
-                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    r = subprocess.run(
+        [
+            *cmd,
+            "--mode",
+            "inproc",
+            "--cases",
+            str(cases),
+            "--out",
+            str(out),
+            "--model-config",
+            str(BUILD / "models" / "models.config"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     lines = [ln for ln in r.stderr.splitlines() if ln.strip() and not _tf_log(ln)]
     written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
-    record("Hostile input (clients)", {"name": f"{client}: {corruption}", "exit": r.returncode,
-                                       "stderr": (lines[-1] if lines else "")[:160],
-                                       "result files": len(written)})
+    record(
+        "Hostile input (clients)",
+        {
+            "name": f"{client}: {corruption}",
+            "exit": r.returncode,
+            "stderr": (lines[-1] if lines else "")[:160],
+            "result files": len(written),
+        },
+    )
     assert r.returncode == 1, r.stderr[-2000:]
     assert not written, f"partial results written: {written[:5]}"
-    assert not any("Traceback" in ln or "Exception in thread" in ln or "panic:" in ln for ln in lines), r.stderr
+    assert not any(
+        "Traceback" in ln or "Exception in thread" in ln or "panic:" in ln for ln in lines
+    ), r.stderr
 
 
 def _tf_log(line: str) -> bool:
@@ -104,12 +126,33 @@ def test_unknown_dtype_in_a_request_is_invalid_argument_not_a_crash(tmp_path: Pa
     (cases / "manifest.json").write_text(json.dumps(m))
     for client, cmd in CLIENTS.items():
         out = tmp_path / "results"
-        r = subprocess.run([*cmd, "--mode", "inproc", "--cases", str(cases), "--out", str(out),
-                            "--model-config", str(BUILD / "models" / "models.config")],
-                           capture_output=True, text=True, timeout=300, cwd=ROOT)
+        r = subprocess.run(
+            [
+                *cmd,
+                "--mode",
+                "inproc",
+                "--cases",
+                str(cases),
+                "--out",
+                str(out),
+                "--model-config",
+                str(BUILD / "models" / "models.config"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
         err = out / client / "inproc" / "mnist" / "v1-test-0000.error.json"
         code = json.loads(err.read_text())["code"] if err.exists() else None
-        record("Hostile input (clients)", {"name": f"{client}: request with dtype 777", "exit": r.returncode,
-                                           "stderr": "", "result files": f"error.json {code}"})
+        record(
+            "Hostile input (clients)",
+            {
+                "name": f"{client}: request with dtype 777",
+                "exit": r.returncode,
+                "stderr": "",
+                "result files": f"error.json {code}",
+            },
+        )
         assert r.returncode == 0, f"{client}: {r.stderr[-1500:]}"
         assert code == "INVALID_ARGUMENT", f"{client}: {code}"

@@ -27,18 +27,42 @@ def _lib() -> ctypes.CDLL:
     lib = ctypes.CDLL(str(path))
     vp, cp, i = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
     sigs = {
-        "TF_NewStatus": ([], vp), "TF_DeleteStatus": ([vp], None), "TF_GetCode": ([vp], i),
-        "TF_Message": ([vp], cp), "TF_NewGraph": ([], vp), "TF_DeleteGraph": ([vp], None),
-        "TF_NewSessionOptions": ([], vp), "TF_DeleteSessionOptions": ([vp], None),
+        "TF_NewStatus": ([], vp),
+        "TF_DeleteStatus": ([vp], None),
+        "TF_GetCode": ([vp], i),
+        "TF_Message": ([vp], cp),
+        "TF_NewGraph": ([], vp),
+        "TF_DeleteGraph": ([vp], None),
+        "TF_NewSessionOptions": ([], vp),
+        "TF_DeleteSessionOptions": ([vp], None),
         "TF_LoadSessionFromSavedModel": ([vp, vp, cp, ctypes.POINTER(cp), i, vp, vp, vp], vp),
         "TF_GraphOperationByName": ([vp, cp], vp),
         "TF_AllocateTensor": ([i, ctypes.POINTER(ctypes.c_int64), i, ctypes.c_size_t], vp),
-        "TF_TensorData": ([vp], vp), "TF_TensorByteSize": ([vp], ctypes.c_size_t),
-        "TF_NumDims": ([vp], i), "TF_Dim": ([vp, i], ctypes.c_int64), "TF_TensorType": ([vp], i),
+        "TF_TensorData": ([vp], vp),
+        "TF_TensorByteSize": ([vp], ctypes.c_size_t),
+        "TF_NumDims": ([vp], i),
+        "TF_Dim": ([vp, i], ctypes.c_int64),
+        "TF_TensorType": ([vp], i),
         "TF_DeleteTensor": ([vp], None),
-        "TF_SessionRun": ([vp, vp, ctypes.POINTER(_Output), ctypes.POINTER(vp), i, ctypes.POINTER(_Output),
-                           ctypes.POINTER(vp), i, vp, i, vp, vp], None),
-        "TF_CloseSession": ([vp, vp], None), "TF_DeleteSession": ([vp, vp], None),
+        "TF_SessionRun": (
+            [
+                vp,
+                vp,
+                ctypes.POINTER(_Output),
+                ctypes.POINTER(vp),
+                i,
+                ctypes.POINTER(_Output),
+                ctypes.POINTER(vp),
+                i,
+                vp,
+                i,
+                vp,
+                vp,
+            ],
+            None,
+        ),
+        "TF_CloseSession": ([vp, vp], None),
+        "TF_DeleteSession": ([vp, vp], None),
     }
     for name, (args, res) in sigs.items():
         fn = getattr(lib, name)
@@ -57,7 +81,9 @@ def _split(name: str) -> tuple[bytes, int]:
     return op.encode(), int(idx or 0)
 
 
-def load_and_run(model_dir: Path, feeds: dict[str, np.ndarray], fetches: list[str]) -> dict[str, np.ndarray]:
+def load_and_run(
+    model_dir: Path, feeds: dict[str, np.ndarray], fetches: list[str]
+) -> dict[str, np.ndarray]:
     """Load with the C API and run tensor names `feeds` -> `fetches`; ServingError with TF's code."""
     lib = _lib()
     status, graph, opts = lib.TF_NewStatus(), lib.TF_NewGraph(), lib.TF_NewSessionOptions()
@@ -65,7 +91,9 @@ def load_and_run(model_dir: Path, feeds: dict[str, np.ndarray], fetches: list[st
     owned: list[int] = []
     try:
         tags = (ctypes.c_char_p * 1)(b"serve")
-        session = lib.TF_LoadSessionFromSavedModel(opts, None, str(model_dir).encode(), tags, 1, graph, None, status)
+        session = lib.TF_LoadSessionFromSavedModel(
+            opts, None, str(model_dir).encode(), tags, 1, graph, None, status
+        )
         _check(lib, status, "TF_LoadSessionFromSavedModel")
         ins = (_Output * len(feeds))()
         vals = (ctypes.c_void_p * len(feeds))()
@@ -75,7 +103,9 @@ def load_and_run(model_dir: Path, feeds: dict[str, np.ndarray], fetches: list[st
             if not ins[k].oper:
                 raise ServingError(Code.NOT_FOUND, f"operation {op.decode()} not in the graph")
             arr = np.ascontiguousarray(arr)
-            dtype = next(d.enum for d in tensor_codec.DTYPES.values() if d.numpy == arr.dtype and d.enum != 7)
+            dtype = next(
+                d.enum for d in tensor_codec.DTYPES.values() if d.numpy == arr.dtype and d.enum != 7
+            )
             dims = (ctypes.c_int64 * arr.ndim)(*arr.shape)
             t = lib.TF_AllocateTensor(dtype, dims, arr.ndim, arr.nbytes)
             owned.append(t)
@@ -86,7 +116,9 @@ def load_and_run(model_dir: Path, feeds: dict[str, np.ndarray], fetches: list[st
             op, idx = _split(name)
             outs[k] = _Output(lib.TF_GraphOperationByName(graph, op), idx)
         results = (ctypes.c_void_p * len(fetches))()
-        lib.TF_SessionRun(session, None, ins, vals, len(feeds), outs, results, len(fetches), None, 0, None, status)
+        lib.TF_SessionRun(
+            session, None, ins, vals, len(feeds), outs, results, len(fetches), None, 0, None, status
+        )
         owned.extend(r for r in results if r)
         _check(lib, status, "TF_SessionRun")
         out = {}

@@ -42,7 +42,9 @@ def _ops(meta: meta_graph_pb2.MetaGraphDef) -> set[str]:
 def main(saved_model: Path) -> int:
     versions, _ = model_versions(saved_model.resolve()) if saved_model.exists() else ({}, False)
     if not versions:
-        raise ToolError(f"{saved_model} holds no SavedModel (no saved_model.pb, no numbered version folders)")
+        raise ToolError(
+            f"{saved_model} holds no SavedModel (no saved_model.pb, no numbered version folders)"
+        )
     version = max(versions)
     model_dir = versions[version]
     meta = signature.read_meta_graph(model_dir)
@@ -52,25 +54,37 @@ def main(saved_model: Path) -> int:
     advice: list[str] = []
     print(f"SavedModel {model_dir} (version {version})")
     for key, sig in sorted(meta.signature_def.items()):
-        ins = ", ".join(f"{a}: {tensor_codec.dtype_name(i.dtype)}{_shape(i)}" for a, i in sorted(sig.inputs.items()))
-        outs = ", ".join(f"{a}: {tensor_codec.dtype_name(i.dtype)}{_shape(i)}" for a, i in sorted(sig.outputs.items()))
+        ins = ", ".join(
+            f"{a}: {tensor_codec.dtype_name(i.dtype)}{_shape(i)}"
+            for a, i in sorted(sig.inputs.items())
+        )
+        outs = ", ".join(
+            f"{a}: {tensor_codec.dtype_name(i.dtype)}{_shape(i)}"
+            for a, i in sorted(sig.outputs.items())
+        )
         print(f"  signature {key!r} ({sig.method_name.rsplit('/', 1)[-1]}): {ins} -> {outs}")
 
     from tensorflow.python.framework import op_def_registry
 
     ops = _ops(meta)
     if ops & PY_OPS:
-        problems.append(f"the graph calls Python ({', '.join(sorted(ops & PY_OPS))}: tf.py_function or "
-                        "tf.numpy_function). That code is not in the SavedModel: TF Serving, the C API and TF Java "
-                        "cannot run it. Fix: rewrite it with TensorFlow ops before exporting.")
+        problems.append(
+            f"the graph calls Python ({', '.join(sorted(ops & PY_OPS))}: tf.py_function or "
+            "tf.numpy_function). That code is not in the SavedModel: TF Serving, the C API and TF Java "
+            "cannot run it. Fix: rewrite it with TensorFlow ops before exporting."
+        )
     custom = sorted(o for o in ops - PY_OPS if op_def_registry.get(o) is None)
     if custom:
-        problems.append(f"ops not registered in this TensorFlow ({', '.join(custom)}): custom ops. Every serving "
-                        "runtime needs their kernels: build them into TF Serving, or load the op library "
-                        "(tf.load_op_library / TF_LoadLibrary) in each client.")
+        problems.append(
+            f"ops not registered in this TensorFlow ({', '.join(custom)}): custom ops. Every serving "
+            "runtime needs their kernels: build them into TF Serving, or load the op library "
+            "(tf.load_op_library / TF_LoadLibrary) in each client."
+        )
 
     rng = np.random.default_rng(synth.SEED)
-    predict_sigs = {k: s for k, s in meta.signature_def.items() if s.method_name == signature.PREDICT_METHOD}
+    predict_sigs = {
+        k: s for k, s in meta.signature_def.items() if s.method_name == signature.PREDICT_METHOD
+    }
     inputs = {}
     for key, sig in predict_sigs.items():
         try:
@@ -80,7 +94,9 @@ def main(saved_model: Path) -> int:
     py_ok = _run_python(model_dir, predict_sigs, inputs, problems)
     capi_ok = _run_capi(model_dir, meta, predict_sigs, inputs, problems)
     print(f"  Python (tf.saved_model.load): {'ok' if py_ok else 'FAILED'}")
-    print(f"  C API (TF_LoadSessionFromSavedModel + TF_SessionRun): {'ok' if capi_ok else 'FAILED'}")
+    print(
+        f"  C API (TF_LoadSessionFromSavedModel + TF_SessionRun): {'ok' if capi_ok else 'FAILED'}"
+    )
     if py_ok and not capi_ok and any("Could not find variable" in p for p in problems):
         problems.append(KERAS_SAVE)
     _advise_inputs(meta, advice)
@@ -112,8 +128,13 @@ def _run_python(model_dir: Path, sigs: dict, inputs: dict, problems: list[str]) 
         return False
 
 
-def _run_capi(model_dir: Path, meta: meta_graph_pb2.MetaGraphDef, sigs: dict, inputs: dict,  # type: ignore[type-arg]
-              problems: list[str]) -> bool:
+def _run_capi(
+    model_dir: Path,
+    meta: meta_graph_pb2.MetaGraphDef,
+    sigs: dict,
+    inputs: dict,  # type: ignore[type-arg]
+    problems: list[str],
+) -> bool:
     from tfinterop.byo import capi
 
     try:
@@ -136,23 +157,35 @@ def _advise_inputs(meta: meta_graph_pb2.MetaGraphDef, advice: list[str]) -> None
     for key, sig in sorted(meta.signature_def.items()):
         generic = [a for a in sig.inputs if GENERIC_NAMES.match(a)]
         if generic:
-            advice.append(f"signature {key!r} takes inputs named {sorted(generic)}: clients must use these "
-                          "signature keys, not your Keras layer names (gRPC 'inputs' map keys, REST 'inputs'/"
-                          "'instances' object keys). Name them with keras.Input(name=...) and model.export.")
+            advice.append(
+                f"signature {key!r} takes inputs named {sorted(generic)}: clients must use these "
+                "signature keys, not your Keras layer names (gRPC 'inputs' map keys, REST 'inputs'/"
+                "'instances' object keys). Name them with keras.Input(name=...) and model.export."
+            )
         for alias, info in sorted(sig.inputs.items()):
             dt = info.dtype
             if dt == types_pb2.DT_DOUBLE:
-                advice.append(f"{key}/{alias} is float64: REST clients must write full double precision "
-                              "(not float32-rounded values).")
+                advice.append(
+                    f"{key}/{alias} is float64: REST clients must write full double precision "
+                    "(not float32-rounded values)."
+                )
             elif dt == types_pb2.DT_STRING:
-                advice.append(f"{key}/{alias} is a string: over REST, bytes that are not UTF-8 must be sent as "
-                              '{"b64": "..."}.')
+                advice.append(
+                    f"{key}/{alias} is a string: over REST, bytes that are not UTF-8 must be sent as "
+                    '{"b64": "..."}.'
+                )
             elif dt == types_pb2.DT_INT64:
-                advice.append(f"{key}/{alias} is int64: JSON parsers that read numbers as doubles lose values "
-                              "above 2^53.")
+                advice.append(
+                    f"{key}/{alias} is int64: JSON parsers that read numbers as doubles lose values "
+                    "above 2^53."
+                )
             elif dt in (types_pb2.DT_HALF, types_pb2.DT_BFLOAT16):
-                advice.append(f"{key}/{alias} is {tensor_codec.dtype_name(dt)}: TF Serving's REST API cannot "
-                              "carry it (UNIMPLEMENTED); use gRPC.")
+                advice.append(
+                    f"{key}/{alias} is {tensor_codec.dtype_name(dt)}: TF Serving's REST API cannot "
+                    "carry it (UNIMPLEMENTED); use gRPC."
+                )
         if sig.method_name in (signature.CLASSIFY_METHOD, signature.REGRESS_METHOD):
-            advice.append(f"signature {key!r} is {sig.method_name.rsplit('/', 1)[-1]}: a server API (gRPC Classify/"
-                          "Regress, REST :classify/:regress), not available in-process.")
+            advice.append(
+                f"signature {key!r} is {sig.method_name.rsplit('/', 1)[-1]}: a server API (gRPC Classify/"
+                "Regress, REST :classify/:regress), not available in-process."
+            )

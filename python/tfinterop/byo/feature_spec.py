@@ -20,6 +20,14 @@ def _const_strings(node) -> list[str]:  # type: ignore[no-untyped-def]
     return [v.decode("utf-8", "replace") for v in t.string_val]
 
 
+def _const(by_name: dict, node, input_name: str) -> list[str]:  # type: ignore[no-untyped-def,type-arg]
+    """The strings of the Const node feeding `input_name` of `node`."""
+    n = by_name.get(input_name.lstrip("^").split(":")[0])
+    if n is None or n.op != "Const":
+        raise LookupError(f"feature keys of {node.name} are not constants")
+    return _const_strings(n)
+
+
 def read(meta_graph: meta_graph_pb2.MetaGraphDef) -> list[Feature]:
     """Features of the first ParseExample(V2) op in the graph or its functions.
 
@@ -33,25 +41,23 @@ def read(meta_graph: meta_graph_pb2.MetaGraphDef) -> list[Feature]:
             if node.op not in ("ParseExample", "ParseExampleV2"):
                 continue
 
-            def const(input_name: str) -> list[str]:
-                base = input_name.lstrip("^").split(":")[0]
-                n = by_name.get(base)
-                if n is None or n.op != "Const":
-                    raise LookupError(f"feature keys of {node.name} are not constants")
-                return _const_strings(n)
-
             tdense = list(node.attr["Tdense"].list.type)
             shapes = [tuple(d.size for d in s.dim) for s in node.attr["dense_shapes"].list.shape]
             if node.op == "ParseExampleV2":
-                sparse_keys, dense_keys = const(node.input[2]), const(node.input[3])
+                sparse_keys, dense_keys = (
+                    _const(by_name, node, node.input[2]),
+                    _const(by_name, node, node.input[3]),
+                )
                 sparse_types = list(node.attr["sparse_types"].list.type)
             else:
                 n_sparse = node.attr["Nsparse"].i
                 n_dense = node.attr["Ndense"].i
-                keys = [const(i)[0] for i in node.input[2 : 2 + n_sparse + n_dense]]
+                keys = [_const(by_name, node, i)[0] for i in node.input[2 : 2 + n_sparse + n_dense]]
                 sparse_keys, dense_keys = keys[:n_sparse], keys[n_sparse:]
                 sparse_types = list(node.attr["sparse_types"].list.type)
-            features = [Feature(k, t, s) for k, t, s in zip(dense_keys, tdense, shapes, strict=False)]
+            features = [
+                Feature(k, t, s) for k, t, s in zip(dense_keys, tdense, shapes, strict=False)
+            ]
             features += [Feature(k, t, ()) for k, t in zip(sparse_keys, sparse_types, strict=False)]
             if not features:
                 raise LookupError(f"{node.name} parses no features")

@@ -48,11 +48,17 @@ def model_versions(path: Path) -> tuple[dict[int, Path], bool]:
     """Version folders of `path`: itself (as version 1) when it is a SavedModel, else its numbered children."""
     if (path / "saved_model.pb").exists() or (path / "saved_model.pbtxt").exists():
         return {1: path}, False
-    versions = {
-        int(p.name): p
-        for p in path.iterdir()
-        if p.is_dir() and p.name.isdigit() and ((p / "saved_model.pb").exists() or (p / "saved_model.pbtxt").exists())
-    } if path.is_dir() else {}
+    versions = (
+        {
+            int(p.name): p
+            for p in path.iterdir()
+            if p.is_dir()
+            and p.name.isdigit()
+            and ((p / "saved_model.pb").exists() or (p / "saved_model.pbtxt").exists())
+        }
+        if path.is_dir()
+        else {}
+    )
     return versions, True
 
 
@@ -80,7 +86,7 @@ def load_inputs(path: Path) -> dict[str, dict[str, np.ndarray]]:
     docs = doc if isinstance(doc, list) else [doc]
     for d in docs:
         if not isinstance(d, dict) or "inputs" not in d:
-            raise ToolError(f"--inputs {path}: expected TF Serving's {{\"inputs\": ...}} form")
+            raise ToolError(f'--inputs {path}: expected TF Serving\'s {{"inputs": ...}} form')
         sig = d.get("signature_name") or signature.DEFAULT_SIGNATURE
         inputs = d["inputs"]
         out[sig] = inputs if isinstance(inputs, dict) else {"": inputs}  # type: ignore[assignment]
@@ -97,22 +103,35 @@ def _json_inputs(raw: dict[str, Any], sig: meta_graph_pb2.SignatureDef) -> dict[
     arrays = {}
     for alias, value in raw.items():
         if alias not in sig.inputs:
-            raise ToolError(f"--inputs names {alias!r}, not an input of the signature ({sorted(sig.inputs)})")
+            raise ToolError(
+                f"--inputs names {alias!r}, not an input of the signature ({sorted(sig.inputs)})"
+            )
         if isinstance(value, np.ndarray):
-            arrays[alias] = value.astype(tensor_codec.dtype_info(sig.inputs[alias].dtype).numpy) if value.dtype != object else value
+            arrays[alias] = (
+                value.astype(tensor_codec.dtype_info(sig.inputs[alias].dtype).numpy)
+                if value.dtype != object
+                else value
+            )
         else:
             arrays[alias] = json_tensor.to_array(value, sig.inputs[alias].dtype)
     return arrays
 
 
-def record(saved_model: Path, out: Path, name: str | None = None, inputs: Path | None = None,
-           warmup: bool = False) -> Recorded:
+def record(
+    saved_model: Path,
+    out: Path,
+    name: str | None = None,
+    inputs: Path | None = None,
+    warmup: bool = False,
+) -> Recorded:
     saved_model = saved_model.resolve()
     if not saved_model.exists():
         raise ToolError(f"--saved-model {saved_model} does not exist")
     versions, versioned = model_versions(saved_model)
     if not versions:
-        raise ToolError(f"{saved_model} holds no SavedModel (no saved_model.pb, no numbered version folders)")
+        raise ToolError(
+            f"{saved_model} holds no SavedModel (no saved_model.pb, no numbered version folders)"
+        )
     name = name or default_name(saved_model, versioned)
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in (".", ".."):
         raise UsageError(f"--name {name!r}: use letters, digits, '_', '-' and '.'")
@@ -122,9 +141,13 @@ def record(saved_model: Path, out: Path, name: str | None = None, inputs: Path |
             shutil.copytree(src, tmp / str(v), symlinks=False)
     version = max(versions)
     config_path = models / "models.config"
-    entries = {e.name: e for e in (model_config.parse_config(config_path) if config_path.exists() else [])}
+    entries = {
+        e.name: e for e in (model_config.parse_config(config_path) if config_path.exists() else [])
+    }
     entries[name] = model_config.ModelEntry(name=name, base_path=(models / name).resolve())
-    atomic.write_text(config_path, model_config.render_config(sorted(entries.values(), key=lambda e: e.name)))
+    atomic.write_text(
+        config_path, model_config.render_config(sorted(entries.values(), key=lambda e: e.name))
+    )
 
     model_dir = models / name / str(version)
     meta = signature.read_meta_graph(model_dir)
@@ -134,42 +157,93 @@ def record(saved_model: Path, out: Path, name: str | None = None, inputs: Path |
     rng = np.random.default_rng(synth.SEED)
     for key in sorted(k for k in meta.signature_def if not k.startswith("__")):
         sig = meta.signature_def[key]
-        if sig.method_name == signature.CLASSIFY_METHOD or sig.method_name == signature.REGRESS_METHOD:
+        if (
+            sig.method_name == signature.CLASSIFY_METHOD
+            or sig.method_name == signature.REGRESS_METHOD
+        ):
             _record_examples(result, ref, key, sig, meta)
         elif sig.method_name == signature.PREDICT_METHOD:
             _record_predict(result, ref, key, sig, user.get(key), rng)
         else:
-            result.not_covered.append(f"signature {key!r}: method {sig.method_name!r} is not served by TF Serving")
+            result.not_covered.append(
+                f"signature {key!r}: method {sig.method_name!r} is not served by TF Serving"
+            )
     _record_negative(result, ref, meta)
-    result.cases.append(_case(ref, "metadata", "signatures of the model", "metadata",
-                              metadata_request(name, version), ("inproc", "grpc", "rest")))
+    result.cases.append(
+        _case(
+            ref,
+            "metadata",
+            "signatures of the model",
+            "metadata",
+            metadata_request(name, version),
+            ("inproc", "grpc", "rest"),
+        )
+    )
     from tfinterop import export
 
-    manifest.write(out / "cases" / name, manifest.CaseSet(
-        model=name, config="../../models/models.config",
-        producer={**export.runtime_versions(), "source": str(saved_model), "recorded_by": "tfinterop record"},
-        cases=result.cases,
-    ))
+    manifest.write(
+        out / "cases" / name,
+        manifest.CaseSet(
+            model=name,
+            config="../../models/models.config",
+            producer={
+                **export.runtime_versions(),
+                "source": str(saved_model),
+                "recorded_by": "tfinterop record",
+            },
+            cases=result.cases,
+        ),
+    )
     if warmup:
-        n = write_warmup(model_dir, [c.request for c in result.cases if c.api == "predict" and c.error is None])
+        n = write_warmup(
+            model_dir, [c.request for c in result.cases if c.api == "predict" and c.error is None]
+        )
         result.notes.append(f"wrote {n} warmup requests to {model_dir / WARMUP_FILE}")
     return result
 
 
-def _case(ref: Reference, case_id: str, description: str, api: str, request: Any,
-          transports: tuple[str, ...], **kw: Any) -> Case:
+def _case(
+    ref: Reference,
+    case_id: str,
+    description: str,
+    api: str,
+    request: Any,
+    transports: tuple[str, ...],
+    **kw: Any,
+) -> Case:
     """A positive case from the reference, or the error it gives (recorded as the golden)."""
     try:
         response = ref.call(api, request)
     except ServingError as e:
-        return Case(case_id, api, request, error=e.code.name, transports=transports,
-                    description=f"{description}; the reference answered {e.code.name}: {e.message[:200]}", **kw)
-    return Case(case_id, api, request, response=response, transports=transports, description=description,
-                tolerance=dict(TOLERANCE), **kw)
+        return Case(
+            case_id,
+            api,
+            request,
+            error=e.code.name,
+            transports=transports,
+            description=f"{description}; the reference answered {e.code.name}: {e.message[:200]}",
+            **kw,
+        )
+    return Case(
+        case_id,
+        api,
+        request,
+        response=response,
+        transports=transports,
+        description=description,
+        tolerance=dict(TOLERANCE),
+        **kw,
+    )
 
 
-def _record_predict(result: Recorded, ref: Reference, key: str, sig: meta_graph_pb2.SignatureDef,
-                    user: dict[str, Any] | None, rng: np.random.Generator) -> None:
+def _record_predict(
+    result: Recorded,
+    ref: Reference,
+    key: str,
+    sig: meta_graph_pb2.SignatureDef,
+    user: dict[str, Any] | None,
+    rng: np.random.Generator,
+) -> None:
     try:
         arrays = _json_inputs(user, sig) if user is not None else synth.batch_consistent(sig, rng)
     except ValueError as e:
@@ -182,42 +256,86 @@ def _record_predict(result: Recorded, ref: Reference, key: str, sig: meta_graph_
     for alias, arr in arrays.items():
         req.inputs[alias].CopyFrom(tensor_codec.from_ndarray(arr, sig.inputs[alias].dtype))
     source = "your inputs" if user is not None else "synthesized inputs"
-    case = _case(ref, f"predict-{_slug(key)}", f"signature {key} with {source}", "predict", req,
-                 ("inproc", "grpc", "rest"))
+    case = _case(
+        ref,
+        f"predict-{_slug(key)}",
+        f"signature {key} with {source}",
+        "predict",
+        req,
+        ("inproc", "grpc", "rest"),
+    )
     if case.error is not None:
-        result.notes.append(f"signature {key!r}: the {source} were refused ({case.description.split('; ')[-1]}); "
-                            "give real ones with --inputs")
+        result.notes.append(
+            f"signature {key!r}: the {source} were refused ({case.description.split('; ')[-1]}); "
+            "give real ones with --inputs"
+        )
     result.cases.append(case)
 
 
-def _record_examples(result: Recorded, ref: Reference, key: str, sig: meta_graph_pb2.SignatureDef,
-                     meta: meta_graph_pb2.MetaGraphDef) -> None:
+def _record_examples(
+    result: Recorded,
+    ref: Reference,
+    key: str,
+    sig: meta_graph_pb2.SignatureDef,
+    meta: meta_graph_pb2.MetaGraphDef,
+) -> None:
     try:
         features = feature_spec.read(meta)
     except LookupError as e:
-        result.not_covered.append(f"signature {key!r} ({sig.method_name}): feature spec not readable: {e}")
+        result.not_covered.append(
+            f"signature {key!r} ({sig.method_name}): feature spec not readable: {e}"
+        )
         return
     classify = sig.method_name == signature.CLASSIFY_METHOD
-    req: Any = classification_pb2.ClassificationRequest() if classify else regression_pb2.RegressionRequest()
+    req: Any = (
+        classification_pb2.ClassificationRequest()
+        if classify
+        else regression_pb2.RegressionRequest()
+    )
     req.model_spec.name = result.name
     req.model_spec.signature_name = key
     for i in range(2):
         req.input.example_list.examples.add().CopyFrom(feature_spec.example_for(features, i))
     api = "classify" if classify else "regress"
-    result.cases.append(_case(ref, f"{api}-{_slug(key)}", f"{api} through {key} with tf.Examples built from "
-                              f"its feature spec ({', '.join(f.name for f in features)})", api, req, ("grpc", "rest")))
+    result.cases.append(
+        _case(
+            ref,
+            f"{api}-{_slug(key)}",
+            f"{api} through {key} with tf.Examples built from "
+            f"its feature spec ({', '.join(f.name for f in features)})",
+            api,
+            req,
+            ("grpc", "rest"),
+        )
+    )
 
 
 def _record_negative(result: Recorded, ref: Reference, meta: meta_graph_pb2.MetaGraphDef) -> None:
     req = predict_pb2.PredictRequest()
     req.model_spec.name = result.name
     req.model_spec.signature_name = "tfinterop_no_such_signature"
-    result.cases.append(_case(ref, "unknown-signature", "a signature the model lacks", "predict", req,
-                              ("inproc", "grpc", "rest")))
+    result.cases.append(
+        _case(
+            ref,
+            "unknown-signature",
+            "a signature the model lacks",
+            "predict",
+            req,
+            ("inproc", "grpc", "rest"),
+        )
+    )
     missing = predict_pb2.PredictRequest()
     missing.model_spec.name = "tfinterop_no_such_model"
-    result.cases.append(_case(ref, "unknown-model", "a model that is not served", "predict", missing,
-                              ("inproc", "grpc", "rest")))
+    result.cases.append(
+        _case(
+            ref,
+            "unknown-model",
+            "a model that is not served",
+            "predict",
+            missing,
+            ("inproc", "grpc", "rest"),
+        )
+    )
 
 
 def _slug(text: str) -> str:
@@ -234,7 +352,9 @@ def write_warmup(model_dir: Path, requests: list[Any]) -> int:
     tmp = path.with_name(path.name + ".tmp")
     with tf.io.TFRecordWriter(str(tmp)) as writer:
         for req in requests[:1000]:
-            log_entry = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=req))
+            log_entry = prediction_log_pb2.PredictionLog(
+                predict_log=prediction_log_pb2.PredictLog(request=req)
+            )
             writer.write(log_entry.SerializeToString(deterministic=True))
     tmp.replace(path)
     return min(len(requests), 1000)

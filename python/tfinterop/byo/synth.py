@@ -23,7 +23,9 @@ def shape_for(info: meta_graph_pb2.TensorInfo) -> tuple[int, ...] | None:
     return tuple(dims)
 
 
-def synthesize(info: meta_graph_pb2.TensorInfo, rng: np.random.Generator, shape: tuple[int, ...] | None = None) -> np.ndarray:
+def synthesize(
+    info: meta_graph_pb2.TensorInfo, rng: np.random.Generator, shape: tuple[int, ...] | None = None
+) -> np.ndarray:
     """Values for one input; raises ValueError for a dtype it cannot invent."""
     shape = shape if shape is not None else shape_for(info)
     if shape is None:
@@ -31,8 +33,16 @@ def synthesize(info: meta_graph_pb2.TensorInfo, rng: np.random.Generator, shape:
     dt = info.dtype
     if dt in (types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE, types_pb2.DT_HALF, types_pb2.DT_BFLOAT16):
         return rng.uniform(-1.0, 1.0, size=shape).astype(tensor_codec.dtype_info(dt).numpy)
-    if dt in (types_pb2.DT_INT8, types_pb2.DT_INT16, types_pb2.DT_INT32, types_pb2.DT_INT64,
-              types_pb2.DT_UINT8, types_pb2.DT_UINT16, types_pb2.DT_UINT32, types_pb2.DT_UINT64):
+    if dt in (
+        types_pb2.DT_INT8,
+        types_pb2.DT_INT16,
+        types_pb2.DT_INT32,
+        types_pb2.DT_INT64,
+        types_pb2.DT_UINT8,
+        types_pb2.DT_UINT16,
+        types_pb2.DT_UINT32,
+        types_pb2.DT_UINT64,
+    ):
         return rng.integers(0, 10, size=shape).astype(tensor_codec.dtype_info(dt).numpy)
     if dt == types_pb2.DT_BOOL:
         return (np.arange(int(np.prod(shape))) % 2 == 0).reshape(shape)
@@ -40,11 +50,15 @@ def synthesize(info: meta_graph_pb2.TensorInfo, rng: np.random.Generator, shape:
         n = int(np.prod(shape))
         words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog"]
         arr = np.empty(n, dtype=object)
-        arr[:] = [f"{words[i % len(words)]} {words[(i * 3 + 1) % len(words)]}".encode() for i in range(n)]
+        arr[:] = [
+            f"{words[i % len(words)]} {words[(i * 3 + 1) % len(words)]}".encode() for i in range(n)
+        ]
         return arr.reshape(shape)
     raise ValueError(f"cannot synthesize {tensor_codec.dtype_name(dt)} inputs")
 
 
-def batch_consistent(sig: meta_graph_pb2.SignatureDef, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def batch_consistent(
+    sig: meta_graph_pb2.SignatureDef, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Inputs for every alias of `sig`, sharing one batch size."""
     return {alias: synthesize(info, rng) for alias, info in sorted(sig.inputs.items())}

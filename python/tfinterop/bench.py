@@ -1,0 +1,465 @@
+"""`tfinterop bench` (`make bench`): every client x mode x concurrency on MNIST batch 1 and 32.
+
+Each figure is the median of REPS runs of the client's own `bench` (after its
+warm-up). References measured in the same run make every figure a ratio: the
+C++ client's bare TF_SessionRun loop (the in-process floor), the Python
+in-process call, and ghz against the same server (the gRPC reference; REST
+rows are also set against it, as no independent REST load tool is installed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tfinterop import atomic, interop, model_config
+from tfinterop.cases import manifest
+from tfinterop.errors import ToolError
+from tfinterop.server_process import RunningServer, bundled_server
+
+log = logging.getLogger(__name__)
+
+CASES = {1: "v1-test-0000", 32: "v1-batch32"}
+CONCURRENCY = (1, 8, 32)
+REPS = 3
+# Requests per run by (mode, batch): enough for a stable p50, small enough for 15 minutes.
+REQUESTS = {
+    ("inproc", 1): 1000,
+    ("grpc", 1): 500,
+    ("rest", 1): 300,
+    ("inproc", 32): 200,
+    ("grpc", 32): 120,
+    ("rest", 32): 60,
+}
+BATCHING = (
+    "max_batch_size { value: 32 }\nbatch_timeout_micros { value: 1000 }\n"
+    "num_batch_threads { value: 2 }\nmax_enqueued_batches { value: 1000 }\n"
+)
+METRICS = ("p50_us", "p90_us", "p99_us", "rps")
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    row = dict(runs[0])
+    for k in METRICS:
+        row[k] = round(statistics.median(r[k] for r in runs), 1)
+    row["errors"] = sum(r.get("errors", 0) for r in runs)
+    row["repetitions"] = len(runs)
+    return row
+
+
+def _client_bench(
+    root: Path, client: str, mode: str, batch: int, c: int, server: RunningServer
+) -> dict[str, Any]:
+    if client == "python":
+        cmd = [sys.executable, "-m", "tfinterop", "bench", "--client", "python"]
+    else:
+        cmd = [interop.clients(root)[client].command[0], "bench"]
+    n = REQUESTS[(mode, batch)]
+    cmd += [
+        "--mode",
+        mode,
+        "--cases",
+        str(root / "build/cases/mnist"),
+        "--case",
+        CASES[batch],
+        "--requests",
+        str(n),
+        "--concurrency",
+        str(c),
+        "--warmup",
+        str(max(20, n // 10)),
+    ]
+    if mode == "grpc":
+        cmd += ["--target", server.target]
+    if mode == "rest":
+        cmd += ["--rest", server.rest_url]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise ToolError(f"{client} bench {mode} failed: {out.stderr.strip()[-400:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _ghz(ghz: Path, root: Path, target: str, batch: int, c: int, n: int) -> dict[str, Any]:
+    request = manifest.read(root / "build/cases/mnist")
+    case = next(x for x in request.cases if x.id == CASES[batch])
+    req_file = root / "build/bench" / f"{CASES[batch]}.request.pb"
+    req_file.write_bytes(case.read("request"))
+    cmd = [
+        str(ghz),
+        "--insecure",
+        "--protoset",
+        str(root / "build/protos/serving.pb"),
+        "--call",
+        "tensorflow.serving.PredictionService/Predict",
+        "-B",
+        str(req_file),
+        "-c",
+        str(c),
+        "-n",
+        str(n),
+        "--skipFirst",
+        str(max(20, n // 10)),
+        "--format",
+        "json",
+        target,
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise ToolError(f"ghz failed: {out.stderr.strip()[-400:]}")
+    data = json.loads(out.stdout)
+    dist = {d["percentage"]: d["latency"] / 1000 for d in data.get("latencyDistribution") or []}
+    errors = sum(v for k, v in (data.get("statusCodeDistribution") or {}).items() if k != "OK")
+    return {
+        "client": "ghz",
+        "mode": "grpc",
+        "batch": batch,
+        "concurrency": c,
+        "requests": n,
+        "p50_us": round(dist.get(50, 0), 1),
+        "p90_us": round(dist.get(90, 0), 1),
+        "p99_us": round(dist.get(99, 0), 1),
+        "rps": round(data.get("rps", 0), 1),
+        "errors": errors,
+    }
+
+
+def _profile_server(pid: int, out: Path, seconds: int = 5) -> list[str]:
+    """py-spy the server under load; returns the top functions by own time."""
+    raw = out / "server-profile.txt"
+    cmd = [
+        str(Path(sys.executable).parent / "py-spy"),
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(seconds),
+        "--format",
+        "raw",
+        "--output",
+        str(raw),
+        "--nonblocking",
+    ]
+    try:
+        subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True)
+    except (subprocess.CalledProcessError, OSError, subprocess.TimeoutExpired) as e:
+        return [f"py-spy unavailable: {e}"]
+    own: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frame = stack.split(";")[-1]
+        own[frame] = own.get(frame, 0) + int(count)
+        total += int(count)
+    top = sorted(own.items(), key=lambda kv: -kv[1])[:8]
+    return [f"{100 * n / max(total, 1):.0f}% {frame}" for frame, n in top]
+
+
+def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str, Any]:
+    built = [
+        c for c in clients if c == "python" or Path(interop.clients(root)[c].command[0]).exists()
+    ]
+    missing = sorted(set(clients) - set(built))
+    ghz = root / "build" / "tools" / "ghz"
+    if not ghz.exists():
+        raise ToolError("ghz is not installed: run `make bench` (it installs ghz into build/tools)")
+    work = root / "build" / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    m = manifest.read(root / "build/cases/mnist")
+    entry = next(e for e in model_config.parse_config(m.config_path) if e.name == "mnist")
+    config = work / "mnist-only.config"
+    config.write_text(model_config.render_config([entry]))
+    (work / "batching.config").write_text(BATCHING)
+    rows: list[dict[str, Any]] = []
+    refs: list[dict[str, Any]] = []
+    started = time.monotonic()
+    with bundled_server(config, ["mnist"], work / "server.log") as server:
+        for batch in CASES:
+            for c in CONCURRENCY:
+                runs = [
+                    _ghz(ghz, root, server.target, batch, c, REQUESTS[("grpc", batch)])
+                    for _ in range(reps)
+                ]
+                refs.append(_median(runs) | {"reference": "ghz"})
+                print(f"[bench] ghz batch {batch} c={c}: p50 {refs[-1]['p50_us']} us", flush=True)
+            for client in built:
+                for mode in interop.MODES:
+                    for c in CONCURRENCY:
+                        runs = [
+                            _client_bench(root, client, mode, batch, c, server) for _ in range(reps)
+                        ]
+                        row = _median(runs)
+                        rows.append(row)
+                        print(
+                            f"[bench] {client} {mode} batch {batch} c={c}: p50 {row['p50_us']} us, "
+                            f"{row['rps']} req/s ({time.monotonic() - started:.0f}s)",
+                            flush=True,
+                        )
+                        if (
+                            client == "cpp"
+                            and mode == "inproc"
+                            and c == 1
+                            and "reference" in runs[0]
+                        ):
+                            floor = [r["reference"] for r in runs]
+                            refs.append(
+                                _median(
+                                    [
+                                        dict(
+                                            f,
+                                            client="capi",
+                                            mode="inproc",
+                                            batch=batch,
+                                            concurrency=1,
+                                        )
+                                        for f in floor
+                                    ]
+                                )
+                                | {"reference": "bare TF_SessionRun (C++)"}
+                            )
+        profile = _profile_during_load(ghz, root, server)
+    with bundled_server(
+        config,
+        ["mnist"],
+        work / "server-batching.log",
+        extra=["--enable_batching", f"--batching_parameters_file={work / 'batching.config'}"],
+    ) as s:
+        batched = _median([_ghz(ghz, root, s.target, 1, 32, 2000) for _ in range(reps)])
+    unbatched = next(
+        r
+        for r in refs
+        if r.get("reference") == "ghz" and r["batch"] == 1 and r["concurrency"] == 32
+    )
+    result = summarize(rows, refs, batched, unbatched, profile, missing)
+    result["seconds"] = round(time.monotonic() - started, 1)
+    write(result, out)
+    return result
+
+
+def _profile_during_load(ghz: Path, root: Path, server: RunningServer) -> list[str]:
+    load = subprocess.Popen(
+        [
+            str(ghz),
+            "--insecure",
+            "--protoset",
+            str(root / "build/protos/serving.pb"),
+            "--call",
+            "tensorflow.serving.PredictionService/Predict",
+            "-B",
+            str(root / "build/bench" / f"{CASES[1]}.request.pb"),
+            "-c",
+            "32",
+            "-z",
+            "8s",
+            server.target,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)
+    try:
+        return _profile_server(server.process.pid, root / "build" / "report")
+    finally:
+        load.wait(timeout=60)
+
+
+def _ratio(row: dict[str, Any], refs: list[dict[str, Any]]) -> tuple[float | None, str]:
+    if row["mode"] == "inproc":
+        ref = next(
+            (r for r in refs if r.get("client") == "capi" and r["batch"] == row["batch"]), None
+        )
+        name = "bare TF_SessionRun p50"
+    else:
+        ref = next(
+            (
+                r
+                for r in refs
+                if r.get("client") == "ghz"
+                and r["batch"] == row["batch"]
+                and r["concurrency"] == row["concurrency"]
+            ),
+            None,
+        )
+        name = "ghz p50"
+    if not ref or not ref["p50_us"]:
+        return None, name
+    return round(row["p50_us"] / ref["p50_us"], 2), name
+
+
+def summarize(
+    rows: list[dict[str, Any]],
+    refs: list[dict[str, Any]],
+    batched: dict[str, Any],
+    unbatched: dict[str, Any],
+    profile: list[str],
+    missing: list[str],
+) -> dict[str, Any]:
+    for row in rows:
+        row["ratio_to_reference"], row["reference"] = _ratio(row, refs)
+    targets = []
+
+    def find(client: str, mode: str, c: int = 1) -> dict[str, Any] | None:
+        return next(
+            (
+                r
+                for r in rows
+                if r["client"] == client
+                and r["mode"] == mode
+                and r["batch"] == 1
+                and r["concurrency"] == c
+            ),
+            None,
+        )
+
+    for client, limit in (("go", 1.2), ("cpp", 1.2), ("java", 1.5)):
+        r = find(client, "inproc")
+        if r and r["ratio_to_reference"] is not None:
+            targets.append(
+                {
+                    "target": f"{client} in-process p50, batch 1, within {limit}x of the bare C API loop",
+                    "value": f"{r['ratio_to_reference']}x",
+                    "met": r["ratio_to_reference"] <= limit,
+                }
+            )
+    for client in ("go", "java", "cpp"):
+        r = find(client, "grpc")
+        if r and r["ratio_to_reference"] is not None:
+            targets.append(
+                {
+                    "target": f"{client} gRPC p50, batch 1, c=1, within 1.2x of ghz",
+                    "value": f"{r['ratio_to_reference']}x",
+                    "met": r["ratio_to_reference"] <= 1.2,
+                }
+            )
+    gain = batched["rps"] / unbatched["rps"] if unbatched.get("rps") else 0.0
+    targets.append(
+        {
+            "target": "bundled server batch-1 throughput at c=32 with --enable_batching >= 3x without",
+            "value": f"{gain:.2f}x ({batched['rps']} vs {unbatched['rps']} req/s, ghz)",
+            "met": gain >= 3,
+        }
+    )
+    return {
+        "rows": rows,
+        "references": refs,
+        "batching": {"with": batched, "without": unbatched},
+        "targets": targets,
+        "server_profile": profile,
+        "missing_clients": missing,
+    }
+
+
+def write(result: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    flat = [
+        {
+            k: r.get(k)
+            for k in (
+                "client",
+                "mode",
+                "batch",
+                "concurrency",
+                "p50_us",
+                "p90_us",
+                "p99_us",
+                "rps",
+                "errors",
+                "ratio_to_reference",
+                "reference",
+                "repetitions",
+            )
+        }
+        for r in result["rows"]
+    ]
+    atomic.write_text(out / "bench.json", json.dumps({**result, "rows": flat}, indent=1) + "\n")
+    atomic.write_text(out / "bench.md", markdown(result))
+    plots(result, out)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [
+        "# Benchmarks: MNIST through every client",
+        "",
+        f"Median of {REPS} runs per figure, after each client's warm-up; "
+        "ratio: p50 against the in-process floor (bare TF_SessionRun, C++) for inproc rows and against "
+        "ghz at the same concurrency for grpc and rest rows.",
+        "",
+        "| mode | client | batch | concurrency | p50 us | p90 us | p99 us | req/s | errors | ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in sorted(
+        result["rows"], key=lambda r: (r["mode"], r["batch"], r["client"], r["concurrency"])
+    ):
+        ratio = f"{r['ratio_to_reference']}x" if r.get("ratio_to_reference") is not None else ""
+        lines.append(
+            f"| {r['mode']} | {r['client']} | {r['batch']} | {r['concurrency']} | {r['p50_us']} | "
+            f"{r['p90_us']} | {r['p99_us']} | {r['rps']} | {r['errors']} | {ratio} |"
+        )
+    lines += [
+        "",
+        "## References",
+        "",
+        "| reference | batch | concurrency | p50 us | p99 us | req/s |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in result["references"]:
+        lines.append(
+            f"| {r['reference']} | {r['batch']} | {r['concurrency']} | {r['p50_us']} | {r['p99_us']} | "
+            f"{r['rps']} |"
+        )
+    lines += ["", "## Targets", "", "| target | value | met |", "| --- | --- | --- |"]
+    for t in result["targets"]:
+        lines.append(f"| {t['target']} | {t['value']} | {'met' if t['met'] else 'NOT MET'} |")
+    if result["server_profile"]:
+        lines += ["", "## Where the bundled server's time goes (py-spy, 5 s at c=32, own time)", ""]
+        lines += [f"- {p}" for p in result["server_profile"]]
+    if result["missing_clients"]:
+        lines += ["", f"Clients not built, so not measured: {', '.join(result['missing_clients'])}"]
+    return "\n".join(lines) + "\n"
+
+
+def plots(result: dict[str, Any], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in result["rows"] if r["batch"] == 1]
+    labels = sorted({(r["client"], r["mode"]) for r in rows}, key=lambda x: (x[1], x[0]))
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    p50 = [
+        next(r["p50_us"] for r in rows if (r["client"], r["mode"]) == lab and r["concurrency"] == 1)
+        for lab in labels
+    ]
+    colors = {"inproc": "#4c72b0", "grpc": "#55a868", "rest": "#c44e52"}
+    ax.bar([f"{c}\n{m}" for c, m in labels], p50, color=[colors[m] for _, m in labels])
+    ax.set_yscale("log")
+    ax.set_ylabel("p50 latency (us, log)")
+    ax.set_title("MNIST batch 1, concurrency 1: latency by client and mode")
+    fig.tight_layout()
+    fig.savefig(out / "bench-latency.png", dpi=100)
+    plt.close(fig)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharey=False)
+    for ax, mode in zip(axes, ("inproc", "grpc", "rest"), strict=True):
+        for client in sorted({r["client"] for r in rows}):
+            pts = sorted(
+                (r["concurrency"], r["rps"])
+                for r in rows
+                if r["client"] == client and r["mode"] == mode
+            )
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=client)
+        ax.set_title(mode)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("concurrency")
+        ax.set_ylabel("requests/s")
+        ax.legend()
+    fig.suptitle("MNIST batch 1: throughput against concurrency")
+    fig.tight_layout()
+    fig.savefig(out / "bench-throughput.png", dpi=100)
+    plt.close(fig)
