@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: help venv export protos serve go java cpp clients interop interop-test test test-python \
 	test-go test-java test-cpp test-byo verify lint clean bench-server test-reliability fuzz-short \
-	fuzz soak bench report
+	fuzz soak bench report test-report
 
 help:
 	@grep -E '^[|] `make' README.md
@@ -71,7 +71,16 @@ interop: $(BUILD)/cases/mnist/manifest.json
 
 interop-test: export clients
 	$(TFINTEROP) interop --out $(BUILD)/results
-	$(VENV)/bin/pytest tests/interop -q -p no:cacheprovider
+	$(VENV)/bin/pytest tests/interop -q -p no:cacheprovider; status=$$?; \
+		$(TFINTEROP) report --out $(BUILD)/report; exit $$status
+
+# build/report/index.html from whatever results, benchmarks and figures exist.
+report: $(STAMP)
+	$(TFINTEROP) report --out $(BUILD)/report
+
+# The report renders in headless Chromium (screenshot in build/report/screenshot.png).
+test-report: report
+	$(VENV)/bin/pytest tests/report -q -p no:cacheprovider
 
 # ghz, the independent gRPC load generator the benchmarks compare against (Go module proxy).
 GHZ_VERSION := v0.93.0
@@ -130,7 +139,7 @@ test-cpp: cpp
 	$(MAKE) -C clients/cpp test
 
 # Everything CI runs (.ci/run): lint, unit tests of every language, the interop matrix.
-test: lint test-python test-go test-java test-cpp interop-test test-byo test-reliability fuzz-short
+test: lint test-python test-go test-java test-cpp interop-test test-byo test-reliability fuzz-short test-report
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check python tests

@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     bs.add_argument("--clients", default="python,go,java,cpp")
     bs.add_argument("--repetitions", type=int, default=3)
 
+    rp = sub.add_parser("report", help="write build/report/index.html")
+    rp.add_argument("--out", type=Path, default=Path("build/report"))
+    rp.add_argument("--build", type=Path, default=Path("build"))
+
     b = sub.add_parser("bench-server", help="the bundled server's throughput and latency")
     b.add_argument("--requests", type=int, default=3000)
     b.add_argument("--concurrency", default="1,8,32")
@@ -177,6 +181,11 @@ def dispatch(args: argparse.Namespace) -> int:
         names = [c.strip() for c in args.clients.split(",") if c.strip()]
         modes = [m.strip() for m in args.modes.split(",") if m.strip()]
         interop.run_all(Path.cwd(), cases, args.out, names, modes)
+        return 0
+    if args.command == "report":
+        from tfinterop import report
+
+        print(report.write(args.build, args.out))
         return 0
     if args.command == "bench-suite":
         from tfinterop import bench

@@ -153,6 +153,7 @@ def write_report(all_rows: list[Row], folder: Path) -> None:
             "case": r.case,
             "status": r.status,
             "detail": r.detail,
+            "worst": r.worst,
             **({"expected_failure": r.expected_failure} if r.expected_failure else {}),
         }
         for r in all_rows
