@@ -230,3 +230,33 @@ def test_copied_model_serves_without_training_code_and_sigterm_drains(tmp_path: 
     # (keras itself does get imported: tf.compat.v1 pulls it in lazily; the claim is
     # about the project's training and model-definition code.)
     assert not [m for m in PROJECT_TRAINING_MODULES if m in loaded]
+
+
+def test_config_file_poll_picks_up_a_changed_config(tmp_path: Path) -> None:
+    base = copy_mnist(tmp_path / "mnist", versions=(1,))
+    config = tmp_path / "models.config"
+    config.write_text(model_config.render_config([model_config.ModelEntry("mnist", base)]))
+    other = copy_mnist(tmp_path / "other", versions=(2,))
+    with bundled_server(
+        config,
+        ["mnist"],
+        tmp_path / "server.log",
+        extra=["--model_config_file_poll_wait_seconds=1"],
+    ) as s:
+        config.write_text(
+            model_config.render_config(
+                [model_config.ModelEntry("mnist", base), model_config.ModelEntry("other", other)]
+            )
+        )
+        _wait(lambda: _safe_versions(s.target, "other") == {2: 30})
+        config.write_text("model_config_list { config { nme: 1 } }")  # broken: keep serving
+        time.sleep(2.5)
+        assert _versions(s.target, "other") == {2: 30}
+        assert "keeping the previous config" in (tmp_path / "server.log").read_text()
+
+
+def _safe_versions(target: str, name: str) -> dict[int, int]:
+    try:
+        return _versions(target, name)
+    except grpc.RpcError:
+        return {}
