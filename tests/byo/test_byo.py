@@ -124,5 +124,6 @@ def test_warmup_file_is_written_and_replayed_by_the_server(
     log = tmp_path / "server.log"
     with bundled_server(tmp_path / "models" / "models.config", ["module_scorer"], log):
         pass
-    assert "replayed 1 warmup requests" in log.read_text()
+    # One warmup record per predict signature (serving_default and score_again).
+    assert "replayed 2 warmup requests" in log.read_text()
     shutil.rmtree(tmp_path / "models")
