@@ -122,8 +122,9 @@ def run(options: ExportOptions) -> None:
         config_path, model_config.render_config(sorted(entries.values(), key=lambda e: e.name))
     )
 
+    from tfinterop.cases.book import CaseBook
     from tfinterop.transports.inproc import InprocTransport
-    from tfinterop.zoo.reference import CaseBook, Reference
+    from tfinterop.zoo.reference import Reference
 
     zoo_reference = Reference(config_path)
     for zoo_model in ZOO:

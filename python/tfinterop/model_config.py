@@ -137,34 +137,44 @@ class Resolved:
     path: Path
 
 
+def requested_version(entry: ModelEntry | None, spec: model_pb2.ModelSpec) -> int | None:
+    """The version a ModelSpec names (a label resolved through `entry`), None for latest.
+
+    An unknown label is INVALID_ARGUMENT, also for a model that is not configured.
+    """
+    which = spec.WhichOneof("version_choice")
+    if which == "version_label":
+        if entry is None or spec.version_label not in entry.labels:
+            raise invalid_argument(f"Unrecognized servable version label: {spec.version_label}")
+        return entry.labels[spec.version_label]
+    if which == "version":
+        return int(spec.version.value)
+    return None
+
+
+def pick_version(name: str, wanted: int | None, available: list[int]) -> int:
+    """`wanted` if it is among the sorted `available` versions, the highest for None; else NOT_FOUND."""
+    if wanted is None:
+        if not available:
+            raise servable_not_found(name, None)
+        return available[-1]
+    if wanted not in available:
+        raise servable_not_found(name, wanted)
+    return wanted
+
+
 def resolve(entries: list[ModelEntry], spec: model_pb2.ModelSpec) -> Resolved:
     """Resolve a ModelSpec as TF Serving's ServerCore does, or raise ServingError."""
     if not spec.name:
         raise invalid_argument("Missing model name in request.")
     entry = next((e for e in entries if e.name == spec.name), None)
-    which = spec.WhichOneof("version_choice")
-    if which == "version_label":
-        if entry is None or spec.version_label not in entry.labels:
-            raise invalid_argument(f"Unrecognized servable version label: {spec.version_label}")
-        wanted: int | None = entry.labels[spec.version_label]
-    elif which == "version":
-        wanted = spec.version.value
-    else:
-        wanted = None
+    wanted = requested_version(entry, spec)
     if entry is None:
-        raise _servable_not_found(spec.name, wanted)
-    served = entry.served_versions()
-    if wanted is None:
-        if not served:
-            raise _servable_not_found(spec.name, None)
-        version = served[-1]
-    elif wanted in served:
-        version = wanted
-    else:
-        raise _servable_not_found(spec.name, wanted)
+        raise servable_not_found(spec.name, wanted)
+    version = pick_version(spec.name, wanted, entry.served_versions())
     return Resolved(entry.name, version, entry.base_path / str(version))
 
 
-def _servable_not_found(name: str, version: int | None) -> ServingError:
+def servable_not_found(name: str, version: int | None) -> ServingError:
     request = f"Latest({name})" if version is None else f"Specific({name}, {version})"
     return not_found(f"Servable not found for request: {request}")

@@ -17,7 +17,7 @@ from typing import Any
 
 from tfinterop import apis, atomic
 from tfinterop.cases import manifest
-from tfinterop.errors import Code, ServingError, ToolError
+from tfinterop.errors import ServingError, ToolError
 from tfinterop.transports import Transport
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,3 @@ def main_run(
             transport.close()
         print(result, file=sys.stdout)
     return 0
-
-
-__all__ = ["Code", "main_run", "run_cases"]

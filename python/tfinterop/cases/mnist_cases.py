@@ -10,8 +10,8 @@ from tensorflow.core.framework import types_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2, predict_pb2
 
 from tfinterop import tensor_codec
+from tfinterop.cases.book import CaseBook
 from tfinterop.cases.manifest import Case
-from tfinterop.errors import ServingError
 from tfinterop.signature import read_meta_graph
 from tfinterop.transports import Transport
 
@@ -60,7 +60,6 @@ def build(
     runs: bool = True,
 ) -> list[Case]:
     """Every MNIST case; goldens come from `reference` (Python, in-process)."""
-    cases: list[Case] = []
     input_key, output_key = io_keys(model_dir / str(versions[0]))
     argmax_outputs = (output_key,)
 
@@ -68,32 +67,14 @@ def build(
         kw.setdefault("key", input_key)
         return _make_request(model, image, **kw)
 
+    book = CaseBook(reference)
+
     def ok(case_id: str, description: str, req, api: str = "predict", **kw) -> None:  # type: ignore[no-untyped-def]
-        response = reference.call(api, req)
         argmax = argmax_outputs if api == "predict" else ()
-        cases.append(
-            Case(
-                case_id,
-                api,
-                req,
-                response=response,
-                description=description,
-                argmax_outputs=argmax,
-                **kw,
-            )
-        )
+        book.ok(case_id, description, api, req, argmax_outputs=argmax, **kw)
 
     def err(case_id: str, description: str, req, code: str, api: str = "predict", **kw) -> None:  # type: ignore[no-untyped-def]
-        try:
-            reference.call(api, req)
-        except ServingError as e:
-            if e.code.name != code:
-                raise AssertionError(
-                    f"{case_id}: reference gave {e.code.name}, want {code}: {e.message}"
-                ) from None
-        else:
-            raise AssertionError(f"{case_id}: reference succeeded, want {code}")
-        cases.append(Case(case_id, api, req, error=code, description=description, **kw))
+        book.err(case_id, description, api, req, code, **kw)
 
     for v in versions:
         for i in range(10):
@@ -229,7 +210,7 @@ def build(
         api="metadata",
         transports=("inproc", "grpc"),
     )
-    return cases
+    return book.cases
 
 
 CaseBuilder = Callable[..., list[Case]]

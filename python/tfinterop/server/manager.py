@@ -18,7 +18,7 @@ from pathlib import Path
 from tensorflow_serving.apis import model_pb2
 
 from tfinterop import model_config
-from tfinterop.errors import Code, ServingError, invalid_argument, not_found
+from tfinterop.errors import ServingError, invalid_argument, not_found
 from tfinterop.model_config import ModelEntry
 from tfinterop.servable import Servable
 
@@ -141,28 +141,14 @@ class ModelManager:
             raise invalid_argument("Missing model name in request.")
         with self._lock:
             m = self._models.get(spec.name)
-            which = spec.WhichOneof("version_choice")
-            if which == "version_label":
-                if m is None or spec.version_label not in m.entry.labels:
-                    raise invalid_argument(
-                        f"Unrecognized servable version label: {spec.version_label}"
-                    )
-                wanted: int | None = m.entry.labels[spec.version_label]
-            elif which == "version":
-                wanted = spec.version.value
-            else:
-                wanted = None
+            wanted = model_config.requested_version(m.entry if m else None, spec)
             if m is None:
-                raise _not_found(spec.name, wanted)
+                raise model_config.servable_not_found(spec.name, wanted)
             available = sorted(v for v, vs in m.versions.items() if vs.state == State.AVAILABLE)
-            if wanted is None:
-                if not available:
-                    raise _not_found(spec.name, None)
-                wanted = available[-1]
-            vs = m.versions.get(wanted)
-            if vs is None or vs.state != State.AVAILABLE or vs.servable is None:
-                raise _not_found(spec.name, wanted)
-            return vs.servable
+            version = model_config.pick_version(spec.name, wanted, available)
+            servable = m.versions[version].servable
+            assert servable is not None  # AVAILABLE always carries its servable
+            return servable
 
     def status(self, spec: model_pb2.ModelSpec) -> list[tuple[int, VersionState]]:
         """GetModelStatus: the versions of a model, or one version."""
@@ -172,41 +158,13 @@ class ModelManager:
             m = self._models.get(spec.name)
             if m is None or not m.versions:
                 raise not_found(f"Could not find any versions of model {spec.name}")
-            which = spec.WhichOneof("version_choice")
-            if which == "version_label":
-                if spec.version_label not in m.entry.labels:
-                    raise invalid_argument(
-                        f"Unrecognized servable version label: {spec.version_label}"
-                    )
-                version: int | None = m.entry.labels[spec.version_label]
-            elif which == "version":
-                version = spec.version.value
-            else:
-                version = None
+            version = model_config.requested_version(m.entry, spec)
             if version is not None:
                 vs = m.versions.get(version)
                 if vs is None:
                     raise not_found(f"Could not find version {version} of model {spec.name}")
                 return [(version, vs)]
             return sorted(m.versions.items(), reverse=True)
-
-    def all_available(self) -> bool:
-        """True when every configured model has its wanted versions AVAILABLE."""
-        with self._lock:
-            for m in self._models.values():
-                wanted = m.entry.served_versions()
-                if not wanted:
-                    return False
-                for v in wanted:
-                    vs = m.versions.get(v)
-                    if vs is None or vs.state not in (State.AVAILABLE, State.END):
-                        return False
-            return True
-
-
-def _not_found(name: str, version: int | None) -> ServingError:
-    request = f"Latest({name})" if version is None else f"Specific({name}, {version})"
-    return ServingError(Code.NOT_FOUND, f"Servable not found for request: {request}")
 
 
 def check_entries(entries: list[ModelEntry], source: str) -> None:
@@ -218,6 +176,3 @@ def check_entries(entries: list[ModelEntry], source: str) -> None:
             raise ToolError(
                 f"model config {source}: base_path {e.base_path} of model {e.name!r} does not exist"
             )
-
-
-__all__ = ["ModelManager", "State", "VersionState", "check_entries", "model_config"]

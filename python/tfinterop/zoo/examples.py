@@ -22,7 +22,8 @@ from tensorflow_serving.apis import (
 )
 
 from tfinterop import tensor_codec
-from tfinterop.zoo.reference import CaseBook, metadata_request
+from tfinterop.cases.book import CaseBook
+from tfinterop.zoo.reference import metadata_request
 
 NAME = "examples"
 CLASSIFY = "tensorflow/serving/classify"

@@ -8,8 +8,6 @@ from pathlib import Path
 from google.protobuf.message import Message
 
 from tfinterop import model_config
-from tfinterop.cases.manifest import Case
-from tfinterop.errors import ServingError
 from tfinterop.transports.inproc import InprocTransport
 
 SERVER_APIS = ("classify", "regress", "multi_inference")
@@ -49,34 +47,6 @@ class Reference:
             )
             return getattr(self._server_core(names), api)(request)  # type: ignore[no-any-return]
         return self._inproc.call(api, request)
-
-
-class CaseBook:
-    """Collects cases for one model, computing goldens with the reference."""
-
-    def __init__(self, reference: Reference) -> None:
-        self.reference = reference
-        self.cases: list[Case] = []
-
-    def ok(self, case_id: str, description: str, api: str, request: Message, **kw) -> None:  # type: ignore[no-untyped-def]
-        response = self.reference.call(api, request)
-        self.cases.append(
-            Case(case_id, api, request, response=response, description=description, **kw)
-        )
-
-    def err(
-        self, case_id: str, description: str, api: str, request: Message, code: str, **kw
-    ) -> None:  # type: ignore[no-untyped-def]
-        try:
-            self.reference.call(api, request)
-        except ServingError as e:
-            if e.code.name != code:
-                raise AssertionError(
-                    f"{case_id}: reference gave {e.code.name}, want {code}: {e.message}"
-                ) from None
-        else:
-            raise AssertionError(f"{case_id}: reference succeeded, want {code}")
-        self.cases.append(Case(case_id, api, request, error=code, description=description, **kw))
 
 
 def metadata_request(model: str, version: int) -> Message:

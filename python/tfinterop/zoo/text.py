@@ -14,7 +14,8 @@ from tensorflow.core.framework import types_pb2
 from tensorflow_serving.apis import predict_pb2
 
 from tfinterop import tensor_codec
-from tfinterop.zoo.reference import CaseBook, metadata_request
+from tfinterop.cases.book import CaseBook
+from tfinterop.zoo.reference import metadata_request
 
 NAME = "text"
 VOCAB = ["<pad>", "<unk>", "the", "cat", "sat", "on", "mat", "héllo", "wörld", "日本語"]
