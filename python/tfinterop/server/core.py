@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from tensorflow.core.example import example_pb2
@@ -92,28 +93,23 @@ class Core:
     def classify(
         self, request: classification_pb2.ClassificationRequest, timeout_ms: int = 0
     ) -> classification_pb2.ClassificationResponse:
-        def run() -> classification_pb2.ClassificationResponse:
-            servable = self.manager.get(request.model_spec)
-            response = classification_pb2.ClassificationResponse()
-            key = self._classify(
-                servable,
-                request.model_spec.signature_name,
-                request.input,
-                response.result,
-                timeout_ms,
-            )
-            predict.set_model_spec(response.model_spec, servable, key)
-            return response
-
-        return self._timed(request.model_spec.name, "Classify", run)  # type: ignore[return-value]
+        response = classification_pb2.ClassificationResponse()
+        return self._examples_api("Classify", self._classify, request, response, timeout_ms)  # type: ignore[return-value]
 
     def regress(
         self, request: regression_pb2.RegressionRequest, timeout_ms: int = 0
     ) -> regression_pb2.RegressionResponse:
-        def run() -> regression_pb2.RegressionResponse:
+        response = regression_pb2.RegressionResponse()
+        return self._examples_api("Regress", self._regress, request, response, timeout_ms)  # type: ignore[return-value]
+
+    def _examples_api(
+        self, api: str, fill: Callable[..., str], request: Any, response: Any, timeout_ms: int
+    ) -> object:
+        """Classify/Regress: resolve, fill response.result through `fill`, stamp the model_spec."""
+
+        def run() -> object:
             servable = self.manager.get(request.model_spec)
-            response = regression_pb2.RegressionResponse()
-            key = self._regress(
+            key = fill(
                 servable,
                 request.model_spec.signature_name,
                 request.input,
@@ -123,7 +119,7 @@ class Core:
             predict.set_model_spec(response.model_spec, servable, key)
             return response
 
-        return self._timed(request.model_spec.name, "Regress", run)  # type: ignore[return-value]
+        return self._timed(request.model_spec.name, api, run)
 
     def multi_inference(
         self, request: inference_pb2.MultiInferenceRequest, timeout_ms: int = 0
