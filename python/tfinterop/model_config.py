@@ -18,6 +18,33 @@ from tensorflow_serving.config import model_server_config_pb2
 from tfinterop.errors import ServingError, ToolError, invalid_argument, not_found
 
 
+INT64_MAX = (1 << 63) - 1
+
+
+def version_folders(base: Path) -> dict[int, Path]:
+    """Version folders under `base`, as TF Serving's file_system_storage_path_source.cc finds them.
+
+    A child whose whole name is a non-negative decimal integer that fits int64 is
+    that version and keeps its own name (`00000123` is version 123); other names
+    are ignored. Like TF Serving's IndexChildrenByVersion, which walks the names in
+    byte order, the last of two names giving one number wins (`123` over `0123`).
+    Whether the folder holds a SavedModel is the loader's business, as in TF Serving.
+    A missing or unreadable base is empty.
+    """
+    found: dict[int, Path] = {}
+    try:
+        names = sorted(child.name for child in base.iterdir())
+    except OSError:
+        return found
+    for name in names:
+        if not (name.isascii() and name.isdigit()):
+            continue
+        number = int(name)
+        if number <= INT64_MAX:
+            found[number] = base / name
+    return found
+
+
 @dataclass(frozen=True)
 class ModelEntry:
     """One model of the config, its base path made absolute."""
@@ -29,17 +56,17 @@ class ModelEntry:
     specific: tuple[int, ...] = ()
     labels: dict[str, int] = field(default_factory=dict)
 
+    def version_folders(self) -> dict[int, Path]:
+        """Version number -> folder, by TF Serving's rule (see `version_folders`)."""
+        return version_folders(self.base_path)
+
     def versions_on_disk(self) -> list[int]:
-        """Version folders TF Serving would consider: numeric names holding a SavedModel."""
-        found: list[int] = []
-        if not self.base_path.is_dir():
-            return found
-        for child in self.base_path.iterdir():
-            if not child.name.isdigit() or not child.is_dir():
-                continue
-            if (child / "saved_model.pb").exists() or (child / "saved_model.pbtxt").exists():
-                found.append(int(child.name))
-        return sorted(found)
+        """The version numbers TF Serving would aspire under base_path, ascending."""
+        return sorted(self.version_folders())
+
+    def version_path(self, version: int) -> Path:
+        """The folder holding `version` (`00000123` for 123); base_path/version if absent."""
+        return self.version_folders().get(version, self.base_path / str(version))
 
     def served_versions(self) -> list[int]:
         """The versions the version policy keeps loaded."""
@@ -172,7 +199,7 @@ def resolve(entries: list[ModelEntry], spec: model_pb2.ModelSpec) -> Resolved:
     if entry is None:
         raise servable_not_found(spec.name, wanted)
     version = pick_version(spec.name, wanted, entry.served_versions())
-    return Resolved(entry.name, version, entry.base_path / str(version))
+    return Resolved(entry.name, version, entry.version_path(version))
 
 
 def servable_not_found(name: str, version: int | None) -> ServingError:

@@ -45,21 +45,16 @@ class Recorded:
 
 
 def model_versions(path: Path) -> tuple[dict[int, Path], bool]:
-    """Version folders of `path`: itself (as version 1) when it is a SavedModel, else its numbered children."""
-    if (path / "saved_model.pb").exists() or (path / "saved_model.pbtxt").exists():
+    """Version folders of `path`: itself (as version 1) when it is a SavedModel, else the
+    children TF Serving reads as versions (`00000123` is 123) that hold a SavedModel."""
+    if _is_saved_model(path):
         return {1: path}, False
-    versions = (
-        {
-            int(p.name): p
-            for p in path.iterdir()
-            if p.is_dir()
-            and p.name.isdigit()
-            and ((p / "saved_model.pb").exists() or (p / "saved_model.pbtxt").exists())
-        }
-        if path.is_dir()
-        else {}
-    )
+    versions = {v: p for v, p in model_config.version_folders(path).items() if _is_saved_model(p)}
     return versions, True
+
+
+def _is_saved_model(path: Path) -> bool:
+    return (path / "saved_model.pb").exists() or (path / "saved_model.pbtxt").exists()
 
 
 def default_name(path: Path, versioned: bool) -> str:
@@ -136,9 +131,12 @@ def record(
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in (".", ".."):
         raise UsageError(f"--name {name!r}: use letters, digits, '_', '-' and '.'")
     models = out / "models"
+    # Each version keeps its folder name, zero padding included, as TF Serving reads it;
+    # a bare SavedModel becomes version 1.
+    folders = {v: src.name if versioned else str(v) for v, src in versions.items()}
     with atomic.staged_dir(models / name) as tmp:
         for v, src in sorted(versions.items()):
-            shutil.copytree(src, tmp / str(v), symlinks=False)
+            shutil.copytree(src, tmp / folders[v], symlinks=False)
     version = max(versions)
     config_path = models / "models.config"
     entries = {
@@ -149,7 +147,7 @@ def record(
         config_path, model_config.render_config(sorted(entries.values(), key=lambda e: e.name))
     )
 
-    model_dir = models / name / str(version)
+    model_dir = models / name / folders[version]
     meta = signature.read_meta_graph(model_dir)
     user = load_inputs(inputs) if inputs else {}
     result = Recorded(name, version)

@@ -32,12 +32,18 @@ class Case:
     tolerance: dict[str, float] = field(default_factory=lambda: {"atol": 1e-6, "rtol": 1e-5})
     argmax_outputs: tuple[str, ...] = ()
     rest_format: str = "columnar"  # columnar ("inputs") or row ("instances")
+    # TF Serving's correct answer on one transport when it differs from the others,
+    # e.g. {"rest": "UNIMPLEMENTED"} for float16 inputs, which REST JSON cannot carry.
+    transport_errors: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (self.response is None) == (self.error is None):
             raise ValueError(f"case {self.id}: exactly one of response and error")
         if self.api not in APIS:
             raise ValueError(f"case {self.id}: unknown api {self.api}")
+        for mode in self.transport_errors:
+            if mode not in self.transports:
+                raise ValueError(f"case {self.id}: transport_errors names {mode}, not a transport")
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,8 @@ def write(folder: Path, case_set: CaseSet) -> None:
                 entry["error"] = case.error
             if case.api == "predict":
                 entry["rest_format"] = case.rest_format
+            if case.transport_errors:
+                entry["transport_errors"] = dict(sorted(case.transport_errors.items()))
             entry["sha256"] = {}
             for name, data in files.items():
                 (tmp / name).write_bytes(data)
@@ -112,6 +120,10 @@ class ManifestCase:
     @property
     def error(self) -> str | None:
         return self.entry.get("error")
+
+    def expected_error(self, mode: str) -> str | None:
+        """The code expected over `mode`: its transport_errors entry, else the case's error."""
+        return self.entry.get("transport_errors", {}).get(mode, self.error)
 
     def read(self, key: str) -> bytes:
         """Bytes of the file named by entry[key], checked against the manifest's sha256."""

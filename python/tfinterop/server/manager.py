@@ -101,7 +101,7 @@ class ModelManager:
                             m.versions.pop(v, None)
 
     def _load(self, m: ModelState, version: int) -> None:
-        path = m.entry.base_path / str(version)
+        path = m.entry.version_path(version)
         with self._lock:
             m.versions[version] = VersionState(State.LOADING)
         log.info("loading %s version %d from %s", m.entry.name, version, path)

@@ -1,0 +1,55 @@
+"""The models TF Serving's tests use, built by generators in this repository.
+
+`build_all(root)` writes every model under `root` (once: a stamp keyed by the
+generators' source skips the work when nothing changed) and returns the model
+config path, the model names the server must load, and the server flags the
+tests assume. `python -m tests.conformance.models OUT` does the same for running
+the suite against another server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+from tfinterop import atomic, model_config
+
+# Server flags the ported tests assume (the same ones a real tensorflow_model_server needs).
+FLAGS: list[str] = []
+
+
+def _generators() -> list:  # type: ignore[type-arg]
+    from tests.conformance.models import dtype_models, tfserving_testdata
+
+    return [tfserving_testdata, dtype_models]
+
+
+def _digest() -> str:
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def build_all(root: Path) -> tuple[Path, list[str], list[str]]:
+    config = root / "models.config"
+    stamp = root / ".stamp"
+    digest = _digest()
+    entries: list[model_config.ModelEntry] = []
+    fresh = stamp.exists() and stamp.read_text() == digest and config.exists()
+    if fresh:
+        entries = model_config.parse_config(config)
+    else:
+        root.mkdir(parents=True, exist_ok=True)
+        for gen in _generators():
+            entries += gen.build(root)
+        atomic.write_text(config, model_config.render_config(entries))
+        atomic.write_text(stamp, digest)
+    return config, [e.name for e in entries], list(FLAGS)
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "build/conformance/models").resolve()
+    cfg, names, flags = build_all(out)
+    print(f"{len(names)} models in {out}; config {cfg}; server flags: {' '.join(flags) or '-'}")
