@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: help deps venv export protos serve go java cpp clients interop interop-test test test-python \
-	test-go test-java test-cpp test-byo verify lint clean bench-server test-reliability fuzz-short \
+	test-go test-java test-cpp test-byo test-conformance verify lint clean bench-server test-reliability fuzz-short \
 	fuzz soak bench report test-report FORCE
 
 help:
@@ -115,7 +115,12 @@ bench-server: $(BUILD)/cases/mnist/manifest.json go
 	$(TFINTEROP) bench-server --out $(BUILD)/report
 
 test-python: export
-	$(VENV)/bin/pytest tests/python tests/server -q -p no:cacheprovider
+	$(VENV)/bin/pytest tests/python tests/server tests/judge -q -p no:cacheprovider
+
+# TF Serving's own test expectations, black-box against the bundled server (or the server
+# named by TFINTEROP_TARGET / TFINTEROP_REST); counts in build/report/conformance.md.
+test-conformance: $(STAMP)
+	$(VENV)/bin/pytest tests/conformance -q -p no:cacheprovider
 
 # Load, availability, faults, hostile input (server and clients): bounded, with
 # figures in build/report/reliability.md. Needs every client built (Go drives load).
@@ -158,7 +163,7 @@ test-cpp: cpp
 
 # Everything CI runs (.ci/run), step by step, ending with a table of each step's wall
 # time (build/report/test-times.md). Every step runs even when an earlier one failed.
-TEST_STEPS := deps export lint clients test-python test-go test-java test-cpp interop-test \
+TEST_STEPS := deps export lint clients test-python test-conformance test-go test-java test-cpp interop-test \
 	test-byo test-reliability fuzz-short test-report
 test:
 	@tools/steps.sh $(BUILD)/report/test-times.md $(TEST_STEPS)
