@@ -17,7 +17,6 @@ from tensorflow_serving.config import model_server_config_pb2
 
 from tfinterop.errors import ServingError, ToolError, invalid_argument, not_found
 
-
 INT64_MAX = (1 << 63) - 1
 
 
@@ -88,7 +87,11 @@ def parse_config(path: Path) -> list[ModelEntry]:
     try:
         text_format.Parse(text, config)
     except text_format.ParseError as e:
-        raise ToolError(f"model config {path} does not parse: {e}") from None
+        # TF Serving's words (ParseProtoTextFile), which its tests look for.
+        raise ToolError(
+            f"model config {path} does not parse: "
+            f"Error parsing text-format tensorflow.serving.ModelServerConfig: {e}"
+        ) from None
     if config.WhichOneof("config") == "custom_model_config":
         raise ToolError(f"model config {path}: custom_model_config is not supported")
     entries = []

@@ -1,44 +1,77 @@
-"""Recording cases: goldens computed by a reference, negative cases checked against it."""
+"""Recording cases: every golden, and every expected code, comes from tfinterop.golden."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any
 
 from google.protobuf.message import Message
 
-from tfinterop.cases.manifest import Case
-from tfinterop.errors import ServingError
-
-
-class Answers(Protocol):
-    """Anything that answers a case api: a transport, or the zoo's Reference."""
-
-    def call(self, api: str, request: Message) -> Message: ...
+from tfinterop.cases.manifest import TRANSPORTS, Case
+from tfinterop.golden import Answer, Reference
 
 
 class CaseBook:
-    """Collects cases for one model, computing goldens with the reference."""
+    """Collects cases for one model; `ok` and `err` state what the author expects, the golden
+    reference says what TF Serving answers, and a disagreement stops the export."""
 
-    def __init__(self, reference: Answers) -> None:
+    def __init__(self, reference: Reference) -> None:
         self.reference = reference
         self.cases: list[Case] = []
 
-    def ok(self, case_id: str, description: str, api: str, request: Message, **kw) -> None:  # type: ignore[no-untyped-def]
-        response = self.reference.call(api, request)
+    def ok(self, case_id: str, description: str, api: str, request: Message, **kw: Any) -> None:
+        answer = self._answer(case_id, api, request, kw)
+        if answer.error is not None:
+            raise AssertionError(
+                f"{case_id}: TF Serving answers {answer.error.code.name}: {answer.error.message}"
+            )
         self.cases.append(
-            Case(case_id, api, request, response=response, description=description, **kw)
+            Case(
+                case_id,
+                api,
+                request,
+                response=answer.response,
+                description=description,
+                transport_errors=answer.transport_errors,
+                **kw,
+            )
         )
 
     def err(
-        self, case_id: str, description: str, api: str, request: Message, code: str, **kw
-    ) -> None:  # type: ignore[no-untyped-def]
-        try:
-            self.reference.call(api, request)
-        except ServingError as e:
-            if e.code.name != code:
-                raise AssertionError(
-                    f"{case_id}: reference gave {e.code.name}, want {code}: {e.message}"
-                ) from None
-        else:
-            raise AssertionError(f"{case_id}: reference succeeded, want {code}")
-        self.cases.append(Case(case_id, api, request, error=code, description=description, **kw))
+        self, case_id: str, description: str, api: str, request: Message, code: str, **kw: Any
+    ) -> None:
+        answer = self._answer(case_id, api, request, kw)
+        if answer.error is None:
+            raise AssertionError(f"{case_id}: TF Serving answers with a response, want {code}")
+        if answer.error.code.name != code:
+            raise AssertionError(
+                f"{case_id}: TF Serving answers {answer.error.code.name}, want {code}: "
+                f"{answer.error.message}"
+            )
+        self.cases.append(
+            Case(
+                case_id,
+                api,
+                request,
+                error=code,
+                description=description,
+                transport_errors=answer.transport_errors,
+                **kw,
+            )
+        )
+
+    def _answer(self, case_id: str, api: str, request: Message, kw: dict[str, Any]) -> Answer:
+        """The golden for the case's transports; an author's transport_errors must agree."""
+        stated = kw.pop("transport_errors", None)
+        answer = self.reference.answer(
+            api,
+            request,
+            transports=kw.get("transports", TRANSPORTS),
+            rest_format=kw.get("rest_format", "columnar"),
+            case=case_id,
+        )
+        if stated is not None and dict(stated) != answer.transport_errors:
+            raise AssertionError(
+                f"{case_id}: transport_errors {dict(stated)} stated, TF Serving's rules give "
+                f"{answer.transport_errors}"
+            )
+        return answer

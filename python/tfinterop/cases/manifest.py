@@ -50,7 +50,7 @@ class Case:
 class CaseSet:
     model: str
     config: str  # model config path, relative to the case folder
-    producer: dict[str, str]
+    producer: dict[str, Any]  # strings, and golden_runtimes: {api: runtime}
     cases: list[Case]
 
 

@@ -12,8 +12,8 @@ from tensorflow_serving.apis import get_model_metadata_pb2, predict_pb2
 from tfinterop import tensor_codec
 from tfinterop.cases.book import CaseBook
 from tfinterop.cases.manifest import Case
-from tfinterop.signature import read_meta_graph
-from tfinterop.transports import Transport
+from tfinterop.golden import Reference
+from tfinterop.golden.savedmodel import read_meta_graph
 
 
 def io_keys(model_dir: Path) -> tuple[str, str]:
@@ -56,10 +56,10 @@ def build(
     versions: list[int],
     labels: dict[str, int],
     x_test: np.ndarray,
-    reference: Transport,
+    reference: Reference,
     runs: bool = True,
 ) -> list[Case]:
-    """Every MNIST case; goldens come from `reference` (Python, in-process)."""
+    """Every MNIST case; goldens and expected codes come from the golden `reference`."""
     input_key, output_key = io_keys(model_dir / str(versions[0]))
     argmax_outputs = (output_key,)
 

@@ -23,7 +23,7 @@ from tensorflow_serving.apis import (
 
 from tfinterop import tensor_codec
 from tfinterop.cases.book import CaseBook
-from tfinterop.zoo.reference import metadata_request
+from tfinterop.golden import metadata_request
 
 NAME = "examples"
 CLASSIFY = "tensorflow/serving/classify"

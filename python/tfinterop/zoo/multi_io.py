@@ -19,7 +19,7 @@ from tensorflow_serving.apis import predict_pb2
 
 from tfinterop import tensor_codec
 from tfinterop.cases.book import CaseBook
-from tfinterop.zoo.reference import metadata_request
+from tfinterop.golden import metadata_request
 
 NAME = "multi_io"
 PROBES = np.array([0.1, 16777217, 1e-45, 3.4028235e38, -0.0, 1.0], np.float32)

@@ -15,7 +15,7 @@ from tensorflow_serving.apis import predict_pb2
 
 from tfinterop import tensor_codec
 from tfinterop.cases.book import CaseBook
-from tfinterop.zoo.reference import metadata_request
+from tfinterop.golden import metadata_request
 
 NAME = "text"
 VOCAB = ["<pad>", "<unk>", "the", "cat", "sat", "on", "mat", "héllo", "wörld", "日本語"]

@@ -1,0 +1,14 @@
+"""The one golden reference: what TensorFlow Serving answers, independent of the code it judges.
+
+Values come from the runtime Python users run (tf.saved_model.load, each
+signature called directly); responses, errors and per-transport differences
+follow TF Serving's own rules, read from its sources and written once here.
+Nothing here imports the bundled server, the Python client or their shared
+validation (tfinterop.server, .predict, .signature, .servable, .transports):
+a golden never comes from the code it judges (tests/python/test_golden.py).
+"""
+
+from tfinterop.golden.reference import Answer, Reference, metadata_request, producer
+from tfinterop.golden.savedmodel import GoldenError
+
+__all__ = ["Answer", "GoldenError", "Reference", "metadata_request", "producer"]

@@ -1,0 +1,67 @@
+"""ModelSpec -> loaded version, by TF Serving's ServerCore rules (server_core.cc).
+
+ServableRequestFromModelSpec: an empty name is INVALID_ARGUMENT ("ModelSpec has
+no name specified."); a version label is looked up in the model's
+version_labels first, so an unknown label is INVALID_ARGUMENT even for a model
+that is not configured ("Unrecognized servable version label: ..."); then the
+manager has the servable or not: an unknown model or version is NOT_FOUND
+("Servable not found for request: ..."). No version means the highest version
+the model's version policy serves. The config file and the version folders are
+read with tfinterop.model_config, the same file TF Serving would be given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tensorflow_serving.apis import model_pb2
+
+from tfinterop import model_config
+from tfinterop.errors import ServingError, invalid_argument, not_found
+from tfinterop.golden.savedmodel import GoldenError, Version
+
+
+class Models:
+    """The models of one config file, each version loaded on first use."""
+
+    def __init__(self, config: Path) -> None:
+        self._entries = {e.name: e for e in model_config.parse_config(config)}
+        self._loaded: dict[tuple[str, int], Version] = {}
+
+    def get(self, spec: model_pb2.ModelSpec) -> Version:
+        """The version `spec` names, or ServingError with TF Serving's code."""
+        if not spec.name:
+            raise invalid_argument("ModelSpec has no name specified.")
+        entry = self._entries.get(spec.name)
+        which = spec.WhichOneof("version_choice")
+        wanted: int | None = None
+        if which == "version_label":
+            if entry is None or spec.version_label not in entry.labels:
+                raise invalid_argument(f"Unrecognized servable version label: {spec.version_label}")
+            wanted = entry.labels[spec.version_label]
+        elif which == "version":
+            wanted = int(spec.version.value)
+        request = f"Latest({spec.name})" if wanted is None else f"Specific({spec.name}, {wanted})"
+        if entry is None:
+            raise not_found(f"Servable not found for request: {request}")
+        served = entry.served_versions()
+        if wanted is None:
+            if not served:
+                raise not_found(f"Servable not found for request: {request}")
+            wanted = served[-1]
+        elif wanted not in served:
+            raise not_found(f"Servable not found for request: {request}")
+        return self._load(entry.name, wanted, entry.version_path(wanted))
+
+    def _load(self, name: str, version: int, path: Path) -> Version:
+        key = (name, version)
+        if key not in self._loaded:
+            try:
+                self._loaded[key] = Version(name, version, path)
+            except ServingError as e:
+                # TF Serving would report the version unavailable; Python cannot load it,
+                # so no golden can say what the model computes.
+                raise GoldenError(
+                    f"{name} version {version}: tf.saved_model.load fails: {e.message}"
+                ) from None
+        return self._loaded[key]
