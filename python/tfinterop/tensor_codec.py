@@ -124,11 +124,11 @@ def _fill(flat: np.ndarray, count: int, shape: tuple[int, ...], info: DType) -> 
     n = flat.size
     if n == count:
         return flat.reshape(shape)
+    # Tensor::FromProto keeps the first `count` values of a longer typed list (no error:
+    # TF Serving serves such a request) and pads a short one with its last value (zero,
+    # or the empty string, when the list is empty).
     if n > count:
-        raise invalid_argument(
-            f"tensor holds {n} {info.name} values but shape {list(shape)} has {count} elements"
-        )
-    # Tensor::FromProto pads a short typed list with its last value (zero when empty).
+        return flat[:count].reshape(shape)
     if info.enum == types_pb2.DT_STRING:
         out = np.empty(count, dtype=object)
         out[:] = flat[-1] if n else b""
