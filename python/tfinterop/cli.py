@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from tfinterop import quiet
 from tfinterop.errors import ServingError, ToolError, UsageError
 
 
@@ -18,7 +19,12 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="tfinterop", description=__doc__)
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help=f"debug logging and TensorFlow's own log lines (also {quiet.VERBOSE_ENV}=1)",
+    )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     e = sub.add_parser("export", help="train and export the MNIST SavedModels, config and cases")
@@ -212,7 +218,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "verify":
         from tfinterop.byo import verify
 
-        return verify.verify(Path.cwd(), args.saved_model, args.name, args.inputs, args.build)
+        return verify.verify(args.saved_model, args.name, args.inputs, args.build)
     if args.command == "doctor":
         from tfinterop.byo import doctor
 
@@ -225,19 +231,27 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         args = build_parser().parse_args(argv)
     except UsageError as e:
         print(f"tfinterop: usage error: {e}", file=sys.stderr)
         return 2
+    verbose = quiet.verbose_requested(args.verbose, os.environ)
+    # Before anything imports TensorFlow: its C++ runtime logs from the first import on.
+    stderr_filter = quiet.configure(verbose)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.INFO,
         format="%(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("absl", "tensorflow", "h5py"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
+    try:
+        return _dispatch_reporting_errors(args)
+    finally:
+        if stderr_filter is not None:
+            stderr_filter.close()
+
+
+def _dispatch_reporting_errors(args: argparse.Namespace) -> int:
     try:
         return dispatch(args)
     except UsageError as e:

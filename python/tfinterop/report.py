@@ -40,6 +40,15 @@ def _img(path: Path) -> str:
     return f'<p><img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}"></p>'
 
 
+def _verdict(row: dict[str, Any]) -> str:
+    """pass | expected | unexpected, as the judge decided (tfinterop.judge)."""
+    if "verdict" in row:
+        return str(row["verdict"])
+    if row["status"] == "pass":
+        return "pass"
+    return "expected" if row.get("expected_failure") else "unexpected"
+
+
 def matrix_html(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "<p>No interop results yet: run <code>make interop-test</code>.</p>"
@@ -60,9 +69,9 @@ def matrix_html(rows: list[dict[str, Any]]) -> str:
                 if not sel:
                     tds.append("<td>n/a</td>")
                     continue
-                ok = sum(r["status"] == "pass" for r in sel)
-                bad = [r for r in sel if r["status"] != "pass" and not r.get("expected_failure")]
-                xf = [r for r in sel if r["status"] != "pass" and r.get("expected_failure")]
+                ok = sum(_verdict(r) == "pass" for r in sel)
+                bad = [r for r in sel if _verdict(r) == "unexpected"]
+                xf = [r for r in sel if _verdict(r) == "expected"]
                 cls = (
                     "missing"
                     if all(r["status"] == "missing" for r in sel)
@@ -81,7 +90,7 @@ def matrix_html(rows: list[dict[str, Any]]) -> str:
                 tds.append(f'<td class="{cls}">{ok}/{len(sel)}{note}</td>')
             out.append(f"<tr><td>{client}</td><td>{mode}</td>{''.join(tds)}</tr>")
     out.append("</table>")
-    failures = [r for r in rows if r["status"] != "pass" and not r.get("expected_failure")]
+    failures = [r for r in rows if _verdict(r) == "unexpected"]
     out.append(f"<h3>Failures ({len(failures)})</h3>")
     if failures:
         out.append("<ul>")
@@ -89,18 +98,18 @@ def matrix_html(rows: list[dict[str, Any]]) -> str:
             anchor = f"f-{r['client']}-{r['mode']}-{r['model']}-{r['case']}"
             out.append(
                 f'<li id="{html.escape(anchor)}"><code>{html.escape(anchor[2:])}</code> {r["status"]}: '
-                f"{html.escape(r['detail'])}</li>"
+                f"{html.escape(r.get('why') or r['detail'])}</li>"
             )
         out.append("</ul>")
     xf = sorted(
         {
             (r["client"], r["expected_failure"])
             for r in rows
-            if r.get("expected_failure") and r["status"] != "pass"
+            if _verdict(r) == "expected" and r.get("expected_failure")
         }
     )
     if xf:
-        out.append("<h3>Expected failures (tests/expected_failures)</h3><ul>")
+        out.append("<h3>Expected failures (tfinterop/judge/expected_failures)</h3><ul>")
         out += [f"<li>{html.escape(c)}: {html.escape(reason)}</li>" for c, reason in xf]
         out.append("</ul>")
     return "\n".join(out)

@@ -1,15 +1,18 @@
-"""`tfinterop verify`: record a SavedModel, run every built client in every mode, judge, print the matrix."""
+"""`tfinterop verify`: record a SavedModel, run every built client in every mode, judge, print the matrix.
+
+Works from any folder: the clients are the ones built in the checkout this
+package runs from (build/bin), the expected-failure lists are package data, and
+the judge runs in-process (tfinterop.judge), not through pytest.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 from tfinterop import interop
 from tfinterop.byo.record import Recorded, record
-from tfinterop.errors import ToolError
+from tfinterop.judge import matrix, report
 
 
 def built_clients(root: Path) -> list[str]:
@@ -27,48 +30,27 @@ def summary(rec: Recorded) -> str:
     return "\n".join(lines)
 
 
-def verify(
-    root: Path, saved_model: Path, name: str | None, inputs: Path | None, build: Path | None = None
-) -> int:
-    """Exit status 0 when every row passes (or fails as listed in tests/expected_failures)."""
-    build = (build or root / "build").resolve()
+def _progress(line: str) -> None:
+    print(f"[verify] {line}", file=sys.stderr, flush=True)
+
+
+def verify(saved_model: Path, name: str | None, inputs: Path | None, build: Path) -> int:
+    """Exit status 0 when every row passes or fails as its expected-failure entry states."""
+    build = build.resolve()
+    root = report.checkout()
+    _progress(f"record: {saved_model} into {build}")
     rec = record(saved_model, build, name, inputs)
     print(summary(rec), flush=True)
-    tests = root / "tests" / "interop"
-    if not tests.is_dir():
-        raise ToolError(f"{tests} not found: run verify from the tfinterop checkout")
     clients = built_clients(root)
-    print(f"clients: {', '.join(clients)}", flush=True)
+    _progress(f"run: {', '.join(clients)} in {', '.join(interop.MODES)} (clients from {root})")
     interop.run_all(
         root, [build / "cases" / rec.name], build / "results", clients, list(interop.MODES)
     )
-    report = build / "report" / f"verify-{rec.name}"
-    env = dict(
-        os.environ,
-        TFINTEROP_CLIENTS=",".join(clients),
-        TFINTEROP_MODELS=rec.name,
-        TFINTEROP_REPORT_DIR=str(report),
-        TFINTEROP_BUILD=str(build),
-    )
-    code = subprocess.call(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(tests),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--no-header",
-            "-rN",
-        ],
-        cwd=root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    print((report / "interop.md").read_text(), flush=True)
-    print(
-        f"verify {rec.name}: {'PASS' if code == 0 else 'FAIL'} (details: {report / 'failures.json'})",
-        flush=True,
-    )
-    return 0 if code == 0 else 1
+    _progress(f"judge: {rec.name} for {', '.join(clients)}")
+    judgement = matrix.judge(build, clients, [rec.name])
+    folder = build / "report" / f"verify-{rec.name}"
+    report.write(judgement, folder)
+    print(report.render_markdown(judgement), flush=True)
+    verdict = "PASS" if judgement.ok else "FAIL"
+    print(f"verify {rec.name}: {verdict} (details: {folder / 'failures.json'})", flush=True)
+    return 0 if judgement.ok else 1

@@ -1,0 +1,154 @@
+"""The judge's files: interop.json (one object per row), interop.md (the matrix), failures.json.
+
+failures.json lists every unexpected outcome (rows and stale expected-failure
+entries), each with the command that re-runs it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tfinterop import atomic
+from tfinterop.judge.expected import ExpectedFailure
+from tfinterop.judge.matrix import MODES, Judgement, Row
+
+
+def checkout() -> Path:
+    """The source checkout this package runs from: build/bin holds its clients, tests/ the
+    pytest wrapper the re-run commands name."""
+    return Path(__file__).resolve().parents[3]
+
+
+def test_id(row: Row) -> str:
+    """The pytest node id of the row in tests/interop (one test per row)."""
+    return f"tests/interop/test_interop.py::test_case_matches_golden[{row.id}]"
+
+
+def entry_test_id(entry: ExpectedFailure) -> str:
+    """The pytest node id of the test that an expected-failure entry covers some row."""
+    return f"tests/interop/test_interop.py::test_expected_failure_covers_a_row[{entry_id(entry)}]"
+
+
+def entry_id(entry: ExpectedFailure) -> str:
+    line = entry.source.rpartition(":")[2]
+    return f"{entry.client}:{line}:{entry.pattern}"
+
+
+def rerun_command(row: Row, build: Path) -> str:
+    """Re-run this row's client and mode on its model, then judge just that row."""
+    b = _shown(build)
+    env = "" if b == "build" else f"TFINTEROP_BUILD={b} "
+    return (
+        f".venv/bin/tfinterop interop --clients {row.client} --modes {row.mode} "
+        f"--cases {b}/cases/{row.model} --out {b}/results && "
+        f"{env}TFINTEROP_CLIENTS={row.client} .venv/bin/pytest '{test_id(row)}' -q "
+        "-p no:cacheprovider"
+    )
+
+
+def _shown(build: Path) -> str:
+    try:
+        return str(build.resolve().relative_to(checkout()))
+    except ValueError:
+        return str(build.resolve())
+
+
+def row_json(row: Row) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "client": row.client,
+        "mode": row.mode,
+        "model": row.model,
+        "case": row.case,
+        "status": row.outcome.status,
+        "detail": row.outcome.detail,
+        "worst": row.outcome.worst,
+        "exact": row.exact,
+        "verdict": row.verdict.kind,
+    }
+    entry = row.verdict.entry
+    if entry is not None:
+        out["expected"] = f"{entry.stated} ({entry.source})"
+    if row.verdict.kind == "expected" and entry is not None:
+        out["expected_failure"] = entry.reason
+    if row.verdict.kind == "unexpected":
+        out["why"] = row.verdict.message
+    return out
+
+
+def stale_json(entry: ExpectedFailure) -> dict[str, Any]:
+    return {
+        "kind": "stale-entry",
+        "client": entry.client,
+        "source": entry.source,
+        "entry": f"{entry.pattern}  {entry.stated}",
+        "why": f"{entry.source}: {entry.pattern} matches no row: remove or fix the entry",
+        "rerun": f".venv/bin/pytest '{entry_test_id(entry)}' -q -p no:cacheprovider",
+    }
+
+
+def write(judgement: Judgement, folder: Path) -> None:
+    """interop.json, interop.md and failures.json into `folder`."""
+    rows = [row_json(r) for r in judgement.rows]
+    atomic.write_text(folder / "interop.json", json.dumps(rows, indent=1) + "\n")
+    failures = [
+        {"kind": "row", **row_json(r), "rerun": rerun_command(r, judgement.build)}
+        for r in judgement.rows
+        if not r.ok
+    ] + [stale_json(e) for e in judgement.stale]
+    atomic.write_text(folder / "failures.json", json.dumps(failures, indent=1) + "\n")
+    atomic.write_text(folder / "interop.md", render_markdown(judgement))
+
+
+def render_markdown(judgement: Judgement) -> str:
+    rows = judgement.rows
+    models = sorted({r.model for r in rows})
+    lines = [
+        "# Interop matrix",
+        "",
+        "Each cell: cases passed / cases that apply. `xf` counts expected failures "
+        "(tfinterop/judge/expected_failures), `!` marks unexpected outcomes "
+        "(failures, missing results, listed rows that pass or fail otherwise).",
+        "",
+        "| client | mode | " + " | ".join(models) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in models) + " |",
+    ]
+    for client in dict.fromkeys(r.client for r in rows):
+        for mode in MODES:
+            cells = [
+                _cell([r for r in rows if (r.client, r.mode, r.model) == (client, mode, model)])
+                for model in models
+            ]
+            lines.append(f"| {client} | {mode} | " + " | ".join(cells) + " |")
+    bad = [r for r in rows if not r.ok]
+    lines += ["", f"## Unexpected outcomes ({len(bad) + len(judgement.stale)})", ""]
+    lines += [f"- `{r.id}`: {r.verdict.message}" for r in bad[:200]]
+    if len(bad) > 200:
+        lines.append(f"- … {len(bad) - 200} more in failures.json")
+    lines += [f"- stale entry {e.source}: `{e.pattern}` matches no row" for e in judgement.stale]
+    counts: dict[ExpectedFailure, int] = {}
+    for r in rows:
+        if r.verdict.kind == "expected" and r.verdict.entry is not None:
+            counts[r.verdict.entry] = counts.get(r.verdict.entry, 0) + 1
+    lines += ["", f"## Expected failures ({sum(counts.values())})", ""]
+    lines += [
+        f"- {e.source} `{e.pattern}` {e.stated}: {n} cases: {e.reason}" for e, n in counts.items()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(sel: list[Row]) -> str:
+    if not sel:
+        return "n/a"
+    if all(r.outcome.status == "missing" for r in sel):
+        return "missing !"
+    ok = sum(r.outcome.status == "pass" and r.ok for r in sel)
+    xf = sum(r.verdict.kind == "expected" for r in sel)
+    bad = sum(not r.ok for r in sel)
+    cell = f"{ok}/{len(sel)}"
+    if xf:
+        cell += f" ({xf} xf)"
+    if bad:
+        cell += f" {bad} !"
+    return cell
