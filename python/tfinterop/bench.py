@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tfinterop import atomic, interop, model_config
+from tfinterop import atomic, interop, model_config, progress
 from tfinterop.cases import manifest
 from tfinterop.errors import ToolError
 from tfinterop.server_process import RunningServer, bundled_server
@@ -178,6 +178,10 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
     rows: list[dict[str, Any]] = []
     refs: list[dict[str, Any]] = []
     started = time.monotonic()
+    # ghz and every client x mode per batch and concurrency, the profile, the batching run.
+    cells = progress.Countdown(
+        "[bench]", len(CASES) * len(CONCURRENCY) * (1 + len(built) * len(interop.MODES)) + 2
+    )
     with bundled_server(config, ["mnist"], work / "server.log") as server:
         for batch in CASES:
             for c in CONCURRENCY:
@@ -186,7 +190,9 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
                     for _ in range(reps)
                 ]
                 refs.append(_median(runs) | {"reference": "ghz"})
-                print(f"[bench] ghz batch {batch} c={c}: p50 {refs[-1]['p50_us']} us", flush=True)
+                cells.done(
+                    f"ghz batch {batch} c={c}: p50 {refs[-1]['p50_us']} us, {refs[-1]['rps']} req/s"
+                )
             for client in built:
                 for mode in interop.MODES:
                     for c in CONCURRENCY:
@@ -195,10 +201,9 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
                         ]
                         row = _median(runs)
                         rows.append(row)
-                        print(
-                            f"[bench] {client} {mode} batch {batch} c={c}: p50 {row['p50_us']} us, "
-                            f"{row['rps']} req/s ({time.monotonic() - started:.0f}s)",
-                            flush=True,
+                        cells.done(
+                            f"{client} {mode} batch {batch} c={c}: p50 {row['p50_us']} us, "
+                            f"{row['rps']} req/s"
                         )
                         if (
                             client == "cpp"
@@ -222,7 +227,10 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
                                 )
                                 | {"reference": "bare TF_SessionRun (C++)"}
                             )
+        progress.say("[bench] profiling the server under ghz load (about 10s) ...")
         profile = _profile_during_load(ghz, root, server)
+        cells.done(f"server profile: {profile[0] if profile else 'no samples'}")
+    progress.say("[bench] starting a bundled server with --enable_batching ...")
     with bundled_server(
         config,
         ["mnist"],
@@ -230,6 +238,7 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
         extra=["--enable_batching", f"--batching_parameters_file={work / 'batching.config'}"],
     ) as s:
         batched = _median([_ghz(ghz, root, s.target, 1, 32, 2000) for _ in range(reps)])
+        cells.done(f"ghz batch 1 c=32 with --enable_batching: {batched['rps']} req/s")
     unbatched = next(
         r
         for r in refs

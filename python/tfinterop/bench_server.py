@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tfinterop import apis, atomic, model_config, tensor_codec
+from tfinterop import apis, atomic, model_config, progress, tensor_codec
 from tfinterop.cases import manifest
 from tfinterop.errors import ToolError
 from tfinterop.server_process import bundled_server
@@ -95,9 +95,12 @@ def run(root: Path, requests: int, concurrencies: list[int], out: Path) -> list[
     params = work / "batching.config"
     params.write_text(BATCHING)
 
+    # Two in-process baselines, then each server configuration at each level.
+    cells = progress.Countdown("[bench-server]", 2 + 2 * len(concurrencies))
+    progress.say(f"[bench-server] in-process baselines, {requests} requests each ...")
     rows = inprocess_baselines(entry.base_path / "1", request, requests)
     for row in rows:
-        print(f"[bench-server] in-process {row['config']}: p50 {row['p50_us']} us", flush=True)
+        cells.done(f"in-process {row['config']}: p50 {row['p50_us']} us, {row['rps']} req/s")
     for batching in (False, True):
         extra = ["--enable_batching", f"--batching_parameters_file={params}"] if batching else []
         label = "bundled server, batching" if batching else "bundled server"
@@ -132,10 +135,7 @@ def run(root: Path, requests: int, concurrencies: list[int], out: Path) -> list[
                     **{k: data[k] for k in ("p50_us", "p90_us", "p99_us", "rps")},
                 }
                 rows.append(row)
-                print(
-                    f"[bench-server] {label} c={c}: {row['rps']} req/s, p50 {row['p50_us']} us",
-                    flush=True,
-                )
+                cells.done(f"{label} c={c}: {row['rps']} req/s, p50 {row['p50_us']} us")
     _report(rows, out, loadgen.name)
     return rows
 

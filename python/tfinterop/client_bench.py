@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from tfinterop import apis
+from tfinterop import apis, progress
 from tfinterop.cases import manifest
 from tfinterop.errors import ServingError, ToolError
 from tfinterop.runner import make_transport
@@ -43,12 +43,15 @@ def bench(
         except ServingError:
             return False
 
-    for _ in range(warmup):
-        call(shared)
     latencies: list[float] = []
     errors = [0]
+    issued = [0]  # measured requests started so far, for the progress lines
     lock = threading.Lock()
     counter = iter(range(requests))
+
+    def report(elapsed: float) -> None:
+        what = f"{issued[0]}/{requests} requests" if issued[0] else f"{warmup} warm-up requests"
+        progress.say(f"bench {mode}/{case_id} c={concurrency}: {what} ({elapsed:.0f}s)")
 
     def worker() -> None:
         t = make_transport(mode, config or m.config_path, target, rest) if per_thread else shared
@@ -58,6 +61,7 @@ def bench(
             with lock:
                 if next(counter, None) is None:
                     break
+                issued[0] += 1
             start = time.perf_counter()
             ok = call(t)
             local.append((time.perf_counter() - start) * 1e6)
@@ -66,13 +70,16 @@ def bench(
             latencies.extend(local)
             errors[0] += bad
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    start = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    elapsed = time.perf_counter() - start
+    with progress.Ticker(report):
+        for _ in range(warmup):
+            call(shared)
+        threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+        start = time.perf_counter()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        elapsed = time.perf_counter() - start
     shared.close()
     arr = np.array(latencies)
     batch = _batch(request)

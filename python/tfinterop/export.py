@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tfinterop import atomic, data, model_config, train
 from tfinterop.cases import manifest, mnist_cases
 from tfinterop.errors import ToolError, UsageError
-from tfinterop.zoo import examples, multi_io, text
+from tfinterop.zoo import examples, half_plus_two, multi_io, text
 
 log = logging.getLogger(__name__)
 
-ZOO = (text, multi_io, examples)
+ZOO = (text, multi_io, examples, half_plus_two)
 
 EXPORTERS = ("keras", "seed")
 DEFAULT_NAMES = {"keras": "mnist", "seed": "mnist_seed"}
@@ -61,10 +63,15 @@ def run(options: ExportOptions) -> None:
     if not _writable(models_dir):
         raise ToolError(f"output folder {models_dir} is not writable")
 
+    started = time.monotonic()
     ds = data.load(options.dataset)
     epochs = options.epochs or train.DEFAULT_EPOCHS[ds.name]
     log.info(
-        "training on %s: %d train / %d test images", ds.source, len(ds.y_train), len(ds.y_test)
+        "dataset %s: %d train / %d test images (%.1fs)",
+        ds.source,
+        len(ds.y_train),
+        len(ds.y_test),
+        time.monotonic() - started,
     )
     train.make_deterministic()
     model = train.build_model()
@@ -78,6 +85,7 @@ def run(options: ExportOptions) -> None:
         initial = 0
         for version, n in ((1, epochs.v1), (2, epochs.v2_extra)):
             log.info("version %d: training %d epochs", version, n)
+            phase = time.monotonic()
             accuracy = train.fit(model, ds, n, initial_epoch=initial)
             initial += n
             print(
@@ -91,6 +99,7 @@ def run(options: ExportOptions) -> None:
                 )
             for exporter, tmp in tmp_dirs.items():
                 write_savedmodel(model, tmp / str(version), exporter)
+            log.info("version %d: trained and exported in %.1fs", version, time.monotonic() - phase)
 
     entries = {e.name: e for e in _existing_entries(models_dir / "models.config")}
     for exporter in options.exporters:
@@ -108,26 +117,30 @@ def run(options: ExportOptions) -> None:
     log.info("wrote %s", config_path)
 
     for zoo_model in ZOO:
+        phase = time.monotonic()
         with atomic.staged_dir(models_dir / zoo_model.NAME) as tmp:
-            zoo_model.export(tmp / "1", tmp)
+            # A zoo module may name its version folder (half_plus_two: 00000123, as TF
+            # Serving's testdata); "1" otherwise.
+            folder = getattr(zoo_model, "VERSION_FOLDER", "1")
+            zoo_model.export(tmp / folder, tmp)
             # Assets were copied into the SavedModel; drop the build-time files beside it.
             for extra in tmp.iterdir():
-                if extra.name != "1":
+                if extra.name != folder:
                     extra.unlink()
         entries[zoo_model.NAME] = model_config.ModelEntry(
             name=zoo_model.NAME, base_path=(models_dir / zoo_model.NAME).resolve()
         )
-        log.info("exported %s", zoo_model.NAME)
+        log.info("exported %s (%.1fs)", zoo_model.NAME, time.monotonic() - phase)
     atomic.write_text(
         config_path, model_config.render_config(sorted(entries.values(), key=lambda e: e.name))
     )
 
     from tfinterop.cases.book import CaseBook
-    from tfinterop.transports.inproc import InprocTransport
-    from tfinterop.zoo.reference import Reference
+    from tfinterop.golden import Reference
 
     zoo_reference = Reference(config_path)
     for zoo_model in ZOO:
+        phase = time.monotonic()
         book = CaseBook(zoo_reference)
         zoo_model.cases(book)
         folder = options.out / "cases" / zoo_model.NAME
@@ -136,15 +149,20 @@ def run(options: ExportOptions) -> None:
             manifest.CaseSet(
                 model=zoo_model.NAME,
                 config="../../models/models.config",
-                producer=producer(ds, "zoo"),
+                producer=producer(ds, "zoo", book.cases),
                 cases=book.cases,
             ),
         )
-        print(f"{zoo_model.NAME}: {len(book.cases)} cases in {folder}", flush=True)
+        print(
+            f"{zoo_model.NAME}: {len(book.cases)} cases in {folder} "
+            f"({time.monotonic() - phase:.1f}s)",
+            flush=True,
+        )
 
-    reference = InprocTransport(config_path)
+    reference = zoo_reference  # one golden reference: each model version loads once
     for exporter in options.exporters:
         name = DEFAULT_NAMES[exporter]
+        phase = time.monotonic()
         cases = mnist_cases.build(
             name, models_dir / name, [1, 2], LABELS, ds.x_test, reference, runs=exporter != "seed"
         )
@@ -154,11 +172,14 @@ def run(options: ExportOptions) -> None:
             manifest.CaseSet(
                 model=name,
                 config="../../models/models.config",
-                producer=producer(ds, exporter),
+                producer=producer(ds, exporter, cases),
                 cases=cases,
             ),
         )
-        print(f"{name}: {len(cases)} cases in {folder}", flush=True)
+        print(
+            f"{name}: {len(cases)} cases in {folder} ({time.monotonic() - phase:.1f}s)", flush=True
+        )
+    log.info("export done in %.1fs", time.monotonic() - started)
 
 
 def runtime_versions() -> dict[str, str]:
@@ -169,13 +190,16 @@ def runtime_versions() -> dict[str, str]:
     return {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": numpy.__version__}
 
 
-def producer(ds: data.Dataset, exporter: str) -> dict[str, str]:
+def producer(ds: data.Dataset, exporter: str, cases: list[manifest.Case]) -> dict[str, Any]:
+    """Who made the case set: versions, data, exporter, and per API the runtime of its goldens."""
+    from tfinterop import golden
+
     return {
         **runtime_versions(),
         "dataset": ds.name,
         "dataset_source": ds.source,
         "exporter": EXPORTER_NAMES[exporter],
-        "golden_runtime": "python tf.saved_model.load",
+        **golden.producer(c.api for c in cases),
     }
 
 

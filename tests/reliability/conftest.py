@@ -1,16 +1,22 @@
-"""Shared fixtures: a served copy of MNIST, the Go load generator, the server's memory."""
+"""Shared fixtures: a served copy of MNIST, the Go load generator, the server's memory, and
+progress lines for the tests that run for minutes."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.reliability.figures import BUILD, ROOT, render
 from tfinterop import model_config
+from tfinterop.progress import Ticker
 
 LOADGEN = ROOT / "build" / "bin" / "tfinterop-go"
 CASES = BUILD / "cases" / "mnist"
@@ -18,6 +24,58 @@ CASES = BUILD / "cases" / "mnist"
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     render()
+
+
+class Progress:
+    """Lines on the terminal while a long test runs, past pytest's output capture (which holds
+    a test's own prints until it ends, and -q shows only a dot per test)."""
+
+    def __init__(self, config: pytest.Config, test: str) -> None:
+        self._capture = config.pluginmanager.get_plugin("capturemanager")
+        self._terminal = (
+            config.get_terminal_writer()
+            if config.pluginmanager.has_plugin("terminalreporter")
+            else None
+        )
+        self._test = test
+
+    def say(self, text: str) -> None:
+        line = f"[reliability] {self._test}: {text}"
+        if self._capture is None or self._terminal is None:
+            print(line, file=sys.__stderr__, flush=True)
+            return
+        with self._capture.global_and_fixture_disabled():
+            if self._terminal.width_of_current_line:  # -q's dots
+                self._terminal.line()
+            self._terminal.line(line)
+
+    def ticking(self, describe: Callable[[float], str], every_s: float = 10.0) -> Ticker:
+        """While the block runs, `say(describe(elapsed_s))` every `every_s` seconds."""
+        return Ticker(lambda elapsed: self.say(describe(elapsed)), every_s)
+
+
+@pytest.fixture
+def progress(request: pytest.FixtureRequest) -> Progress:
+    return Progress(request.config, request.node.name)
+
+
+MONITORING = 'prometheus_config { enable: true path: "/monitoring/prometheus/metrics" }\n'
+_REQUEST_COUNT = re.compile(
+    r'^:tensorflow:serving:request_count\{model_name="mnist",.*\} (\d+)$', re.M
+)
+
+
+def monitoring_flags(folder: Path) -> list[str]:
+    """Server flags that export Prometheus metrics, so a test can count the requests served."""
+    path = folder / "monitoring.config"
+    path.write_text(MONITORING)
+    return [f"--monitoring_config_file={path}"]
+
+
+def served_requests(rest_url: str) -> int:
+    """Requests to mnist the server has answered, any status (its request_count counter)."""
+    text = requests.get(f"{rest_url}/monitoring/prometheus/metrics", timeout=5).text
+    return sum(int(n) for n in _REQUEST_COUNT.findall(text))
 
 
 def copy_mnist(dest: Path, versions: tuple[int, ...] = (1, 2)) -> Path:

@@ -13,7 +13,7 @@ import grpc
 import numpy as np
 from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 
-from tests.reliability.conftest import ROOT, bench, copy_mnist, finish, write_config
+from tests.reliability.conftest import ROOT, Progress, bench, copy_mnist, finish, write_config
 from tests.reliability.figures import record
 from tfinterop import tensor_codec
 from tfinterop.server_process import free_port, wait_ready
@@ -37,7 +37,7 @@ def _start(config: Path, grpc_port: int, log: Path) -> subprocess.Popen[bytes]:
     return p
 
 
-def test_sigkill_mid_load_then_restart_serves(tmp_path: Path) -> None:
+def test_sigkill_mid_load_then_restart_serves(tmp_path: Path, progress: Progress) -> None:
     config = write_config(tmp_path / "models.config", copy_mnist(tmp_path / "mnist"))
     port = free_port()
     server = _start(config, port, tmp_path / "server.log")
@@ -46,6 +46,7 @@ def test_sigkill_mid_load_then_restart_serves(tmp_path: Path) -> None:
     server.send_signal(signal.SIGKILL)
     server.wait()
     interrupted = finish(load)
+    progress.say(f"killed under load ({interrupted['errors']} requests failed); restarting")
     restarted = _start(config, port, tmp_path / "server.log")
     try:
         after = bench(f"127.0.0.1:{port}", "latest-zeros", 2000, 16)
@@ -97,8 +98,9 @@ def _complete_model(folder: Path) -> bool:
     return all((folder / v / "saved_model.pb").exists() for v in ("1", "2"))
 
 
-def test_interrupted_export_leaves_nothing_half_written(tmp_path: Path) -> None:
+def test_interrupted_export_leaves_nothing_half_written(tmp_path: Path, progress: Progress) -> None:
     out = tmp_path / "build"
+    progress.say("export started; it is killed once a staged model folder holds something")
     p = subprocess.Popen(
         [sys.executable, "-m", "tfinterop", "export", "--out", str(out)],
         cwd=ROOT,
@@ -123,13 +125,15 @@ def test_interrupted_export_leaves_nothing_half_written(tmp_path: Path) -> None:
     )
     half_cases = [d.name for d in cases if not (d / "manifest.json").exists()]
     # A second export completes and clears the stale staging folders.
-    r = subprocess.run(
-        [sys.executable, "-m", "tfinterop", "export", "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    progress.say("export killed; exporting again into the same folder")
+    with progress.ticking(lambda elapsed: f"re-export running ({elapsed:.0f}s)"):
+        r = subprocess.run(
+            [sys.executable, "-m", "tfinterop", "export", "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
     leftovers = [d.name for d in (out / "models").iterdir() if d.name.startswith(".")]
     record(
         "Faults",

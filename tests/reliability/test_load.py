@@ -15,22 +15,45 @@ from tensorflow_serving.apis import (
 )
 from tensorflow_serving.config import model_server_config_pb2
 
-from tests.reliability.conftest import BUILD, bench, copy_mnist, finish, rss_kib, write_config
+from tests.reliability.conftest import (
+    BUILD,
+    Progress,
+    bench,
+    copy_mnist,
+    finish,
+    monitoring_flags,
+    rss_kib,
+    served_requests,
+    write_config,
+)
 from tests.reliability.figures import record
 from tfinterop.server_process import bundled_server
 
 REQUESTS = int(os.environ.get("TFINTEROP_SOAK_REQUESTS", "50000"))
 
 
-def test_sustained_load_has_no_errors_and_bounded_memory(tmp_path: Path) -> None:
+def test_sustained_load_has_no_errors_and_bounded_memory(
+    tmp_path: Path, progress: Progress
+) -> None:
     base = copy_mnist(tmp_path / "mnist")
     config = write_config(tmp_path / "models.config", base, policy="all")
-    with bundled_server(config, ["mnist"], tmp_path / "server.log") as s:
+    with bundled_server(
+        config, ["mnist"], tmp_path / "server.log", extra=monitoring_flags(tmp_path)
+    ) as s:
         warm = bench(s.target, "latest-zeros", 5000, 64, warmup=200)
         rss_warm = rss_kib(s.process.pid)
+        before = served_requests(s.rest_url)
+        progress.say(f"warmed up; {REQUESTS} requests at concurrency 64 ...")
+
+        def served(elapsed: float) -> str:
+            done = served_requests(s.rest_url) - before
+            return f"{done}/{REQUESTS} requests ({elapsed:.0f}s)"
+
         start = time.monotonic()
-        run = bench(s.target, "latest-zeros", REQUESTS, 64)
+        with progress.ticking(served):
+            run = bench(s.target, "latest-zeros", REQUESTS, 64)
         took = time.monotonic() - start
+        progress.say(f"{run['requests']} requests, {run['errors']} errors in {took:.0f}s")
         rss_after = rss_kib(s.process.pid)
     growth = (rss_after - rss_warm) / rss_warm
     record(
@@ -70,21 +93,31 @@ def _wait(cond, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
         time.sleep(0.2)
 
 
-def test_versions_and_reload_under_load_lose_no_request(tmp_path: Path) -> None:
+def test_versions_and_reload_under_load_lose_no_request(tmp_path: Path, progress: Progress) -> None:
     base = copy_mnist(tmp_path / "mnist")
     config = write_config(
         tmp_path / "models.config", base, policy="all", labels={"stable": 1, "canary": 2}
     )
-    with bundled_server(
-        config, ["mnist"], tmp_path / "server.log", extra=["--file_system_poll_wait_seconds=1"]
-    ) as s:
+    with (
+        bundled_server(
+            config,
+            ["mnist"],
+            tmp_path / "server.log",
+            extra=["--file_system_poll_wait_seconds=1", *monitoring_flags(tmp_path)],
+        ) as s,
+        progress.ticking(
+            lambda elapsed: f"{served_requests(s.rest_url)}/24000 requests ({elapsed:.0f}s)"
+        ),
+    ):
         latest = bench(s.target, "latest-zeros", 12000, 8, background=True)
         canary = bench(s.target, "label-canary", 12000, 8, background=True)
         time.sleep(1.0)
         shutil.copytree(BUILD / "models" / "mnist" / "2", base / "3")
         _wait(lambda: _state(s.target, 3) == 30)
+        progress.say("version 3 is AVAILABLE; removing version 1")
         shutil.rmtree(base / "1")
         _wait(lambda: _state(s.target, 1) == 50)
+        progress.say("version 1 is END; reloading the config")
         new = model_server_config_pb2.ModelServerConfig()
         mc = new.model_config_list.config.add(
             name="mnist", base_path=str(base), model_platform="tensorflow"

@@ -8,7 +8,9 @@ words with the fix.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ from tfinterop.byo import synth
 from tfinterop.byo.record import model_versions
 from tfinterop.errors import ServingError, ToolError
 
+log = logging.getLogger(__name__)
 PY_OPS = {"PyFunc", "PyFuncStateless", "EagerPyFunc"}
 GENERIC_NAMES = re.compile(r"^(inputs?(_\d+)?|args_\d+|keras_tensor(_\d+)?|input_tensor)$")
 
@@ -119,9 +122,12 @@ def _run_python(model_dir: Path, sigs: dict, inputs: dict, problems: list[str]) 
     from tfinterop.servable import ObjectServable
 
     try:
+        start = time.monotonic()  # the first signature's time includes the load
         servable = ObjectServable("doctor", 1, model_dir)
-        for key, arrays in inputs.items():
+        for i, (key, arrays) in enumerate(inputs.items(), 1):
             servable.run(key, arrays, sorted(sigs[key].outputs))
+            _signature_done("Python", key, i, len(inputs), start)
+            start = time.monotonic()
         return True
     except ServingError as e:
         problems.append(f"Python (tf.saved_model.load) failed: {e.code.name}: {e.message[:400]}")
@@ -140,17 +146,28 @@ def _run_capi(
     try:
         if not inputs:
             capi.load_and_run(model_dir, {}, [])
-        for key, arrays in inputs.items():
+        for i, (key, arrays) in enumerate(inputs.items(), 1):
+            start = time.monotonic()
             sig = sigs[key]
             if any(sig.inputs[a].dtype == types_pb2.DT_STRING for a in arrays):
                 capi.load_and_run(model_dir, {}, [])  # load only; strings need TF_TString
-                continue
-            feeds = {sig.inputs[a].name: arr for a, arr in arrays.items()}
-            capi.load_and_run(model_dir, feeds, [sig.outputs[a].name for a in sorted(sig.outputs)])
+            else:
+                feeds = {sig.inputs[a].name: arr for a, arr in arrays.items()}
+                outputs = [sig.outputs[a].name for a in sorted(sig.outputs)]
+                capi.load_and_run(model_dir, feeds, outputs)
+            _signature_done("C API", key, i, len(inputs), start)
         return True
     except ServingError as e:
         problems.append(f"C API failed: {e.code.name}: {e.message[:400]}")
         return False
+
+
+def _signature_done(runtime: str, key: str, i: int, n: int, start: float) -> None:
+    # One signature is quick; a model with many makes the run long enough to want a pulse.
+    if n > 1:
+        log.info(
+            "  %s: signature %r ran (%d/%d, %.1fs)", runtime, key, i, n, time.monotonic() - start
+        )
 
 
 def _advise_inputs(meta: meta_graph_pb2.MetaGraphDef, advice: list[str]) -> None:

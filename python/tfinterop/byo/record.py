@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,8 @@ from tfinterop import atomic, model_config, signature, tensor_codec
 from tfinterop.byo import feature_spec, synth
 from tfinterop.cases import manifest
 from tfinterop.cases.manifest import Case
-from tfinterop.errors import ServingError, ToolError, UsageError
-from tfinterop.zoo.reference import Reference, metadata_request
+from tfinterop.errors import ToolError, UsageError
+from tfinterop.golden import GoldenError, Reference, metadata_request
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,9 @@ def record(
     result = Recorded(name, version)
     ref = Reference(config_path)
     rng = np.random.default_rng(synth.SEED)
-    for key in sorted(k for k in meta.signature_def if not k.startswith("__")):
+    keys = sorted(k for k in meta.signature_def if not k.startswith("__"))
+    for i, key in enumerate(keys, 1):
+        start = time.monotonic()
         sig = meta.signature_def[key]
         if (
             sig.method_name == signature.CLASSIFY_METHOD
@@ -166,18 +169,21 @@ def record(
             result.not_covered.append(
                 f"signature {key!r}: method {sig.method_name!r} is not served by TF Serving"
             )
+        if len(keys) > 1:  # the first includes loading the model into the reference
+            log.info(
+                "signature %r recorded (%d/%d, %.1fs)", key, i, len(keys), time.monotonic() - start
+            )
     _record_negative(result, ref, meta)
-    result.cases.append(
-        _case(
-            ref,
-            "metadata",
-            "signatures of the model",
-            "metadata",
-            metadata_request(name, version),
-            ("inproc", "grpc", "rest"),
-        )
+    _case(
+        result,
+        ref,
+        "metadata",
+        "signatures of the model",
+        "metadata",
+        metadata_request(name, version),
+        ("inproc", "grpc", "rest"),
     )
-    from tfinterop import export
+    from tfinterop import export, golden
 
     manifest.write(
         out / "cases" / name,
@@ -188,6 +194,7 @@ def record(
                 **export.runtime_versions(),
                 "source": str(saved_model),
                 "recorded_by": "tfinterop record",
+                **golden.producer(c.api for c in result.cases),
             },
             cases=result.cases,
         ),
@@ -201,6 +208,7 @@ def record(
 
 
 def _case(
+    result: Recorded,
     ref: Reference,
     case_id: str,
     description: str,
@@ -208,30 +216,55 @@ def _case(
     request: Any,
     transports: tuple[str, ...],
     **kw: Any,
-) -> Case:
-    """A positive case from the reference, or the error it gives (recorded as the golden)."""
+) -> Case | None:
+    """Add the case with TF Serving's answer (response or code) from the golden reference.
+
+    A case whose REST answer the golden cannot give keeps its other transports; one
+    with no golden at all is listed as not covered. Returns the case added, if any.
+    """
     try:
-        response = ref.call(api, request)
-    except ServingError as e:
-        return Case(
+        answer = ref.answer(api, request, transports=transports, case=case_id)
+    except GoldenError as e:
+        if "rest" not in transports:
+            result.not_covered.append(f"case {case_id!r}: {e}")
+            return None
+        result.notes.append(f"case {case_id!r} is not replayed over REST: {e}")
+        return _case(
+            result,
+            ref,
+            case_id,
+            description,
+            api,
+            request,
+            tuple(t for t in transports if t != "rest"),
+            **kw,
+        )
+    if answer.error is not None:
+        code, message = answer.error.code.name, answer.error.message
+        case = Case(
             case_id,
             api,
             request,
-            error=e.code.name,
+            error=code,
             transports=transports,
-            description=f"{description}; the reference answered {e.code.name}: {e.message[:200]}",
+            description=f"{description}; TF Serving answers {code}: {message[:200]}",
+            transport_errors=answer.transport_errors,
             **kw,
         )
-    return Case(
-        case_id,
-        api,
-        request,
-        response=response,
-        transports=transports,
-        description=description,
-        tolerance=dict(TOLERANCE),
-        **kw,
-    )
+    else:
+        case = Case(
+            case_id,
+            api,
+            request,
+            response=answer.response,
+            transports=transports,
+            description=description,
+            tolerance=dict(TOLERANCE),
+            transport_errors=answer.transport_errors,
+            **kw,
+        )
+    result.cases.append(case)
+    return case
 
 
 def _record_predict(
@@ -255,6 +288,7 @@ def _record_predict(
         req.inputs[alias].CopyFrom(tensor_codec.from_ndarray(arr, sig.inputs[alias].dtype))
     source = "your inputs" if user is not None else "synthesized inputs"
     case = _case(
+        result,
         ref,
         f"predict-{_slug(key)}",
         f"signature {key} with {source}",
@@ -262,12 +296,11 @@ def _record_predict(
         req,
         ("inproc", "grpc", "rest"),
     )
-    if case.error is not None:
+    if case is not None and case.error is not None:
         result.notes.append(
             f"signature {key!r}: the {source} were refused ({case.description.split('; ')[-1]}); "
             "give real ones with --inputs"
         )
-    result.cases.append(case)
 
 
 def _record_examples(
@@ -295,16 +328,15 @@ def _record_examples(
     for i in range(2):
         req.input.example_list.examples.add().CopyFrom(feature_spec.example_for(features, i))
     api = "classify" if classify else "regress"
-    result.cases.append(
-        _case(
-            ref,
-            f"{api}-{_slug(key)}",
-            f"{api} through {key} with tf.Examples built from "
-            f"its feature spec ({', '.join(f.name for f in features)})",
-            api,
-            req,
-            ("grpc", "rest"),
-        )
+    _case(
+        result,
+        ref,
+        f"{api}-{_slug(key)}",
+        f"{api} through {key} with tf.Examples built from "
+        f"its feature spec ({', '.join(f.name for f in features)})",
+        api,
+        req,
+        ("grpc", "rest"),
     )
 
 
@@ -312,27 +344,25 @@ def _record_negative(result: Recorded, ref: Reference, meta: meta_graph_pb2.Meta
     req = predict_pb2.PredictRequest()
     req.model_spec.name = result.name
     req.model_spec.signature_name = "tfinterop_no_such_signature"
-    result.cases.append(
-        _case(
-            ref,
-            "unknown-signature",
-            "a signature the model lacks",
-            "predict",
-            req,
-            ("inproc", "grpc", "rest"),
-        )
+    _case(
+        result,
+        ref,
+        "unknown-signature",
+        "a signature the model lacks",
+        "predict",
+        req,
+        ("inproc", "grpc", "rest"),
     )
     missing = predict_pb2.PredictRequest()
     missing.model_spec.name = "tfinterop_no_such_model"
-    result.cases.append(
-        _case(
-            ref,
-            "unknown-model",
-            "a model that is not served",
-            "predict",
-            missing,
-            ("inproc", "grpc", "rest"),
-        )
+    _case(
+        result,
+        ref,
+        "unknown-model",
+        "a model that is not served",
+        "predict",
+        missing,
+        ("inproc", "grpc", "rest"),
     )
 
 
