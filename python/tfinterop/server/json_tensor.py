@@ -1,26 +1,37 @@
 """TF Serving's REST JSON <-> tensors, following tensorflow_serving/util/json_tensor.cc.
 
+Parsing is RapidJSON's own (python-rapidjson wraps RapidJSON 1.1.0, the library
+TF Serving builds on): the same number model (int32/int64/uint64 or double, a
+double read with RapidJSON's normal precision), NaN/Infinity as bare tokens,
+the same parse error words and byte offsets, the first of two equal keys wins
+(RapidJSON's FindMember), a UTF-8 BOM is skipped and bytes that are not UTF-8
+pass through strings unchanged, as RapidJSON passes them.
+
 Requests: "instances" (row) or "inputs" (columnar), typed by the signature's
 TensorInfo; integers are never coerced from decimals, floats are refused when
-they cannot be held without loss, {"b64": ...} carries binary strings, NaN and
-Infinity are accepted as bare tokens. Responses: floats in the shortest form
-that parses back to the same value (else max_digits10), bare NaN/Infinity,
-"_bytes" outputs base64-encoded, other strings written byte for byte.
+they cannot be held without loss, {"b64": ...} carries binary strings. Dtypes
+without a JSON case (half, bfloat16, uint16, complex) are UNIMPLEMENTED.
+Responses are written as RapidJSON's PrettyWriter writes them: floats by
+WriteDecimal (six significant digits if they round-trip, else max_digits10),
+bare NaN/Infinity, "_bytes" outputs base64-encoded, other strings byte for byte;
+an output dtype without a JSON case is "Failed to write JSON value" (400).
 
-All text is handled as the latin-1 view of UTF-8 bytes, so string tensors that
-are not valid UTF-8 pass through unchanged, as rapidjson passes them.
+Text written out is built as the latin-1 view of the bytes on the wire.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
+import contextlib
+import decimal
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+import rapidjson
 from tensorflow.core.example import example_pb2, feature_pb2
 from tensorflow.core.framework import types_pb2
 
@@ -31,82 +42,140 @@ ROW = "row"
 COLUMNAR = "columnar"
 MAX_RANK = 254  # TensorShape's limit; deeper nesting is refused before recursing
 FLT_MAX = float(np.finfo(np.float32).max)
+# rapidjson's Value::IsFloat(): a double this close to zero is written as a float.
+_ISFLOAT_LIMIT = 3.4028234e38
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
+# AddValueToTensor's integer cases: rapidjson's IsInt / IsInt64 / IsUint / IsUint64.
 _INT_RANGES = {
     types_pb2.DT_INT32: (-(2**31), 2**31 - 1),
-    types_pb2.DT_INT16: (-(2**31), 2**31 - 1),  # rapidjson IsInt(); TF casts later
+    types_pb2.DT_INT16: (-(2**31), 2**31 - 1),  # IsInt(); TensorFlow narrows later
     types_pb2.DT_INT8: (-(2**31), 2**31 - 1),
     types_pb2.DT_UINT8: (-(2**31), 2**31 - 1),
-    types_pb2.DT_UINT16: (-(2**31), 2**31 - 1),
-    types_pb2.DT_INT64: (-(2**63), 2**63 - 1),
+    types_pb2.DT_INT64: (INT64_MIN, INT64_MAX),
     types_pb2.DT_UINT32: (0, 2**32 - 1),
     types_pb2.DT_UINT64: (0, 2**64 - 1),
 }
+# Stored in int_val: TensorFlow narrows them when it builds the tensor (256 as uint8 is 0).
+_WRAPPING = (types_pb2.DT_INT8, types_pb2.DT_INT16, types_pb2.DT_UINT8)
 
 
 # -- parsing ---------------------------------------------------------------------------
+class _Decoder(rapidjson.Decoder):  # type: ignore[misc]
+    """Objects keep the first of duplicate keys, as rapidjson's FindMember finds it."""
+
+    def start_object(self) -> list[tuple[str, Any]]:
+        return []
+
+    def end_object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
+        for key, value in pairs:
+            obj.setdefault(key, value)
+        return obj
+
+
+# NM_NATIVE: rapidjson's own number parsing (not Python's), so a double reads as in TF Serving.
+_DECODE = _Decoder(number_mode=rapidjson.NM_NATIVE | rapidjson.NM_NAN)
+_RAPIDJSON_ERROR = re.compile(r"Parse error at offset (\d+): (.*)", re.S)
+# Bytes that are not UTF-8 stand in the text as these code points while rapidjson parses.
+_RAW_BASE = 0x10FF00
+_RAW_CHARS = re.compile("[\U0010ff80-\U0010ffff]")
+_RAW_UTF8 = re.compile(b"\xf4\x8f[\xbe\xbf][\x80-\xbf]")
+
+
 def parse(body: bytes) -> dict[str, Any]:
-    """Parse a request body; INVALID_ARGUMENT for anything but a JSON object."""
+    """Parse a request body as TF Serving's ParseJson does; INVALID_ARGUMENT unless an object."""
     if not body:
         raise invalid_argument("JSON Parse error: The document is empty")
+    # EncodedInputStream<UTF8<>, MemoryStream> drops the bytes of a UTF-8 BOM.
+    skip = 0
+    for b in b"\xef\xbb\xbf":
+        if skip < len(body) and body[skip] == b:
+            skip += 1
+    raw = False
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise invalid_argument(
-            f"JSON Parse error: Invalid encoding in string. at offset: {e.start}"
-        ) from None
+        text = body[skip:].decode("utf-8")
+    except UnicodeDecodeError:
+        text = body[skip:].decode("utf-8", errors="surrogateescape")
+        if _RAW_CHARS.search(text):
+            raise invalid_argument(
+                f"JSON Parse error: Invalid encoding in string. at offset: {skip}"
+            ) from None
+        text = re.sub("[\udc80-\udcff]", lambda m: chr(_RAW_BASE + ord(m[0]) - 0xDC00), text)
+        raw = True
     try:
-        doc = json.loads(text, parse_float=_float_token)
-    except json.JSONDecodeError as e:
-        raise invalid_argument(f"JSON Parse error: {e.msg} at offset: {e.pos}") from None
+        doc = _DECODE(text)
+    except rapidjson.JSONDecodeError as e:
+        m = _RAPIDJSON_ERROR.match(str(e))
+        what, offset = (m[2], int(m[1])) if m else (str(e), 0)
+        if raw:  # each stand-in is 4 UTF-8 bytes for 1 byte of the body
+            offset -= 3 * len(_RAW_UTF8.findall(text.encode("utf-8")[:offset]))
+        raise invalid_argument(f"JSON Parse error: {what} at offset: {offset + skip}") from None
     except RecursionError:
+        # RapidJSON recurses on the C++ stack and would crash; refuse instead.
         raise invalid_argument("JSON Parse error: nesting too deep") from None
-    except ValueError as e:  # from _float_token
-        raise invalid_argument(f"JSON Parse error: {e}") from None
+    if raw:
+        doc = _restore_raw(doc)
     if not isinstance(doc, dict):
-        raise invalid_argument(f"JSON Value: {_brief(doc)} Is not object")
+        raise _format_error(doc, "Is not object")
     return doc
 
 
-def _float_token(text: str) -> float:
-    """rapidjson refuses decimals beyond the double range; Python would read them as inf."""
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"Number too big to be stored in double: {text[:40]}")
-    return value
+def _restore_raw(v: Any) -> Any:
+    """Strings that held stand-ins become the bytes the body carried (keys stay text)."""
+    if isinstance(v, str):
+        if not _RAW_CHARS.search(v):
+            return v
+        out = bytearray()
+        for ch in v:
+            o = ord(ch)
+            out += bytes([o - _RAW_BASE]) if o >= _RAW_BASE + 0x80 else ch.encode("utf-8")
+        return bytes(out)
+    if isinstance(v, list):
+        return [_restore_raw(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _restore_raw(x) for k, x in v.items()}
+    return v
+
+
+def _is_str(v: Any) -> bool:
+    return isinstance(v, (str, bytes))
+
+
+def _str_bytes(v: str | bytes) -> bytes:
+    return v if isinstance(v, bytes) else v.encode("utf-8", errors="surrogatepass")
 
 
 def signature_name(doc: Mapping[str, Any]) -> str:
+    """FillSignature: the optional "signature_name", which must be a string."""
     name = doc.get("signature_name", "")
-    if not isinstance(name, str):
+    if not _is_str(name):
         raise invalid_argument(
-            f"JSON Value: {_brief(doc)} not formatted correctly. "
+            f"JSON Value: {_value_text(doc)} not formatted correctly. "
             "'signature_name' key must be a string value."
         )
-    return name
+    return name if isinstance(name, str) else name.decode("utf-8", errors="surrogateescape")
 
 
 def predict_inputs(
-    doc: Mapping[str, Any], input_dtypes: Mapping[str, int]
+    doc: Mapping[str, Any], input_dtypes: Mapping[str, int], signature: str = ""
 ) -> tuple[dict[str, np.ndarray], str]:
     """The request's tensors (alias -> array) and its format (row or columnar)."""
     if not input_dtypes:
-        raise invalid_argument("Failed to get input map for signature")
+        raise invalid_argument(f"Failed to get input map for signature: {signature or 'DEFAULT'}")
     has_instances = "instances" in doc
     has_inputs = "inputs" in doc
-    if has_instances and has_inputs:
-        raise invalid_argument(
-            f"JSON Value: {_brief(doc)} Not formatted correctly expecting only one of "
-            "'inputs' or 'instances' keys to exist "
-        )
     if has_instances:
+        if has_inputs:
+            raise _format_error(
+                doc,
+                "Not formatted correctly expecting only one of 'inputs' or 'instances' keys to exist ",
+            )
         instances = doc["instances"]
         if not isinstance(instances, list):
-            raise invalid_argument(
-                f"JSON Value: {_brief(doc)} Excepting 'instances' to be an list/array"
-            )
+            raise _format_error(doc, "Excepting 'instances' to be an list/array")
         if not instances:
-            raise invalid_argument(f"JSON Value: {_brief(doc)} No values in 'instances' array")
+            raise _format_error(doc, "No values in 'instances' array")
         return _from_instances(instances, input_dtypes), ROW
     if has_inputs:
         return _from_inputs(doc["inputs"], input_dtypes), COLUMNAR
@@ -114,7 +183,7 @@ def predict_inputs(
 
 
 def _is_b64(val: Any) -> bool:
-    return isinstance(val, dict) and len(val) == 1 and isinstance(val.get("b64"), str)
+    return isinstance(val, dict) and len(val) == 1 and _is_str(val.get("b64"))
 
 
 def _from_inputs(val: Any, dtypes: Mapping[str, int]) -> dict[str, np.ndarray]:
@@ -134,6 +203,10 @@ def _from_inputs(val: Any, dtypes: Mapping[str, int]) -> dict[str, np.ndarray]:
     return out
 
 
+def _status_text(e: ServingError) -> str:
+    return f"{e.code.name}: {e.message}"
+
+
 def _from_instances(instances: list[Any], dtypes: Mapping[str, int]) -> dict[str, np.ndarray]:
     def is_obj(v: Any) -> bool:
         return isinstance(v, dict) and not _is_b64(v)
@@ -144,58 +217,59 @@ def _from_instances(instances: list[Any], dtypes: Mapping[str, int]) -> dict[str
             "tensors required as per tensorinfo_map"
         )
     objects = is_obj(instances[0])
-    rows: dict[str, list[np.ndarray]] = {name: [] for name in dtypes}
+    rows: dict[str, list[np.ndarray]] = {}
     for i, elem in enumerate(instances):
         if objects:
             if not is_obj(elem):
                 raise invalid_argument(f"Expecting object but got list at item {i} of input list")
             for key, item in elem.items():
-                if key not in dtypes:
+                try:
+                    _add_instance_item(item, key, dtypes, rows)
+                except ServingError as e:
                     raise invalid_argument(
-                        f"Failed to process element: {i} key: {key} of 'instances' list. Error: "
-                        f"INVALID_ARGUMENT: JSON object: does not have named input: {key}"
-                    )
-                rows[key].append(_instance_item(item, dtypes[key], i, key, rows[key]))
+                        f"Failed to process element: {i} key: {key} of 'instances' list. "
+                        f"Error: {_status_text(e)}"
+                    ) from None
             if set(elem) != set(dtypes):
                 raise invalid_argument(
                     f"Failed to process element: {i} of 'instances' list. JSON object: "
-                    f"{_brief(elem)} keys must be equal to: {','.join(sorted(dtypes))}"
+                    f"{_value_text(elem)} keys must be equal to: {','.join(sorted(dtypes))}"
                 )
         else:
             if is_obj(elem):
                 raise invalid_argument(
                     f"Expecting value/list but got object at item {i} of input list"
                 )
-            name = next(iter(dtypes))
-            rows[name].append(_instance_item(elem, dtypes[name], i, None, rows[name]))
-    return {name: np.stack(items) if items else np.zeros((0,)) for name, items in rows.items()}
+            try:
+                _add_instance_item(elem, next(iter(dtypes)), dtypes, rows)
+            except ServingError as e:
+                # AddInstanceItem's status, whatever its code, becomes INVALID_ARGUMENT here.
+                raise invalid_argument(
+                    f"Failed to process element: {i} of 'instances' list. Error: {_status_text(e)}"
+                ) from None
+    return {name: np.stack(items) for name, items in rows.items()}
 
 
-def _instance_item(
-    item: Any, dtype: int, index: int, key: str | None, previous: list[np.ndarray]
-) -> np.ndarray:
-    where = f"element: {index}" + (f" key: {key}" if key else "")
-    try:
-        arr = to_array(item, dtype)
-    except ServingError as e:
-        raise ServingError(
-            e.code,
-            f"Failed to process {where} of 'instances' list. Error: {e.code.name}: {e.message}",
-        ) from None
-    if previous and previous[0].shape != arr.shape:
-        first, got = previous[0], arr
-        if first.size != got.size:
-            msg = f"Expecting tensor size: {first.size} but got: {got.size}"
-        else:
-            msg = f"Expecting shape {_shape(first.shape)} but got: {_shape(got.shape)}"
-        raise invalid_argument(
-            f"Failed to process {where} of 'instances' list. Error: INVALID_ARGUMENT: {msg}"
-        )
-    return arr
+def _add_instance_item(
+    item: Any, name: str, dtypes: Mapping[str, int], rows: dict[str, list[np.ndarray]]
+) -> None:
+    if name not in dtypes:
+        raise invalid_argument(f"JSON object: does not have named input: {name}")
+    arr = to_array(item, dtypes[name])
+    previous = rows.setdefault(name, [])
+    if previous:
+        first = previous[0]
+        if first.size != arr.size:
+            raise invalid_argument(f"Expecting tensor size: {first.size} but got: {arr.size}")
+        if first.shape != arr.shape:
+            raise invalid_argument(
+                f"Expecting shape {_shape(first.shape)} but got: {_shape(arr.shape)}"
+            )
+    previous.append(arr)
 
 
 def to_array(val: Any, dtype: int) -> np.ndarray:
-    """One JSON value (scalar or nested list) as a tensor of `dtype`."""
+    """One JSON value (scalar or nested list) as a tensor of `dtype` (FillTensorProto)."""
     shape: list[int] = []
     probe = val
     while isinstance(probe, list):
@@ -205,22 +279,17 @@ def to_array(val: Any, dtype: int) -> np.ndarray:
         if not probe:
             break
         probe = probe[0]
-    info = tensor_codec.dtype_info(dtype)
     convert = _converter(dtype)
     flat: list[Any] = []
     _fill(val, 0, shape, dtype, convert, flat)
+    info = tensor_codec.dtype_info(dtype)
     if info.enum == types_pb2.DT_STRING:
         arr = np.empty(len(flat), dtype=object)
         arr[:] = flat
         return arr.reshape(shape)
     if info.enum in _WRAPPING:
-        # TF Serving stores these in int_val and TensorFlow narrows them when it
-        # builds the tensor (256 as uint8 is 0); numpy would refuse, so narrow here.
         return np.array(flat, dtype=np.int64).astype(info.numpy).reshape(shape)
     return np.array(flat, dtype=info.numpy).reshape(shape)
-
-
-_WRAPPING = (types_pb2.DT_INT8, types_pb2.DT_INT16, types_pb2.DT_UINT8, types_pb2.DT_UINT16)
 
 
 def _fill(
@@ -235,15 +304,10 @@ def _fill(
     if not isinstance(val, list):
         if level != rank:
             raise invalid_argument(
-                f"JSON Value: {_brief(val)} found at incorrect level: {level + 1} in the JSON DOM. "
-                f"Expected at level: {rank}"
+                f"JSON Value: {_value_text(val)} found at incorrect level: {level + 1} "
+                f"in the JSON DOM. Expected at level: {rank}"
             )
-        if isinstance(val, dict):
-            if dtype != types_pb2.DT_STRING:
-                raise _type_error(val, dtype)
-            out.append(_decode_b64(val))
-            return
-        out.append(convert(val))
+        out.append(_leaf(val, dtype, convert))
         return
     if level >= rank:
         raise invalid_argument(f"Encountered list at unexpected level: {level} expected < {rank}")
@@ -258,41 +322,52 @@ def _fill(
                 raise invalid_argument(
                     f"Encountered list at unexpected level: {level + 1} expected < {rank}"
                 )
-            if isinstance(v, dict):
-                if dtype != types_pb2.DT_STRING:
-                    raise _type_error(v, dtype)
-                out.append(_decode_b64(v))
-            else:
-                out.append(convert(v))
+            out.append(_leaf(v, dtype, convert))
         return
     for v in val:
         _fill(v, level + 1, shape, dtype, convert, out)
 
 
+def _leaf(v: Any, dtype: int, convert: Callable[[Any], Any]) -> Any:
+    if isinstance(v, dict):
+        if dtype != types_pb2.DT_STRING:
+            raise _type_error(v, dtype)
+        return _decode_b64(v)
+    return convert(v)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _lossless(v: int | float, is_float: bool) -> bool:
+    """IsLosslessDecimal<float|double>."""
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return True
+        return not is_float or abs(v) <= FLT_MAX
+    max_int = (1 << (24 if is_float else 53)) - 1
+    # std::abs(INT64_MIN) overflows to INT64_MIN itself, which passes the check.
+    return v == INT64_MIN or abs(v) <= max_int
+
+
 def _converter(dtype: int) -> Callable[[Any], Any]:
     if dtype in (types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE):
         is_float = dtype == types_pb2.DT_FLOAT
-        max_int = (1 << (24 if is_float else 53)) - 1
 
         def number(v: Any) -> float:
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
+            if not _is_number(v):
                 raise _type_error(v, dtype)
-            if isinstance(v, int) and not -(2**63) <= v <= 2**64 - 1:
-                v = float(v)  # rapidjson holds integers beyond 64 bits as doubles
-            if isinstance(v, int):
-                if abs(v) > max_int:
-                    raise _lossy(v, "float" if is_float else "double")
-                return float(v)
-            if is_float and math.isfinite(v) and abs(v) > FLT_MAX:
-                raise _lossy(v, "float")
-            return v
+            if not _lossless(v, is_float):
+                raise _lossy(v, "float" if is_float else "double")
+            return float(v)
 
         return number
     if dtype in _INT_RANGES:
         lo, hi = _INT_RANGES[dtype]
 
         def integer(v: Any) -> int:
-            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
                 raise _type_error(v, dtype)
             return v
 
@@ -308,16 +383,16 @@ def _converter(dtype: int) -> Callable[[Any], Any]:
     if dtype == types_pb2.DT_STRING:
 
         def string(v: Any) -> bytes:
-            if not isinstance(v, str):
+            if not _is_str(v):
                 raise _type_error(v, dtype)
-            return v.encode("utf-8", errors="surrogatepass")
+            return _str_bytes(v)
 
         return string
 
     def unsupported(v: Any) -> Any:
         raise ServingError(
             Code.UNIMPLEMENTED,
-            f"Conversion of JSON Value: {_brief(v)} to type: {tensor_codec.dtype_name(dtype)}",
+            f"Conversion of JSON Value: {_value_text(v)} to type: {tensor_codec.dtype_name(dtype)}",
         )
 
     return unsupported
@@ -325,14 +400,19 @@ def _converter(dtype: int) -> Callable[[Any], Any]:
 
 def _decode_b64(val: Any) -> bytes:
     if not _is_b64(val):
-        raise invalid_argument(f"JSON Value: {_brief(val)} not formatted correctly for base64 data")
+        raise invalid_argument(
+            f"JSON Value: {_value_text(val)} not formatted correctly for base64 data"
+        )
+    text = re.sub(rb"[ \t\n\r\f\v]", b"", _str_bytes(val["b64"]))
+    # absl::Base64Unescape: the standard alphabet, whitespace skipped, padding absent or exact.
+    data = text.rstrip(b"=")
+    pad = len(text) - len(data)
+    if len(data) % 4 == 1 or pad not in (0, -len(data) % 4):
+        raise invalid_argument("Unable to base64 decode")
     try:
-        return base64.b64decode(val["b64"], validate=True)
+        return base64.b64decode(data + b"=" * (-len(data) % 4), validate=True)
     except (binascii.Error, ValueError):
-        try:
-            return base64.urlsafe_b64decode(val["b64"])
-        except (binascii.Error, ValueError):
-            raise invalid_argument("Unable to base64 decode") from None
+        raise invalid_argument("Unable to base64 decode") from None
 
 
 def _json_type(v: Any) -> str:
@@ -346,35 +426,178 @@ def _json_type(v: Any) -> str:
         return "Object"
     if isinstance(v, list):
         return "Array"
-    if isinstance(v, str):
+    if _is_str(v):
         return "String"
     return "Number"
 
 
 def _type_error(v: Any, dtype: int) -> ServingError:
-    name = types_pb2.DataType.Name(dtype) if dtype in types_pb2.DataType.values() else str(dtype)
     return invalid_argument(
-        f"JSON Value: {_brief(v)} Type: {_json_type(v)} is not of expected type: {_short(name)}"
+        f"JSON Value: {_value_text(v)} Type: {_json_type(v)} is not of expected type: "
+        f"{tensor_codec.dtype_name(dtype)}"
     )
 
 
 def _lossy(v: Any, target: str) -> ServingError:
     return invalid_argument(
-        f"Cannot convert JSON value: {_brief(v)} to {target} without loss of precision."
+        f"Cannot convert JSON value: {_value_text(v)} to {target} without loss of precision."
     )
 
 
-def _short(dt_name: str) -> str:
-    return dt_name[3:].lower() if dt_name.startswith("DT_") else dt_name
-
-
-def _brief(v: Any) -> str:
-    text = json.dumps(v, allow_nan=True, default=str)
-    return text if len(text) <= 200 else text[:200] + "..."
+def _format_error(doc: Any, what: str) -> ServingError:
+    return invalid_argument(f"JSON Value: {_value_text(doc)} {what}")
 
 
 def _shape(shape: tuple[int, ...]) -> str:
     return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+# -- RapidJSON's PrettyWriter ----------------------------------------------------------
+INDENT = "    "  # PrettyWriter's default: four spaces
+
+
+class _Truncated(Exception):
+    """Writer::Double refuses NaN/Infinity nested in a value: the text stops there."""
+
+
+class _Pretty:
+    """The calls of rapidjson::PrettyWriter that TF Serving makes, writing latin-1 text."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.levels: list[list[Any]] = []  # [in_array, value_count]
+        self.single_line = False  # kFormatSingleLineArray
+
+    def _prefix(self) -> None:
+        if not self.levels:
+            return
+        level = self.levels[-1]
+        depth = len(self.levels)
+        if level[0]:
+            if level[1] > 0:
+                self.out.append(", " if self.single_line else ",")
+            if not self.single_line:
+                self.out.append("\n" + INDENT * depth)
+        else:
+            if level[1] > 0:
+                self.out.append(",\n" if level[1] % 2 == 0 else ": ")
+            else:
+                self.out.append("\n")
+            if level[1] % 2 == 0:
+                self.out.append(INDENT * depth)
+        level[1] += 1
+
+    def raw(self, text: str) -> None:
+        """A value already rendered (RawValue), written at the current position."""
+        self._prefix()
+        self.out.append(text)
+
+    def start(self, array: bool) -> None:
+        self._prefix()
+        self.levels.append([array, 0])
+        self.out.append("[" if array else "{")
+
+    def end(self) -> None:
+        array, count = self.levels.pop()
+        if count and (not array or not self.single_line):
+            self.out.append("\n" + INDENT * len(self.levels))
+        self.out.append("]" if array else "}")
+
+    @property
+    def depth(self) -> int:
+        return len(self.levels)
+
+    def text(self) -> str:
+        return "".join(self.out)
+
+
+def _escape_bytes(data: bytes) -> str:
+    """A JSON string literal of raw bytes as rapidjson writes it (latin-1 view)."""
+    text = data.decode("latin-1")
+    if _PLAIN.fullmatch(text):
+        return '"' + text + '"'
+    return '"' + _SPECIAL.sub(lambda m: _ESCAPES[m[0]], text) + '"'
+
+
+_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
+_SPECIAL = re.compile(r'["\\\x00-\x1f]')
+_ESCAPES = {chr(o): f"\\u{o:04X}" for o in range(0x20)}
+_ESCAPES.update({"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"})
+_ESCAPES.update({'"': '\\"', "\\": "\\\\"})
+
+
+def _text_bytes(s: str) -> bytes:
+    try:
+        return s.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return s.encode("utf-8", errors="replace")
+
+
+def _escape_text(s: str | bytes) -> str:
+    return _escape_bytes(s if isinstance(s, bytes) else _text_bytes(s))
+
+
+def _grisu_text(d: float) -> str:
+    """Writer::Double: shortest digits, laid out by rapidjson's Prettify."""
+    if d == 0:
+        return "-0.0" if math.copysign(1.0, d) < 0 else "0.0"
+    sign = "-" if d < 0 else ""
+    t = decimal.Decimal(repr(abs(d))).normalize().as_tuple()
+    digits = "".join(str(x) for x in t.digits)
+    k = int(t.exponent)
+    length = len(digits)
+    kk = length + k
+    if k >= 0 and kk <= 21:
+        body = digits + "0" * k + ".0"
+    elif 0 < kk <= 21:
+        body = digits[:kk] + "." + digits[kk:]
+    elif -6 < kk <= 0:
+        body = "0." + "0" * -kk + digits
+    elif length == 1:
+        body = digits + "e" + str(kk - 1)
+    else:
+        body = digits[0] + "." + digits[1:] + "e" + str(kk - 1)
+    return sign + body
+
+
+def _accept(w: _Pretty, v: Any) -> None:
+    """GenericValue::Accept(writer)."""
+    if isinstance(v, dict):
+        w.start(array=False)
+        for key, item in v.items():
+            w.raw(_escape_text(key))
+            _accept(w, item)
+        w.end()
+    elif isinstance(v, list):
+        w.start(array=True)
+        for item in v:
+            _accept(w, item)
+        w.end()
+    elif v is None:
+        w.raw("null")
+    elif isinstance(v, bool):
+        w.raw("true" if v else "false")
+    elif isinstance(v, int):
+        w.raw(str(v))
+    elif isinstance(v, float):
+        w._prefix()
+        if not math.isfinite(v):
+            raise _Truncated
+        w.out.append(_grisu_text(v))
+    else:
+        w.raw(_escape_text(v))
+
+
+def _value_text(v: Any) -> str:
+    """JsonValueToString: what TF Serving's error messages quote (PrettyWriter, no limit)."""
+    if isinstance(v, float):
+        if -_ISFLOAT_LIMIT <= v <= _ISFLOAT_LIMIT:  # IsFloat(): written as the float it is
+            return format_float(float(np.float32(v)), double=False)
+        return format_float(v, double=True)
+    w = _Pretty()
+    with contextlib.suppress(_Truncated):
+        _accept(w, v)
+    return w.text().encode("latin-1").decode("utf-8", errors="surrogateescape")
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -388,66 +611,64 @@ def format_float(value: float, double: bool) -> str:
     back = float(text) if double else float(np.float32(float(text)))
     if back != value:
         text = "%.17g" % value if double else "%.9g" % value
-    if "." not in text and "e" not in text and "n" not in text:
+    if "." not in text and "e" not in text:
         text += ".0"
     return text
 
 
-def _escape_bytes(data: bytes) -> str:
-    """A JSON string literal of raw bytes as rapidjson writes it (latin-1 view)."""
-    out = ['"']
-    for ch in data.decode("latin-1"):
-        o = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif o < 0x20:
-            out.append({8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}.get(o, f"\\u{o:04X}"))
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
-def _scalar_writer(dtype: int, as_bytes: bool) -> Callable[[Any], str]:
-    if dtype == types_pb2.DT_FLOAT or dtype == types_pb2.DT_HALF:
+def _scalar_writer(dtype: int, name: str) -> Callable[[Any], str]:
+    if dtype == types_pb2.DT_FLOAT:
         return lambda v: format_float(float(v), double=False)
     if dtype == types_pb2.DT_DOUBLE:
         return lambda v: format_float(float(v), double=True)
     if dtype == types_pb2.DT_BOOL:
         return lambda v: "true" if v else "false"
     if dtype == types_pb2.DT_STRING:
-        if as_bytes:
+        if name.endswith("_bytes"):  # IsNamedTensorBytes
             return lambda v: '{"b64": "' + base64.b64encode(bytes(v)).decode("ascii") + '"}'
         return lambda v: _escape_bytes(bytes(v))
     if dtype in _INT_RANGES:
         return lambda v: str(int(v))
-    name = tensor_codec.dtype_name(dtype)
-    raise invalid_argument(f"Failed to write JSON value for tensor type: {name}")
+
+    def unwritable(v: Any) -> str:
+        # AddSingleValueAndAdvance has no case: the first value written fails.
+        raise invalid_argument(
+            f"Failed to write JSON value for tensor type: {tensor_codec.dtype_name(dtype)}"
+        )
+
+    return unwritable
 
 
-def _render(arr: np.ndarray, write: Callable[[Any], str], start_dim: int = 0) -> list[str]:
-    """Render `arr` as nested JSON lists; returns one string per index of dim start_dim-1."""
-    flat = [write(v) for v in arr.reshape(-1)]
-    shape = arr.shape
+def _nested(
+    flat: list[str], shape: tuple[int, ...], depth: int, single_line: bool, start: int = 0
+) -> str:
+    """AddTensorValues from dimension `start`: the text of one value at writer depth `depth`."""
+    if len(shape) == start:
+        return flat[0]
+    pos = [0]
 
-    def build(dim: int, offset: int) -> tuple[str, int]:
-        if dim == len(shape):
-            return flat[offset], offset + 1
-        parts = []
-        for _ in range(shape[dim]):
-            text, offset = build(dim + 1, offset)
-            parts.append(text)
-        return "[" + ", ".join(parts) + "]", offset
+    def walk(dim: int, level: int) -> str:
+        n = shape[dim]
+        if n == 0:
+            return "[]"
+        if dim == len(shape) - 1:
+            items = flat[pos[0] : pos[0] + n]
+            pos[0] += n
+        else:
+            items = [walk(dim + 1, level + 1) for _ in range(n)]
+        if single_line:
+            return "[" + ", ".join(items) + "]"
+        inner = "\n" + INDENT * (level + 1)
+        return "[" + inner + ("," + inner).join(items) + "\n" + INDENT * level + "]"
 
-    if start_dim == 0:
-        return [build(0, 0)[0]]
-    rows, offset = [], 0
-    for _ in range(shape[0]):
-        text, offset = build(1, offset)
-        rows.append(text)
-    return rows
+    return walk(start, depth)
+
+
+def _flat_text(arr: np.ndarray, dtype: int, name: str) -> list[str]:
+    write = _scalar_writer(dtype, name)
+    if dtype in _INT_RANGES:
+        return [str(v) for v in arr.reshape(-1).tolist()]
+    return [write(v) for v in arr.reshape(-1)]
 
 
 def tensors_json(outputs: Mapping[str, tuple[np.ndarray, int]], fmt: str) -> bytes:
@@ -455,15 +676,11 @@ def tensors_json(outputs: Mapping[str, tuple[np.ndarray, int]], fmt: str) -> byt
     if not outputs:
         raise invalid_argument("Cannot convert empty tensor map to JSON")
     names = sorted(outputs)
-    writers = {
-        n: _scalar_writer(
-            outputs[n][1], outputs[n][1] == types_pb2.DT_STRING and n.endswith("_bytes")
-        )
-        for n in names
-    }
     multi = len(names) > 1
-    key = lambda n: _escape_bytes(n.encode("utf-8"))  # noqa: E731
+    w = _Pretty()
+    w.start(array=False)
     if fmt == ROW:
+        w.raw('"predictions"')
         batch = -1
         for n in names:
             arr = outputs[n][0]
@@ -474,28 +691,45 @@ def tensors_json(outputs: Mapping[str, tuple[np.ndarray, int]], fmt: str) -> byt
                     f"Tensor name: {n} has inconsistent batch size: {arr.shape[0]} expecting: {batch}"
                 )
             batch = arr.shape[0]
-        rendered = {n: _render(outputs[n][0], writers[n], start_dim=1) for n in names}
-        items = []
+        rows: dict[str, list[list[str]]] = {}
+        for n in names:
+            arr, dtype = outputs[n]
+            per_row = int(np.prod(arr.shape[1:], dtype=np.int64))
+            flat = _flat_text(arr, dtype, n) if arr.size else []
+            rows[n] = [flat[i * per_row : (i + 1) * per_row] for i in range(batch)]
+        w.start(array=True)
         for i in range(batch):
             if multi:
-                items.append("{" + ", ".join(f"{key(n)}: {rendered[n][i]}" for n in names) + "}")
-            else:
-                items.append(rendered[names[0]][i])
-        text = '{\n    "predictions": [' + ",\n        ".join(items) + "]\n}"
+                w.start(array=False)
+            w.single_line = True
+            for n in names:
+                arr = outputs[n][0]
+                if multi:
+                    w.raw(_escape_text(n))
+                w.raw(_nested(rows[n][i], arr.shape[1:], w.depth, True))
+            w.single_line = False
+            if multi:
+                w.end()
+        w.end()
     else:
-        rendered0 = {n: _render(outputs[n][0], writers[n])[0] for n in names}
+        w.raw('"outputs"')
         if multi:
-            body = "{" + ", ".join(f"{key(n)}: {rendered0[n]}" for n in names) + "}"
-        else:
-            body = rendered0[names[0]]
-        text = '{\n    "outputs": ' + body + "\n}"
-    return text.encode("latin-1")
+            w.start(array=False)
+        for n in names:
+            arr, dtype = outputs[n]
+            if multi:
+                w.raw(_escape_text(n))
+            flat = _flat_text(arr, dtype, n) if arr.size else []
+            w.raw(_nested(flat, arr.shape, w.depth, False))
+        if multi:
+            w.end()
+    w.end()
+    return w.text().encode("latin-1")
 
 
 def error_json(message: str) -> bytes:
-    return ('{ "error": ' + _escape_bytes(message.encode("utf-8", errors="replace")) + " }").encode(
-        "latin-1"
-    )
+    """MakeJsonFromStatus: {"error": message} through the PrettyWriter."""
+    return ('{\n    "error": ' + _escape_text(message) + "\n}").encode("latin-1")
 
 
 # -- classify / regress ----------------------------------------------------------------
@@ -508,16 +742,14 @@ def examples_input(doc: Mapping[str, Any], inp: Any) -> None:
     else:
         add = inp.example_list.examples.add
     if "examples" not in doc:
-        raise invalid_argument(
-            f"JSON Value: {_brief(doc)} When method is classify, key 'examples' is expected and was not found"
+        raise _format_error(
+            doc, "When method is classify, key 'examples' is expected and was not found"
         )
     examples = doc["examples"]
     if not isinstance(examples, list):
-        raise invalid_argument(
-            f"JSON Value: {_brief(doc)} Expecting 'examples' value to be an list/array"
-        )
+        raise _format_error(doc, "Expecting 'examples' value to be an list/array")
     if not examples:
-        raise invalid_argument(f"JSON Value: {_brief(doc)} 'examples' value is an empty array")
+        raise _format_error(doc, "'examples' value is an empty array")
     for e in examples:
         _example(e, add())
 
@@ -554,41 +786,37 @@ def _add_feature_value(v: Any, name: str, feature: feature_pb2.Feature) -> None:
             raise invalid_argument(f"Feature: {name} has element with unexpected JSON type: Object")
         need("bytes_list")
         feature.bytes_list.value.append(_decode_b64(v))
-    elif isinstance(v, str):
+    elif _is_str(v):
         need("bytes_list")
-        feature.bytes_list.value.append(v.encode("utf-8", errors="surrogatepass"))
-    elif isinstance(v, float):
+        feature.bytes_list.value.append(_str_bytes(v))
+    elif isinstance(v, float):  # rapidjson IsDouble()
         need("float_list")
-        if math.isfinite(v) and abs(v) > FLT_MAX:
+        if not _lossless(v, is_float=True):
             raise _lossy(v, "float")
         feature.float_list.value.append(v)
     else:
         need("int64_list")
-        if v > 2**63 - 1:
+        if v > INT64_MAX:  # an integer rapidjson holds only as uint64
             raise invalid_argument(f"Feature: {name} has uint64 element. Only int64 is supported.")
-        if v < -(2**63):
-            raise _type_error(v, types_pb2.DT_INT64)
         feature.int64_list.value.append(v)
 
 
 def classification_json(result: Any) -> bytes:
+    """MakeJsonFromClassificationResult: {"results": [[[label, score], ...], ...]}."""
     if not result.classifications:
         raise invalid_argument("Cannot convert empty ClassificationResults to JSON")
     rows = []
     for c in result.classifications:
         pairs = [
-            "["
-            + _escape_bytes(cls.label.encode("utf-8"))
-            + ", "
-            + format_float(cls.score, False)
-            + "]"
+            "[" + _escape_text(cls.label) + ", " + format_float(cls.score, False) + "]"
             for cls in c.classes
         ]
         rows.append("[" + ", ".join(pairs) + "]")
-    return ('{\n    "results": [' + ",\n        ".join(rows) + "]\n}").encode("latin-1")
+    return ('{\n    "results": [' + ", ".join(rows) + "\n    ]\n}").encode("latin-1")
 
 
 def regression_json(result: Any) -> bytes:
+    """MakeJsonFromRegressionResult: {"results": [value, ...]} on one line."""
     if not result.regressions:
         raise invalid_argument("Cannot convert empty RegressionResults to JSON")
     values = ", ".join(format_float(r.value, False) for r in result.regressions)

@@ -3,8 +3,10 @@
 Routes, regexes and status mapping follow TF Serving: POST
 /v1/models/NAME[/versions/N|/labels/L]:(predict|classify|regress), GET
 /v1/models/NAME[/versions/N|/labels/L][/metadata]; any other path under /v1/
-is 400 "Malformed request"; errors are {"error": "..."} with the HTTP status
-of the canonical code.
+is 400 "Malformed request", a path outside /v1/ libevent's 404 page; errors are
+{"error": "..."} (RapidJSON's PrettyWriter) with the HTTP status of the
+canonical code, except a version that is not an int64, which TF Serving answers
+400 with an empty body. Names and labels are percent-decoded after matching.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import socket
 import threading
 import urllib.parse
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -22,6 +25,7 @@ from tensorflow_serving.apis import (
     classification_pb2,
     get_model_metadata_pb2,
     get_model_status_pb2,
+    model_pb2,
     predict_pb2,
     regression_pb2,
 )
@@ -34,12 +38,21 @@ from tfinterop.server.core import Core
 log = logging.getLogger(__name__)
 
 PREDICTION_RE = re.compile(
-    r"(?i)/v1/models/([^/:]+)(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?:(classify|regress|predict)"
+    r"(?i)/v1/models/([^/:]+)(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?:(classify|regress|predict)",
+    re.ASCII,  # RE2's \d is ASCII digits only
 )
 STATUS_RE = re.compile(
-    r"(?i)/v1/models(?:/([^/:]+))?(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?(?:/(metadata))?"
+    r"(?i)/v1/models(?:/([^/:]+))?(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?(?:/(metadata))?",
+    re.ASCII,
 )
+API_PATH_RE = re.compile(r"(?i)/v1/.*")  # RE2: "." stops at a newline, as here
 MAX_BODY_BYTES = 256 << 20
+INT64_MAX = 2**63 - 1
+# libevent's evhttp_send_error(req, HTTP_NOTFOUND, NULL) page.
+NOT_FOUND_PAGE = (
+    b"<HTML><HEAD>\n<TITLE>404 Not Found</TITLE>\n</HEAD><BODY>\n<H1>Not Found</H1>\n"
+    b"</BODY></HTML>\n"
+)
 
 
 class RestApi:
@@ -57,8 +70,16 @@ class RestApi:
         path = raw_path.split("?", 1)[0]
         if self.metrics_path and method == "GET" and path == self.metrics_path and self.metrics:
             return 200, self.metrics.render().encode("utf-8"), "text/plain; version=0.0.4"
+        if not API_PATH_RE.fullmatch(path):
+            # TF Serving's dispatcher takes only (?i)/v1/.*; libevent answers the rest.
+            return 404, NOT_FOUND_PAGE, "text/html; charset=ISO-8859-1"
         try:
-            return 200, self._dispatch(method, path, body), "application/json"
+            parsed = _parse_model_info(method, path)
+        except ServingError as e:
+            # ParseModelInfo's error returns before MakeJsonFromStatus: no body.
+            return HTTP_STATUS.get(e.code, 500), b"", "application/json"
+        try:
+            return 200, self._dispatch(method, path, parsed, body), "application/json"
         except ServingError as e:
             return (
                 HTTP_STATUS.get(e.code, 500),
@@ -66,32 +87,21 @@ class RestApi:
                 "application/json",
             )
 
-    def _dispatch(self, method: str, path: str, body: bytes) -> bytes:
-        malformed = invalid_argument(f"Malformed request: {method} {path}")
+    def _dispatch(self, method: str, path: str, parsed: _ModelInfo | None, body: bytes) -> bytes:
+        if parsed is None:
+            raise invalid_argument(f"Malformed request: {method} {path}")
+        spec = parsed.spec
         if method == "POST":
-            m = PREDICTION_RE.fullmatch(path)
-            if not m:
-                raise malformed
-            name, version, label, verb = m.groups()
-            spec = _spec(name, version, label)
-            verb = verb.lower()
-            if verb == "predict":
+            if parsed.verb == "predict":
                 return self._predict(spec, body)
-            if verb == "classify":
+            if parsed.verb == "classify":
                 return self._classify(spec, body)
             return self._regress(spec, body)
-        if method == "GET":
-            m = STATUS_RE.fullmatch(path)
-            if not m:
-                raise malformed
-            name, version, label, sub = m.groups()
-            if not name:
-                raise invalid_argument("Missing model name in request.")
-            spec = _spec(name, version, label)
-            if sub:
-                return self._metadata(spec)
-            return self._status(spec)
-        raise malformed
+        if not spec.name:
+            raise invalid_argument("Missing model name in request.")
+        if parsed.verb == "metadata":
+            return self._metadata(spec)
+        return self._status(spec)
 
     def _predict(self, spec: Any, body: bytes) -> bytes:
         doc = json_tensor.parse(body)
@@ -106,7 +116,7 @@ class RestApi:
                 f'Serving signature name: "{sig_key}" not found in signature def'
             )
         dtypes = {k: v.dtype for k, v in sig.inputs.items()}
-        arrays, fmt = json_tensor.predict_inputs(doc, dtypes)
+        arrays, fmt = json_tensor.predict_inputs(doc, dtypes, request.model_spec.signature_name)
         for alias, arr in arrays.items():
             request.inputs[alias].CopyFrom(
                 tensor_codec.from_ndarray(arr, dtypes[alias], content=True)
@@ -155,29 +165,62 @@ class RestApi:
 
 
 def _to_json(message: Any) -> str:
-    return json_format.MessageToJson(
-        message,
-        preserving_proto_field_name=True,
-        always_print_fields_with_no_presence=True,
-        indent=1,
+    """MessageToJsonString with add_whitespace and always_print_primitive_fields, as C++
+    protobuf writes it: one-space indent, UTF-8 unescaped, a newline after the root object."""
+    return (
+        json_format.MessageToJson(
+            message,
+            preserving_proto_field_name=True,
+            always_print_fields_with_no_presence=True,
+            indent=1,
+            ensure_ascii=False,
+        )
+        + "\n"
     )
 
 
-def _spec(name: str, version: str | None, label: str | None) -> Any:
-    from tensorflow_serving.apis import model_pb2
+@dataclass(frozen=True)
+class _ModelInfo:
+    spec: model_pb2.ModelSpec
+    verb: str  # predict | classify | regress (POST); metadata | status (GET)
 
+
+def _parse_model_info(method: str, path: str) -> _ModelInfo | None:
+    """ParseModelInfo: the ModelSpec a path names, None when it is not an API path.
+
+    Name and label are percent-decoded byte for byte (curl_easy_unescape); a version
+    that is not an int64 is INVALID_ARGUMENT.
+    """
+    if method == "POST":
+        m = PREDICTION_RE.fullmatch(path)
+        if not m:
+            return None
+        name, version, label, verb = m.groups()
+        verb = verb.lower()
+    elif method == "GET":
+        m = STATUS_RE.fullmatch(path)
+        if not m:
+            return None
+        name, version, label, sub = m.groups()
+        verb = "metadata" if sub else "status"
+    else:
+        return None
     spec = model_pb2.ModelSpec()
-    spec.name = urllib.parse.unquote(name, errors="strict")
+    spec.name = _unescape(name or "")
     if version:
-        try:
-            spec.version.value = int(version)
-        except ValueError:
-            raise invalid_argument(f"Failed to convert version: {version} to numeric.") from None
-        if spec.version.value >= 2**63:
+        number = int(version)
+        if number > INT64_MAX:
             raise invalid_argument(f"Failed to convert version: {version} to numeric.")
+        spec.version.value = number
     if label:
-        spec.version_label = urllib.parse.unquote(label)
-    return spec
+        spec.version_label = _unescape(label)
+    return _ModelInfo(spec, verb)
+
+
+def _unescape(text: str) -> str:
+    # TF Serving keeps the raw bytes; a ModelSpec holds text, so such a name reads as U+FFFD
+    # and is not found either way.
+    return urllib.parse.unquote_to_bytes(text).decode("utf-8", errors="replace")
 
 
 class _Handler(BaseHTTPRequestHandler):
