@@ -141,6 +141,27 @@ def _json_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _as_rapidjson_reads(doubles: np.ndarray) -> np.ndarray:
+    """Each double as TF Serving holds it after RapidJSON parses its shortest text.
+
+    Clients write floats in their shortest round-trip form; RapidJSON's default
+    (not full-precision) parser can land one ULP off, e.g. float32's maximum,
+    written 3.4028234663852886e+38, reads as 3.402823466385289e+38, which
+    json_tensor.cc then refuses for a float input.
+    """
+    import rapidjson
+
+    mode = rapidjson.NM_NATIVE
+    # NaN and Infinity are bare tokens both ways: nothing to misread.
+    return np.array(
+        [
+            rapidjson.loads(repr(d), number_mode=mode) if np.isfinite(d) else d
+            for d in doubles.tolist()
+        ],
+        dtype=np.float64,
+    )
+
+
 def _convert(values: np.ndarray, sent: int, wanted: int, where: str) -> np.ndarray:
     """The values TF Serving stores for a `wanted` input from JSON written from `sent` values."""
     kind = _json_kind(sent, where)
@@ -163,15 +184,16 @@ def _convert(values: np.ndarray, sent: int, wanted: int, where: str) -> np.ndarr
                 raise invalid_argument(
                     f"{where}: an integer a float input cannot hold without loss"
                 )
+            doubles = flat.astype(np.float64)
         elif kind == "number-with-point":
-            as_double = flat.astype(np.float64)
-            finite = as_double[np.isfinite(as_double)]
+            doubles = _as_rapidjson_reads(flat.astype(np.float64))
+            finite = doubles[np.isfinite(doubles)]
             top = float(np.finfo(tensor_codec.dtype_info(wanted).numpy).max)
             if finite.size and (finite.max() > top or finite.min() < -top):
                 raise invalid_argument(f"{where}: a number the input cannot hold without loss")
         else:
             raise wrong_kind
-        out = flat.astype(np.float64).astype(tensor_codec.dtype_info(wanted).numpy)
+        out = doubles.astype(tensor_codec.dtype_info(wanted).numpy)
     elif wanted in _INT_RANGE:
         if kind != "integer":
             raise wrong_kind

@@ -22,7 +22,11 @@ from tfinterop.cases.book import CaseBook
 from tfinterop.golden import metadata_request
 
 NAME = "multi_io"
-PROBES = np.array([0.1, 16777217, 1e-45, 3.4028235e38, -0.0, 1.0], np.float32)
+# float32's largest value is left out: TF Serving refuses it over REST (case float32-max).
+PROBES = np.array(
+    [0.1, 16777217, 1e-45, np.nextafter(np.float32(3.4028235e38), np.float32(0)), -0.0, 1.0],
+    np.float32,
+)
 
 
 def export(path: Path, workdir: Path) -> None:
@@ -148,6 +152,36 @@ def cases(book: CaseBook) -> None:
         "predict",
         _request("probe", probe),
         rest_format="row",
+    )
+    top = {
+        "x": (np.array([np.finfo(np.float32).max, 1.0], np.float32), types_pb2.DT_FLOAT),
+        "big": (np.array([1, 2], np.int64), types_pb2.DT_INT64),
+    }
+    book.ok(
+        "float32-max",
+        "float32's largest value: served over gRPC and in-process; over REST, RapidJSON reads "
+        "its shortest text 3.4028234663852886e+38 one ULP high and json_tensor.cc refuses it",
+        "predict",
+        _request("probe", top),
+        transport_errors={"rest": "INVALID_ARGUMENT"},
+    )
+    # Tensor::FromProto keeps the first values of a typed list longer than the shape and
+    # pads a shorter one with its last value: TF Serving serves both, [1.5, 2.5] and [7, 7].
+    uneven = _request(
+        "probe",
+        {
+            "x": (np.array([1.5, 2.5], np.float32), types_pb2.DT_FLOAT),
+            "big": (np.array([7, 7], np.int64), types_pb2.DT_INT64),
+        },
+    )
+    uneven.inputs["x"].float_val.extend([3.5, 4.5])
+    del uneven.inputs["big"].int64_val[1:]
+    book.ok(
+        "uneven-typed-lists",
+        "a float_val longer than the shape (the first values count) and an int64_val shorter "
+        "(padded with its last value), as Tensor::FromProto reads them",
+        "predict",
+        uneven,
     )
     nan = {
         "x": (np.array([np.nan, np.inf, -np.inf, 0.0], np.float32), types_pb2.DT_FLOAT),
