@@ -118,9 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--out", type=Path, default=Path("build"))
 
     ver = sub.add_parser("verify", help="record, run every built client in every mode, judge")
-    ver.add_argument("--saved-model", type=Path, required=True)
-    ver.add_argument("--name")
-    ver.add_argument("--inputs", type=Path)
+    ver.add_argument(
+        "--saved-model",
+        type=Path,
+        action="append",
+        required=True,
+        help="SavedModel or versioned base folder; repeatable: one server and one client run "
+        "per mode for all of them, one verdict each",
+    )
+    ver.add_argument("--name", help="model name (one --saved-model only)")
+    ver.add_argument("--inputs", type=Path, help="inputs file (one --saved-model only)")
     ver.add_argument(
         "--build",
         type=Path,
@@ -218,6 +225,8 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "verify":
         from tfinterop.byo import verify
 
+        if len(args.saved_model) > 1 and (args.name or args.inputs):
+            raise UsageError("--name and --inputs apply to one --saved-model only")
         return verify.verify(args.saved_model, args.name, args.inputs, args.build)
     if args.command == "doctor":
         from tfinterop.byo import doctor

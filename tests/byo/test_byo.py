@@ -40,20 +40,47 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-@pytest.mark.parametrize("name", ["tf1_examples", "module_scorer", "string_asset"])
+GOOD = ("tf1_examples", "module_scorer", "string_asset")
+
+
+@pytest.fixture(scope="module")
+def verified(
+    models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """One verify run over the three good models and a copy of the Keras-3 seed export
+    (one server, one client run per mode: the costly part is paid once)."""
+    seed = ROOT / "build" / "models" / "mnist_seed"
+    if not seed.exists():
+        pytest.fail("run `make export` first")
+    copy = tmp_path_factory.mktemp("seed") / "seed_copy"
+    shutil.copytree(seed, copy)
+    build = tmp_path_factory.mktemp("verify")
+    args = ["verify", "--build", str(build)]
+    for folder in [*(models[n] for n in GOOD), copy]:
+        args += ["--saved-model", str(folder)]
+    return _tfinterop(*args), build
+
+
+@pytest.mark.parametrize("name", GOOD)
 def test_verify_passes_with_every_client(
-    models: dict[str, Path], name: str, tmp_path: Path
+    verified: tuple[subprocess.CompletedProcess[str], Path], name: str
 ) -> None:
-    r = _tfinterop(
-        "verify", "--saved-model", str(models[name]), "--name", name, "--build", str(tmp_path)
-    )
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    rows = json.loads((tmp_path / "report" / f"verify-{name}" / "interop.json").read_text())
+    r, build = verified
+    assert f"verify {name}: PASS" in r.stdout, r.stdout[-3000:] + r.stderr[-3000:]
+    rows = json.loads((build / "report" / f"verify-{name}" / "interop.json").read_text())
     assert {row["client"] for row in rows} == set(ALL_CLIENTS), (
         "every client must be built and judged"
     )
     assert {row["mode"] for row in rows} == {"inproc", "grpc", "rest"}
     assert all(row["status"] == "pass" for row in rows)
+
+
+def test_verify_fails_when_a_row_fails(
+    verified: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    r, _ = verified
+    assert r.returncode == 1
+    assert "verify seed_copy: FAIL" in r.stdout
 
 
 def test_tf1_classify_and_regress_are_recorded(models: dict[str, Path], tmp_path: Path) -> None:
@@ -66,17 +93,6 @@ def test_tf1_classify_and_regress_are_recorded(models: dict[str, Path], tmp_path
         ]
     }
     assert {"classify", "regress", "predict", "metadata"} <= apis
-
-
-def test_verify_fails_when_a_row_fails(tmp_path: Path) -> None:
-    seed = ROOT / "build" / "models" / "mnist_seed"
-    if not seed.exists():
-        pytest.fail("run `make export` first")
-    r = _tfinterop(
-        "verify", "--saved-model", str(seed), "--name", "seed_copy", "--build", str(tmp_path)
-    )
-    assert r.returncode == 1
-    assert "FAIL" in r.stdout
 
 
 def test_doctor_names_the_keras_save_problem_and_fix() -> None:

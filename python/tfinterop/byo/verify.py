@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tfinterop import interop
 from tfinterop.byo.record import Recorded, record
+from tfinterop.errors import UsageError
 from tfinterop.judge import matrix, report
 
 
@@ -34,23 +35,33 @@ def _progress(line: str) -> None:
     print(f"[verify] {line}", file=sys.stderr, flush=True)
 
 
-def verify(saved_model: Path, name: str | None, inputs: Path | None, build: Path) -> int:
-    """Exit status 0 when every row passes or fails as its expected-failure entry states."""
+def verify(saved_models: list[Path], name: str | None, inputs: Path | None, build: Path) -> int:
+    """Exit status 0 when every row of every model passes or fails as its expected-failure
+    entry states. Several models share one server and one client run per mode."""
     build = build.resolve()
     root = report.checkout()
-    _progress(f"record: {saved_model} into {build}")
-    rec = record(saved_model, build, name, inputs)
-    print(summary(rec), flush=True)
+    recorded: list[Recorded] = []
+    for saved_model in saved_models:
+        _progress(f"record: {saved_model} into {build}")
+        rec = record(saved_model, build, name, inputs)
+        print(summary(rec), flush=True)
+        recorded.append(rec)
+    names = [rec.name for rec in recorded]
+    if len(set(names)) != len(names):
+        raise UsageError(f"two models record under one name: {', '.join(names)}")
     clients = built_clients(root)
     _progress(f"run: {', '.join(clients)} in {', '.join(interop.MODES)} (clients from {root})")
     interop.run_all(
-        root, [build / "cases" / rec.name], build / "results", clients, list(interop.MODES)
+        root, [build / "cases" / n for n in names], build / "results", clients, list(interop.MODES)
     )
-    _progress(f"judge: {rec.name} for {', '.join(clients)}")
-    judgement = matrix.judge(build, clients, [rec.name])
-    folder = build / "report" / f"verify-{rec.name}"
-    report.write(judgement, folder)
-    print(report.render_markdown(judgement), flush=True)
-    verdict = "PASS" if judgement.ok else "FAIL"
-    print(f"verify {rec.name}: {verdict} (details: {folder / 'failures.json'})", flush=True)
-    return 0 if judgement.ok else 1
+    status = 0
+    for model in names:
+        _progress(f"judge: {model} for {', '.join(clients)}")
+        judgement = matrix.judge(build, clients, [model])
+        folder = build / "report" / f"verify-{model}"
+        report.write(judgement, folder)
+        print(report.render_markdown(judgement), flush=True)
+        verdict = "PASS" if judgement.ok else "FAIL"
+        print(f"verify {model}: {verdict} (details: {folder / 'failures.json'})", flush=True)
+        status |= 0 if judgement.ok else 1
+    return status
