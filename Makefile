@@ -60,18 +60,24 @@ REST_PORT ?= 8501
 serve: $(BUILD)/cases/mnist/manifest.json
 ifeq ($(SERVER),tfserving)
 	tensorflow_model_server --port=$(GRPC_PORT) --rest_api_port=$(REST_PORT) \
-		--model_config_file=$(abspath $(BUILD)/models/models.config) $(SERVE_FLAGS)
+		--model_config_file=$(abspath $(BUILD)/models/models.config) \
+		--allow_version_labels_for_unavailable_models $(SERVE_FLAGS)
 else
 	$(TFINTEROP) serve --port=$(GRPC_PORT) --rest_api_port=$(REST_PORT) \
-		--model_config_file=$(BUILD)/models/models.config $(SERVE_FLAGS)
+		--model_config_file=$(BUILD)/models/models.config \
+		--allow_version_labels_for_unavailable_models $(SERVE_FLAGS)
 endif
 
 # Each client's output carries its name, and a silent build says it is still running.
 go: deps protos
 	@tools/labelled.sh go $(MAKE) --no-print-directory -C clients/go build
 
-java: deps protos
+# Maven repackages the shaded jar on every call (about a minute): build only when a source changed.
+JAVA_SOURCES := $(shell find clients/java/src -type f) clients/java/pom.xml clients/java/Makefile
+$(BUILD)/bin/tfinterop-java: $(JAVA_SOURCES) $(BUILD)/protos/serving.pb
 	@tools/labelled.sh java $(MAKE) --no-print-directory -C clients/java build
+
+java: deps protos $(BUILD)/bin/tfinterop-java
 
 cpp: deps protos
 	@tools/labelled.sh cpp $(MAKE) --no-print-directory -C clients/cpp build

@@ -20,6 +20,9 @@ from pathlib import Path
 
 from tfinterop.errors import ToolError
 
+# Without it TF Serving refuses, at start-up, any config that assigns version labels.
+LABELS_FLAG = "--allow_version_labels_for_unavailable_models"
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -96,9 +99,15 @@ def bundled_server(
     extra: list[str] | None = None,
     timeout_s: float = 180.0,
     launcher: list[str] | None = None,
+    labels_for_unavailable: bool = True,
 ) -> Iterator[RunningServer]:
     """Run `tfinterop serve` for the duration of the block (`launcher` replaces
-    `python -m tfinterop`, e.g. to wrap the process in a probe)."""
+    `python -m tfinterop`, e.g. to wrap the process in a probe).
+
+    `labels_for_unavailable` passes --allow_version_labels_for_unavailable_models, which
+    TF Serving (and the bundled server) need to start on a config with version_labels,
+    such as the one `make export` writes.
+    """
     grpc_port, rest_port = free_port(), free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
@@ -107,6 +116,7 @@ def bundled_server(
         f"--port={grpc_port}",
         f"--rest_api_port={rest_port}",
         f"--model_config_file={model_config}",
+        *([LABELS_FLAG] if labels_for_unavailable else []),
         *(extra or []),
     ]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))

@@ -53,11 +53,33 @@ def select(
     return key, sig
 
 
+def base_dtype(enum: int) -> int:
+    """The value dtype of a reference dtype (DT_FLOAT_REF -> DT_FLOAT); others unchanged.
+
+    TF1 graphs that read variables directly (TF Serving's saved_model_counter) record
+    *_REF dtypes in their signatures; a Session feeds and fetches plain values.
+    """
+    return enum - _REF_OFFSET if enum > _REF_OFFSET else enum
+
+
+_REF_OFFSET = 100  # types.proto: DT_<X>_REF = DT_<X> + 100
+
+
 def predict_inputs(
-    sig: meta_graph_pb2.SignatureDef, inputs: Mapping[str, object]
+    sig: meta_graph_pb2.SignatureDef,
+    inputs: Mapping[str, object],
+    method_name_check: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Decode and check request inputs against the signature; returns alias -> array."""
-    if sig.method_name not in (PREDICT_METHOD, CLASSIFY_METHOD, REGRESS_METHOD):
+    """Decode and check request inputs against the signature; returns alias -> array.
+
+    `method_name_check` is TF Serving's --enable_signature_method_name_check (off by
+    default): on, a signature whose method is not predict, classify or regress is INTERNAL.
+    """
+    if method_name_check and sig.method_name not in (
+        PREDICT_METHOD,
+        CLASSIFY_METHOD,
+        REGRESS_METHOD,
+    ):
         raise ServingError(
             Code.INTERNAL,
             "Expected prediction signature method_name to be one of "
@@ -72,31 +94,35 @@ def predict_inputs(
             f"Sent extra: {{{','.join(sorted(sent - wanted))}}}. "
             f"Missing but required: {{{','.join(sorted(wanted - sent))}}}."
         )
+    unknown = sorted(sent - wanted)
+    if unknown:
+        raise invalid_argument(
+            f"input tensor alias not found in signature: {unknown[0]}. Inputs expected to be "
+            f"in the set {{{','.join(sorted(wanted))}}}."
+        )
     arrays: dict[str, np.ndarray] = {}
     for index, (alias, info) in enumerate(sorted(sig.inputs.items())):
         proto = inputs.get(alias)
         if proto is None:
-            if alias in sig.defaults:
-                proto = sig.defaults[alias]
-            else:
+            if alias not in sig.defaults:
                 raise invalid_argument(
-                    f"Inputs contains invalid name. Used: {{{','.join(sorted(sent))}}}. "
-                    f"All: {{{','.join(sorted(wanted))}}}."
+                    f"Signature input alias: {alias}(feed name: {info.name}) not found in "
+                    f"request and no default value provided. Inputs expected to be in the "
+                    f"request {{{','.join(sorted(sent))}}}, or default input alias set: "
+                    f"{','.join(sorted(sig.defaults))}"
                 )
-        if proto.dtype != info.dtype:  # type: ignore[attr-defined]
+            proto = sig.defaults[alias]
+        wanted_dtype = base_dtype(info.dtype)
+        if proto.dtype != wanted_dtype:  # type: ignore[attr-defined]
+            # Session::Run's words: TF Serving leaves the dtype check to the session.
             raise invalid_argument(
-                f"Expects arg[{index}] to be {tensor_codec.dtype_name(info.dtype)} but "
+                f"Expects arg[{index}] to be {tensor_codec.dtype_name(wanted_dtype)} but "
                 f"{tensor_codec.dtype_name(proto.dtype)} is provided"  # type: ignore[attr-defined]
             )
         try:
             arrays[alias] = tensor_codec.to_ndarray(proto)  # type: ignore[arg-type]
         except ServingError as e:
             raise invalid_argument(f"tensor parsing error: {alias}: {e.message}") from None
-    if sent - wanted:
-        raise invalid_argument(
-            f"Inputs contains invalid name. Used: {{{','.join(sorted(sent))}}}. "
-            f"All: {{{','.join(sorted(wanted))}}}."
-        )
     return arrays
 
 

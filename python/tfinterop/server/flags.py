@@ -20,6 +20,11 @@ def add_flags(p: argparse.ArgumentParser) -> None:
         default=30000,
         help="deadline of a REST request (default 30000)",
     )
+    p.add_argument(
+        "--grpc_socket_path",
+        default="",
+        help="also serve gRPC on this UNIX socket (relative or absolute path)",
+    )
     p.add_argument("--rest_api_num_threads", type=int, default=0, help="accepted for compatibility")
     p.add_argument(
         "--grpc_channel_arguments",
@@ -73,6 +78,24 @@ def add_flags(p: argparse.ArgumentParser) -> None:
         const=True,
         default=True,
         help="replay assets.extra/tf_serving_warmup_requests at load (default true)",
+    )
+    p.add_argument(
+        "--enable_signature_method_name_check",
+        type=_bool,
+        nargs="?",
+        const=True,
+        default=False,
+        help="Classify/Regress/Predict refuse signatures whose method_name does not fit "
+        "(default false, so TF2 signatures, all predict, serve Classify and Regress)",
+    )
+    p.add_argument(
+        "--allow_version_labels_for_unavailable_models",
+        type=_bool,
+        nargs="?",
+        const=True,
+        default=False,
+        help="let a new version label name a version that is not loaded yet; without it a "
+        "config with version_labels is refused at start-up (default false)",
     )
     p.add_argument(
         "--tensorflow_intra_op_parallelism",

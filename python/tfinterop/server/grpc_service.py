@@ -95,8 +95,12 @@ def make_server(
     address: str,
     threads: int,
     extra_options: list[tuple[str, Any]] | None = None,
+    socket_path: str = "",
 ) -> tuple[grpc.Server, int]:
-    """Create and bind (not start) the gRPC server; returns it and the bound port."""
+    """Create and bind (not start) the gRPC server; returns it and the bound port.
+
+    A `socket_path` (--grpc_socket_path) adds a listener on that UNIX socket.
+    """
     options: dict[str, Any] = {
         "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
         "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
@@ -114,4 +118,6 @@ def make_server(
     port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"cannot bind gRPC to {address}")
+    if socket_path and server.add_insecure_port(f"unix:{socket_path}") == 0:
+        raise OSError(f"cannot bind gRPC to UNIX socket {socket_path}")
     return server, port

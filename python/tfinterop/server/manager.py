@@ -14,13 +14,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tensorflow_serving.apis import model_pb2
 
 from tfinterop import model_config
-from tfinterop.errors import ServingError, invalid_argument, not_found
+from tfinterop.errors import Code, ServingError, invalid_argument, not_found
 from tfinterop.model_config import ModelEntry
-from tfinterop.servable import Servable
+
+if TYPE_CHECKING:  # importing it loads TensorFlow, which a config check does not need
+    from tfinterop.servable import Servable
 
 log = logging.getLogger(__name__)
 
@@ -49,32 +52,84 @@ class ModelState:
     versions: dict[int, VersionState] = field(default_factory=dict)
 
 
-Loader = Callable[[str, int, Path], Servable]
+Loader = Callable[[str, int, Path], "Servable"]
 
 
 class ModelManager:
-    """Thread-safe registry of loaded versions. Loading happens on the caller's thread."""
+    """Thread-safe registry of loaded versions. Loading happens on the caller's thread.
 
-    def __init__(self, loader: Loader, on_load: Callable[[Servable], None] | None = None) -> None:
+    `labels_for_unavailable` is TF Serving's --allow_version_labels_for_unavailable_models.
+    """
+
+    def __init__(
+        self,
+        loader: Loader,
+        on_load: Callable[[Servable], None] | None = None,
+        labels_for_unavailable: bool = False,
+    ) -> None:
         self._loader = loader
         self._on_load = on_load
+        self._labels_for_unavailable = labels_for_unavailable
         self._models: dict[str, ModelState] = {}
+        self._retired: dict[str, ModelState] = {}  # removed by a reload; status only
         self._lock = threading.RLock()
         self._sync_lock = threading.Lock()  # one sync at a time
 
     # -- configuration -----------------------------------------------------------------
     def set_config(self, entries: list[ModelEntry]) -> None:
-        """Replace the model list (TF Serving replaces, never merges) and sync now."""
+        """Replace the model list (TF Serving replaces, never merges) and sync now.
+
+        Changing nothing: INVALID_ARGUMENT when a model is listed twice, FAILED_PRECONDITION
+        when a version label names a version that is not AVAILABLE (see `_check_labels`).
+        """
         with self._lock:
+            self.validate(entries)
             kept = {}
             for e in entries:
-                old = self._models.get(e.name)
+                old = self._models.get(e.name) or self._retired.pop(e.name, None)
                 kept[e.name] = ModelState(e, old.versions if old else {})
             removed = [m for name, m in self._models.items() if name not in kept]
             self._models = kept
+            # TF Serving's ServableStateMonitor remembers a removed model's versions
+            # (END), and GetModelStatus keeps reporting them.
+            self._retired.update((m.entry.name, m) for m in removed)
         for m in removed:
             self._unload_all(m)
         self.sync()
+
+    def validate(self, entries: list[ModelEntry]) -> None:
+        """What ServerCore::ReloadConfig checks before it changes anything: each model
+        listed once (INVALID_ARGUMENT), version labels (FAILED_PRECONDITION)."""
+        names = [e.name for e in entries]
+        for name in names:
+            if names.count(name) > 1:
+                raise invalid_argument(
+                    f"Illegal to list model {name} multiple times in config list"
+                )
+        with self._lock:
+            self._check_labels(entries)
+
+    def _check_labels(self, entries: list[ModelEntry]) -> None:
+        """server_core.cc UpdateModelVersionLabelMap, which runs before the new models load.
+
+        A label may only name an AVAILABLE version, so at start-up (nothing loaded yet)
+        any label is refused. With labels_for_unavailable, a label that is new, or that
+        keeps its version, may name any version; moving a label still needs AVAILABLE.
+        """
+        for e in entries:
+            old = self._models.get(e.name)
+            for label, version in sorted(e.labels.items()):
+                if self._labels_for_unavailable:
+                    existing = old.entry.labels.get(label) if old is not None else None
+                    if existing is None or existing == version:
+                        continue
+                vs = old.versions.get(version) if old is not None else None
+                if vs is None or vs.state != State.AVAILABLE:
+                    raise ServingError(
+                        Code.FAILED_PRECONDITION,
+                        f"Request to assign label to version {version} of model {e.name}, "
+                        "which is not currently available for inference",
+                    )
 
     def entries(self) -> list[ModelEntry]:
         with self._lock:
@@ -155,7 +210,7 @@ class ModelManager:
         if not spec.name:
             raise invalid_argument("Missing model name in request.")
         with self._lock:
-            m = self._models.get(spec.name)
+            m = self._models.get(spec.name) or self._retired.get(spec.name)
             if m is None or not m.versions:
                 raise not_found(f"Could not find any versions of model {spec.name}")
             version = model_config.requested_version(m.entry, spec)

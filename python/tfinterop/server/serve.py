@@ -9,16 +9,17 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfinterop import model_config
 from tfinterop.errors import Code, ServingError, ToolError, UsageError
 from tfinterop.model_config import ModelEntry
-from tfinterop.server import config_protos, manager, session_servable
-from tfinterop.server.batching import Batcher, BatchingOptions, BatchingServable
-from tfinterop.server.core import Core
+from tfinterop.server import config_protos, manager
 from tfinterop.server.metrics import Metrics
 from tfinterop.server.warmup import replay_warmup
+
+if TYPE_CHECKING:
+    from tfinterop.server.batching import Batcher
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,24 @@ class Server:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         entries, self.source = startup_entries(args)
+        self.manager = manager.ModelManager(
+            self._load, labels_for_unavailable=args.allow_version_labels_for_unavailable_models
+        )
+        try:
+            # Before TensorFlow is imported: a config TF Serving refuses fails in a second.
+            self.manager.validate(entries)
+        except ServingError as e:
+            # TF Serving: "Failed to start server. Error: FAILED_PRECONDITION: Request to
+            # assign label to version ..." (version labels need the models loaded first).
+            raise ToolError(f"model config {self.source}: {e}") from None
         self.roots = [p.resolve() for p in (args.allowed_model_root or [])] or sorted(
             {e.base_path.parent for e in entries}
         )
         self.metrics = Metrics()
         self.batcher: Batcher | None = None
         if args.enable_batching:
+            from tfinterop.server.batching import Batcher, BatchingOptions
+
             options = BatchingOptions()
             if args.batching_parameters_file is not None:
                 proto = config_protos.parse_file(
@@ -57,8 +70,13 @@ class Server:
                 options = BatchingOptions.from_proto(proto)
             self.batcher = Batcher(options)
         self.metrics_path = self._monitoring_path()
-        self.manager = manager.ModelManager(self._load)
-        self.core = Core(self.manager, self.metrics.observe)
+        from tfinterop.server.core import Core  # TensorFlow from here on
+
+        self.core = Core(
+            self.manager,
+            self.metrics.observe,
+            method_name_check=args.enable_signature_method_name_check,
+        )
         self._config_text = self._read_config_text()
         self.manager.set_config(entries)
         self._stop = threading.Event()
@@ -76,6 +94,8 @@ class Server:
         return cfg.prometheus_config.path or "/monitoring/prometheus/metrics"
 
     def _load(self, name: str, version: int, path: Path) -> Any:
+        from tfinterop.server import session_servable
+
         try:
             servable: Any = session_servable.load(name, version, path)
         except ServingError:
@@ -85,6 +105,8 @@ class Server:
         if self.args.enable_model_warmup:
             replay_warmup(servable, path)
         if self.batcher is not None:
+            from tfinterop.server.batching import BatchingServable
+
             servable = BatchingServable(servable, self.batcher)
         return servable
 
@@ -153,9 +175,14 @@ class Server:
             log.error("%s; keeping the previous config", e)
             self._config_text = text
             return
-        self._config_text = text
         log.info("model config %s changed; reloading", self.args.model_config_file)
-        self.manager.set_config(entries)
+        try:
+            self.manager.set_config(entries)
+        except ServingError as e:
+            # Not remembered as applied: like TF Serving, the next poll tries again.
+            log.error("reloading %s failed: %s", self.args.model_config_file, e)
+            return
+        self._config_text = text
 
     def run(self) -> int:
         from tfinterop.server.grpc_service import make_server
@@ -170,9 +197,15 @@ class Server:
             _hostport(host, self.args.port),
             self.args.grpc_max_threads,
             channel_arguments(self.args.grpc_channel_arguments),
+            socket_path=self.args.grpc_socket_path,
         )
         grpc_server.start()
         print(f"Running gRPC ModelServer at {host}:{grpc_port} ...", flush=True)
+        if self.args.grpc_socket_path:
+            print(
+                f"Running gRPC ModelServer at UNIX socket {self.args.grpc_socket_path} ...",
+                flush=True,
+            )
         rest = None
         if self.args.rest_api_port:
             api = RestApi(

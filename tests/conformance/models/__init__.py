@@ -15,8 +15,10 @@ from pathlib import Path
 
 from tfinterop import atomic, model_config
 
-# Server flags the ported tests assume (the same ones a real tensorflow_model_server needs).
-FLAGS: list[str] = []
+# Server flags the ported tests assume (the same ones a real tensorflow_model_server needs):
+# the config assigns version labels, which TF Serving refuses at start-up without the first.
+# build_all adds --monitoring_config_file with TF Serving's monitoring_config.txt.
+FLAGS: list[str] = ["--allow_version_labels_for_unavailable_models"]
 
 
 def _generators() -> list:  # type: ignore[type-arg]
@@ -27,7 +29,10 @@ def _generators() -> list:  # type: ignore[type-arg]
 
 def _digest() -> str:
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    from tfinterop.zoo import half_plus_two
+
+    # The half-plus-two generator lives in the package (the zoo model shares it).
+    for path in [*sorted(Path(__file__).parent.glob("*.py")), Path(half_plus_two.__file__)]:
         h.update(path.read_bytes())
     return h.hexdigest()
 
@@ -46,7 +51,10 @@ def build_all(root: Path) -> tuple[Path, list[str], list[str]]:
             entries += gen.build(root)
         atomic.write_text(config, model_config.render_config(entries))
         atomic.write_text(stamp, digest)
-    return config, [e.name for e in entries], list(FLAGS)
+    from tests.conformance.models.tfserving_testdata import MONITORING_CONFIG
+
+    monitoring = root / MONITORING_CONFIG
+    return config, [e.name for e in entries], [*FLAGS, f"--monitoring_config_file={monitoring}"]
 
 
 if __name__ == "__main__":
