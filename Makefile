@@ -9,7 +9,11 @@ TFINTEROP := $(VENV)/bin/tfinterop
 BUILD := build
 STAMP := $(VENV)/.installed
 
+# Quiet TensorFlow in the language test runners too, unless TFINTEROP_VERBOSE=1 asks for it
+# (the tfinterop commands and the clients filter TF's start-up lines themselves).
+ifneq ($(TFINTEROP_VERBOSE),1)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+endif
 
 .PHONY: help deps venv export protos serve go java cpp clients interop interop-test test test-python \
 	test-go test-java test-cpp test-byo test-conformance verify lint clean bench-server test-reliability fuzz-short \
