@@ -3,7 +3,9 @@
 #include <curl/curl.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <optional>
 
@@ -23,7 +25,8 @@ constexpr char kUsage[] =
     "       tfinterop-cpp bench --mode inproc|grpc|rest --cases DIR --case ID --requests N\n"
     "                           --concurrency C [--warmup N] [--model-config FILE]\n"
     "                           [--target HOST:PORT] [--rest URL] [--deadline-ms N]\n"
-    "       tfinterop-cpp info\n";
+    "       tfinterop-cpp info\n"
+    "every command takes --verbose: show TensorFlow's own log lines (also TFINTEROP_VERBOSE=1)\n";
 
 // --flag VALUE or --flag=VALUE; every flag takes a value; --cases repeats.
 std::multimap<std::string, std::string> ParseFlags(const std::vector<std::string>& args,
@@ -161,7 +164,11 @@ int Info(const std::vector<std::string>& args) {
 
 }  // namespace
 
-int RunCli(const std::vector<std::string>& args) {
+int RunCli(const std::vector<std::string>& all_args) {
+  // --verbose (any command, no value) acts in main, before TensorFlow loads.
+  std::vector<std::string> args;
+  std::copy_if(all_args.begin(), all_args.end(), std::back_inserter(args),
+               [](const std::string& a) { return a != "--verbose"; });
   try {
     if (args.empty()) throw UsageError("a command is required (run, bench or info)");
     const std::vector<std::string> rest(args.begin() + 1, args.end());

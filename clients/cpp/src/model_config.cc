@@ -4,7 +4,9 @@
 #include <google/protobuf/text_format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "tensorflow_serving/config/model_server_config.pb.h"
@@ -29,9 +31,16 @@ class ErrorCollector : public google::protobuf::io::ErrorCollector {
   std::string first_;
 };
 
-bool IsAllDigits(const std::string& s) {
-  return !s.empty() && s.size() < 19 &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) { return c >= '0' && c <= '9'; });
+// A version folder name: digits only (no sign, no spaces), at most int64's maximum.
+std::optional<int64_t> VersionNumber(const std::string& name) {
+  if (name.empty() || !std::all_of(name.begin(), name.end(),
+                                   [](unsigned char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), value);
+  if (error != std::errc() || end != name.data() + name.size()) return std::nullopt;
+  return value;
 }
 
 Status ServableNotFound(const std::string& name, const int64_t* version) {
@@ -43,23 +52,29 @@ Status ServableNotFound(const std::string& name, const int64_t* version) {
 
 }  // namespace
 
-std::vector<int64_t> ModelEntry::VersionsOnDisk() const {
-  std::vector<int64_t> found;
+std::map<int64_t, fs::path> VersionFolders(const fs::path& base) {
+  std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& child : fs::directory_iterator(base_path, ec)) {
-    const std::string name = child.path().filename().string();
-    if (!IsAllDigits(name) || !child.is_directory(ec)) continue;
-    if (fs::exists(child.path() / "saved_model.pb", ec) ||
-        fs::exists(child.path() / "saved_model.pbtxt", ec)) {
-      found.push_back(std::stoll(name));
-    }
+  for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
+    names.push_back(it->path().filename().string());
   }
-  std::sort(found.begin(), found.end());
+  std::sort(names.begin(), names.end());  // byte order
+  std::map<int64_t, fs::path> found;
+  for (const std::string& name : names) {
+    if (const auto version = VersionNumber(name)) found[*version] = base / name;
+  }
   return found;
 }
 
-std::vector<int64_t> ModelEntry::ServedVersions() const {
-  std::vector<int64_t> on_disk = VersionsOnDisk();
+std::vector<int64_t> ModelEntry::VersionsOnDisk() const {
+  std::vector<int64_t> found;
+  for (const auto& [version, path] : VersionFolders(base_path)) found.push_back(version);
+  return found;
+}
+
+std::vector<int64_t> ModelEntry::ServedVersions() const { return KeptByPolicy(VersionsOnDisk()); }
+
+std::vector<int64_t> ModelEntry::KeptByPolicy(std::vector<int64_t> on_disk) const {
   switch (policy) {
     case Policy::kAll: return on_disk;
     case Policy::kSpecific: {
@@ -114,7 +129,10 @@ std::vector<ModelEntry> ParseModelConfig(const std::string& text, const fs::path
       e.latest_n = policy.latest().num_versions() > 0 ? policy.latest().num_versions() : 1;
     }
     for (const auto& [label, version] : mc.version_labels()) e.labels[label] = version;
-    e.served = e.ServedVersions();
+    e.folders = VersionFolders(e.base_path);
+    std::vector<int64_t> on_disk;
+    for (const auto& [version, path] : e.folders) on_disk.push_back(version);
+    e.served = e.KeptByPolicy(std::move(on_disk));
     entries.push_back(std::move(e));
   }
   return entries;
@@ -158,7 +176,8 @@ StatusOr<ResolvedModel> ResolveModelSpec(const std::vector<ModelEntry>& entries,
   } else {
     return ServableNotFound(spec.name(), &wanted);
   }
-  return ResolvedModel{entry->name, version, entry->base_path / std::to_string(version)};
+  // served was taken from folders: every served version has its folder.
+  return ResolvedModel{entry->name, version, entry->folders.at(version)};
 }
 
 }  // namespace tfinterop

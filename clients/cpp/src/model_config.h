@@ -16,6 +16,16 @@
 
 namespace tfinterop {
 
+// Version folders under `base`, as TF Serving's
+// file_system_storage_path_source.cc finds them: a child whose whole name is
+// ASCII decimal digits with a value that fits int64 is that version and keeps
+// its own name ("00000123" is version 123, loaded from base/00000123); other
+// names are ignored. Names are walked in byte order and the last of two names
+// giving one number wins ("123" over "0123"), as IndexChildrenByVersion does.
+// Whether a folder holds a SavedModel is the loader's business, as in TF
+// Serving. A missing or unreadable base has none.
+std::map<int64_t, std::filesystem::path> VersionFolders(const std::filesystem::path& base);
+
 struct ModelEntry {
   enum class Policy { kLatest, kAll, kSpecific };
 
@@ -25,14 +35,17 @@ struct ModelEntry {
   int64_t latest_n = 1;
   std::vector<int64_t> specific;
   std::map<std::string, int64_t> labels;
-  // ServedVersions() when the config was read: like a server, the client
-  // loads what is on disk at start and does not poll.
+  // VersionFolders() and ServedVersions() when the config was read: like a
+  // server, the client loads what is on disk at start and does not poll.
+  std::map<int64_t, std::filesystem::path> folders;
   std::vector<int64_t> served;
 
-  // Numeric version folders holding a SavedModel, ascending.
+  // The version numbers under base_path (VersionFolders), ascending.
   std::vector<int64_t> VersionsOnDisk() const;
   // The versions the version policy keeps loaded, ascending.
   std::vector<int64_t> ServedVersions() const;
+  // The versions the policy keeps out of the ascending `on_disk`.
+  std::vector<int64_t> KeptByPolicy(std::vector<int64_t> on_disk) const;
 };
 
 struct ResolvedModel {

@@ -52,6 +52,21 @@ TEST(CaseSetTest, ReadsAVerifiedManifest) {
   EXPECT_EQ(set.Find("c2"), nullptr);
 }
 
+TEST(CaseSetTest, FieldsItDoesNotKnowAreIgnored) {
+  TempDir dir;
+  WriteFile(dir.path() / "c1.request.pb", "req");
+  json manifest = OneCase(Sha256Hex("req"));
+  manifest["generated_by"] = "a newer exporter";
+  // TF Serving's answer on one transport when it differs from the others.
+  manifest["cases"][0]["transport_errors"] = {{"grpc", "UNIMPLEMENTED"}};
+  manifest["cases"][0]["future_field"] = {{"nested", {1, 2}}};
+  WriteFile(dir.path() / "manifest.json", manifest.dump());
+  const CaseSet set = ReadCaseSet(dir.path());
+  ASSERT_EQ(set.cases.size(), 1u);
+  EXPECT_EQ(set.cases[0].expected_error, "NOT_FOUND");
+  EXPECT_TRUE(set.cases[0].AppliesTo("grpc"));
+}
+
 TEST(CaseSetTest, Sha256MismatchIsAToolError) {
   TempDir dir;
   WriteFile(dir.path() / "c1.request.pb", "tampered");

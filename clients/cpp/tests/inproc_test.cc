@@ -159,6 +159,55 @@ TEST_F(InprocTest, AFailedLoadKeepsTheLoadersCodeAndIsRemembered) {
   EXPECT_EQ(second.status().message(), first.status().message());
 }
 
+// TF Serving's testdata layout: build/models/mnist/1 copied as 00000001, next
+// to an empty folder 2 (a version to TF Serving, which leaves it to the loader).
+TEST_F(InprocTest, AZeroPaddedVersionFolderServesItsNumber) {
+  testing::TempDir dir;
+  const fs::path base = dir.path() / "saved_model_mnist";
+  fs::create_directories(base / "2");
+  fs::copy(testing::RepoPath("build/models/mnist/1"), base / "00000001",
+           fs::copy_options::recursive);
+  testing::WriteFile(dir.path() / "models.config",
+                     "model_config_list { config { name: 'mnist' base_path: '" + base.string() +
+                         "' model_platform: 'tensorflow' model_version_policy { all {} } } }");
+  InprocTransport padded(dir.path() / "models.config", DefaultTfDir());
+
+  const Case* c = mnist_->Find("v1-test-0000");
+  ASSERT_NE(c, nullptr);
+  tfs::PredictRequest request;
+  ASSERT_TRUE(request.ParseFromString(c->request_bytes));
+  ASSERT_EQ(request.model_spec().version().value(), 1);
+  tfs::PredictResponse response, golden;
+  const Status status = padded.Call(Api::kPredict, request, &response, CallOptions{});
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_TRUE(golden.ParseFromString(Golden(*c)));
+  EXPECT_EQ(response.model_spec().version().value(), 1);
+  EXPECT_TRUE(MessageDifferencer::Equals(response.model_spec(), golden.model_spec()));
+  ASSERT_EQ(response.outputs_size(), golden.outputs_size());
+  for (const auto& [alias, want] : golden.outputs()) {
+    ASSERT_EQ(response.outputs().count(alias), 1u) << alias;
+    // TensorProto has no maps: equal serializations are equal bits (-0.0 included).
+    EXPECT_EQ(response.outputs().at(alias).SerializeAsString(), want.SerializeAsString()) << alias;
+  }
+
+  // Version 2 is listed, so its load fails with the loader's error rather
+  // than resolution's NOT_FOUND "Servable not found".
+  request.mutable_model_spec()->mutable_version()->set_value(2);
+  const Status v2 = padded.Call(Api::kPredict, request, &response, CallOptions{});
+  EXPECT_FALSE(v2.ok());
+  EXPECT_NE(v2.message().find("loading " + (base / "2").string()), std::string::npos)
+      << v2.ToString();
+}
+
+TEST_F(InprocTest, RuntimeNamesTheTensorFlowBuild) {
+  const nlohmann::json runtime = transport_->Runtime();
+  const std::string version = runtime.at("tensorflow");
+  EXPECT_EQ(runtime.at("tensorflow_build"), "pip:tensorflow==" + version);
+  if (mnist_->producer.count("tensorflow_build")) {
+    EXPECT_EQ(runtime.at("tensorflow_build"), mnist_->producer.at("tensorflow_build"));
+  }
+}
+
 TEST_F(InprocTest, GrpcAndTensorFlowShareTheProcess) {
   // TF is loaded (RTLD_LOCAL|RTLD_DEEPBIND) and has run; Debian's protobuf
   // and gRPC must still work beside it, in both directions.

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <map>
 
 #include "test_util.h"
 
@@ -17,7 +19,8 @@ class ModelConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const char* v : {"1", "2", "10"}) WriteFile(dir_.path() / "m" / v / "saved_model.pb", "");
-    WriteFile(dir_.path() / "m" / "3" / "variables" / "x", "");   // no SavedModel: ignored
+    // No SavedModel, still a version: TF Serving leaves judging it to the loader.
+    WriteFile(dir_.path() / "m" / "3" / "variables" / "x", "");
     WriteFile(dir_.path() / "m" / "tmp" / "saved_model.pb", "");  // not a number: ignored
   }
 
@@ -41,7 +44,7 @@ TEST_F(ModelConfigTest, RelativeBasePathResolvesAgainstTheConfigFolder) {
   const auto entries = Parse("model_version_policy { all {} }");
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].base_path, std::filesystem::weakly_canonical(dir_.path() / "m"));
-  EXPECT_EQ(entries[0].VersionsOnDisk(), (std::vector<int64_t>{1, 2, 10}));
+  EXPECT_EQ(entries[0].VersionsOnDisk(), (std::vector<int64_t>{1, 2, 3, 10}));
 }
 
 TEST_F(ModelConfigTest, DefaultPolicyServesOnlyTheLatestVersion) {
@@ -56,7 +59,7 @@ TEST_F(ModelConfigTest, SpecificAndLatestNPolicies) {
   EXPECT_EQ(Parse("model_version_policy { specific { versions: 2 versions: 7 } }")[0].served,
             (std::vector<int64_t>{2}));
   EXPECT_EQ(Parse("model_version_policy { latest { num_versions: 2 } }")[0].served,
-            (std::vector<int64_t>{2, 10}));
+            (std::vector<int64_t>{3, 10}));
 }
 
 TEST_F(ModelConfigTest, ResolutionFollowsServerCore) {
@@ -73,6 +76,105 @@ TEST_F(ModelConfigTest, ResolutionFollowsServerCore) {
   ModelSpec label = Spec("m");
   label.set_version_label("stable");
   EXPECT_EQ(ResolveModelSpec(entries, label)->version, 1);
+}
+
+TEST_F(ModelConfigTest, AFolderWithoutASavedModelIsStillAVersion) {
+  ModelSpec v3 = Spec("m");
+  v3.mutable_version()->set_value(3);
+  const auto resolved = ResolveModelSpec(Parse("model_version_policy { all {} }"), v3);
+  ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+  EXPECT_EQ(resolved->path.filename(), "3");
+}
+
+struct FolderCase {
+  const char* name;
+  std::vector<std::string> children;
+  std::map<int64_t, std::string> want;  // version -> folder name
+};
+
+void PrintTo(const FolderCase& c, std::ostream* os) { *os << c.name; }
+
+class VersionFoldersTest : public ::testing::TestWithParam<FolderCase> {};
+
+TEST_P(VersionFoldersTest, FollowTfServingsRule) {
+  TempDir dir;
+  for (const std::string& child : GetParam().children) {
+    std::filesystem::create_directories(dir.path() / child);
+  }
+  std::map<int64_t, std::filesystem::path> want;
+  for (const auto& [version, name] : GetParam().want) want[version] = dir.path() / name;
+  EXPECT_EQ(VersionFolders(dir.path()), want);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Names, VersionFoldersTest,
+    ::testing::Values(
+        FolderCase{"plain", {"1", "2", "10"}, {{1, "1"}, {2, "2"}, {10, "10"}}},
+        FolderCase{"zero_padded", {"00000123"}, {{123, "00000123"}}},
+        FolderCase{"zero", {"0", "000"}, {{0, "000"}}},
+        FolderCase{"last_in_byte_order_wins", {"123", "0123", "00123"}, {{123, "123"}}},
+        FolderCase{"non_numeric", {"v1", "1a", "tmp", "1.5", "+1", "0x1f", "\xd9\xa1"}, {}},
+        FolderCase{"negative", {"-1", "-0"}, {}}, FolderCase{"spaces", {" 12", "12 ", "1 2"}, {}},
+        FolderCase{"int64_max", {"9223372036854775807"}, {{INT64_MAX, "9223372036854775807"}}},
+        FolderCase{"overflow", {"9223372036854775808", "99999999999999999999"}, {}},
+        FolderCase{"long_padding",
+                   {"000000000000000000000000000007"},
+                   {{7, "000000000000000000000000000007"}}}),
+    [](const ::testing::TestParamInfo<FolderCase>& info) { return std::string(info.param.name); });
+
+TEST(VersionFolders, CountFilesAndIgnoreAMissingBase) {
+  TempDir dir;
+  WriteFile(dir.path() / "4", "");  // a file: listed, as TF Serving lists children
+  EXPECT_EQ(VersionFolders(dir.path()).count(4), 1u);
+  EXPECT_TRUE(VersionFolders(dir.path() / "absent").empty());
+}
+
+TEST(ModelConfig, ResolutionKeepsTheFolderName) {
+  TempDir dir;
+  for (const char* v : {"00000001", "0002", "2", "00000123", "v9"}) {
+    std::filesystem::create_directories(dir.path() / "m" / v);
+  }
+  const auto entries = ParseModelConfig(
+      "model_config_list {"
+      " config { name: 'all' base_path: 'm' model_version_policy { all {} }"
+      "          version_labels { key: 'stable' value: 1 } }"
+      " config { name: 'latest2' base_path: 'm' model_version_policy { latest { num_versions: 2 } "
+      "} }"
+      " config { name: 'specific' base_path: 'm'"
+      "          model_version_policy { specific { versions: 2 versions: 9 } } } }",
+      dir.path(), "test.config");
+  const auto base = std::filesystem::weakly_canonical(dir.path() / "m");
+  struct Want {
+    const char* model;
+    int64_t version;  // 0: latest
+    const char* label;
+    Code code;
+    int64_t resolved;
+    const char* folder;
+  };
+  for (const Want& w : std::vector<Want>{
+           {"all", 0, "", Code::kOk, 123, "00000123"},
+           {"all", 1, "", Code::kOk, 1, "00000001"},
+           {"all", 0, "stable", Code::kOk, 1, "00000001"},
+           {"all", 2, "", Code::kOk, 2, "2"},  // "2" sorts after "0002"
+           {"all", 9, "", Code::kNotFound, 0, ""},
+           {"latest2", 0, "", Code::kOk, 123, "00000123"},
+           {"latest2", 2, "", Code::kOk, 2, "2"},
+           {"latest2", 1, "", Code::kNotFound, 0, ""},
+           {"specific", 0, "", Code::kOk, 2, "2"},
+           {"specific", 123, "", Code::kNotFound, 0, ""},
+       }) {
+    ModelSpec spec;
+    spec.set_name(w.model);
+    if (w.version != 0) spec.mutable_version()->set_value(w.version);
+    if (*w.label != '\0') spec.set_version_label(w.label);
+    SCOPED_TRACE(spec.ShortDebugString());
+    const auto resolved = ResolveModelSpec(entries, spec);
+    ASSERT_EQ(resolved.status().code(), w.code) << resolved.status().ToString();
+    if (!resolved.ok()) continue;
+    EXPECT_EQ(resolved->version, w.resolved);
+    EXPECT_EQ(resolved->path, base / w.folder);
+  }
 }
 
 TEST_F(ModelConfigTest, ErrorsCarryTfServingsCodes) {

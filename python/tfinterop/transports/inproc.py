@@ -41,7 +41,11 @@ class InprocTransport:
     def runtime(self) -> dict[str, str]:
         import tensorflow as tf
 
-        return {"tensorflow": tf.__version__, "library": "tensorflow wheel (tf.saved_model.load)"}
+        return {
+            "tensorflow": tf.__version__,
+            "tensorflow_build": f"pip:tensorflow=={tf.__version__}",
+            "library": "tensorflow wheel (tf.saved_model.load)",
+        }
 
     def close(self) -> None:
         self._loaded.clear()

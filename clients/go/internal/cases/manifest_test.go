@@ -123,3 +123,22 @@ func TestReadReportsAMissingManifest(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestReadIgnoresFieldsItDoesNotKnow(t *testing.T) {
+	dir := writeCaseSet(t, func(m map[string]any) {
+		m["generated_by"] = "a newer exporter"
+		cs := m["cases"].([]any)
+		// transport_errors: TF Serving's answer on one transport when it differs.
+		cs[0].(map[string]any)["transport_errors"] = map[string]string{"grpc": "UNIMPLEMENTED"}
+		cs[1].(map[string]any)["argmax_outputs"] = []string{"output_0"}
+		cs[1].(map[string]any)["future_field"] = map[string]any{"nested": []int{1, 2}}
+	})
+	m, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := m.Find("ok")
+	if len(m.Cases) != 2 || ok == nil || ok.Response != "ok.response.pb" || !ok.AppliesTo("grpc") || ok.Error != "" {
+		t.Fatalf("cases read as %+v", m.Cases)
+	}
+}

@@ -20,6 +20,7 @@ const usage = `usage:
   tfinterop-go bench --mode inproc|grpc|rest --cases DIR --case ID --requests N
                      --concurrency C [--warmup N] [--model-config FILE] [--target] [--rest]
   tfinterop-go info
+every command takes --verbose: show TensorFlow's own log lines (also TFINTEROP_VERBOSE=1)
 `
 
 // usageError is bad usage: exit 2.
@@ -99,8 +100,11 @@ func (c *common) check() error {
 }
 
 // parse parses flags; a flag error is a usage error, -h is flag.ErrHelp.
+// Every command accepts --verbose; main acts on it before TensorFlow loads
+// (quiet.Verbose), so its value is not needed here.
 func parse(fs *flag.FlagSet, args []string) error {
 	fs.Usage = func() {}
+	fs.Bool("verbose", false, "show TensorFlow's own log lines")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(fs.Output(), usage)

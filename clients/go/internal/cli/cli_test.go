@@ -185,3 +185,15 @@ func TestInfoPrintsOneJSONLine(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q", code, stdout)
 	}
 }
+
+func TestEveryCommandAcceptsVerbose(t *testing.T) {
+	if code, stdout, stderr := run("info", "--verbose"); code != 0 || !strings.HasPrefix(stdout, "{") {
+		t.Fatalf("info --verbose: exit %d, %q %q", code, stdout, stderr)
+	}
+	dir := caseSet(t)
+	code, _, stderr := run("run", "--verbose", "--mode", "grpc", "--target", closedPort(t), "--deadline-ms", "500",
+		"--cases", dir, "--out", t.TempDir())
+	if code != 0 {
+		t.Fatalf("run --verbose: exit %d, %s", code, stderr)
+	}
+}

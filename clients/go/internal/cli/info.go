@@ -26,18 +26,21 @@ func infoCommand(args []string, stdout, stderr io.Writer) error {
 	for _, d := range tensor.DTypes() {
 		dtypes = append(dtypes, tensor.Name(d))
 	}
+	versions := map[string]string{"library": inproc.Library()}
+	if version, err := tfcapi.Version(); err != nil {
+		versions["tensorflow_error"] = err.Error()
+	} else {
+		versions["tensorflow"] = version
+	}
+	versions["grpc"] = grpc.Version
+	versions["protobuf"] = moduleVersion("google.golang.org/protobuf")
 	info := map[string]any{
 		"client":   Client,
 		"language": runtime.Version(),
 		"modes":    transport.Modes,
 		"apis":     transport.APIs,
 		"dtypes":   dtypes,
-		"runtime": map[string]string{
-			"tensorflow": tfcapi.Version(),
-			"library":    inproc.Library,
-			"grpc":       grpc.Version,
-			"protobuf":   moduleVersion("google.golang.org/protobuf"),
-		},
+		"runtime":  versions,
 	}
 	line, err := json.Marshal(info)
 	if err != nil {

@@ -24,8 +24,17 @@ import (
 	"tfinterop.dev/clients/go/internal/transport"
 )
 
-// Library describes the runtime for run.json.
-const Library = "libtensorflow_cc.so.2 from the tensorflow wheel (TF C API via cgo)"
+// Library describes the runtime for run.json and info.
+func Library() string {
+	return tfcapi.Library() + " from the tensorflow wheel (TF C API via cgo, dlopen)"
+}
+
+// Build identifies the TensorFlow binary that runs models in-process, for
+// run.json's runtime.tensorflow_build: the judge expects bit-exact outputs
+// when it is the producer's build.
+func Build(version string) string {
+	return "pip:tensorflow==" + version
+}
 
 // servable is one loaded model version.
 type servable struct {
@@ -50,18 +59,24 @@ type loadResult struct {
 
 // Transport runs requests in-process. It is safe for concurrent use.
 type Transport struct {
-	config *modelconfig.Config
-	mu     sync.Mutex
-	loaded map[key]*loadResult
+	config  *modelconfig.Config
+	version string // of the loaded TensorFlow C library
+	mu      sync.Mutex
+	loaded  map[key]*loadResult
 }
 
-// New reads the model config at path.
+// New reads the model config at path and loads the TensorFlow C library; an
+// error means nothing can run in-process.
 func New(configPath string) (*Transport, error) {
 	cfg, err := modelconfig.Load(configPath)
 	if err != nil {
 		return nil, err
 	}
-	return &Transport{config: cfg, loaded: map[key]*loadResult{}}, nil
+	version, err := tfcapi.Version()
+	if err != nil {
+		return nil, err
+	}
+	return &Transport{config: cfg, version: version, loaded: map[key]*loadResult{}}, nil
 }
 
 // Name is the mode name.
@@ -69,7 +84,7 @@ func (t *Transport) Name() string { return "inproc" }
 
 // Runtime reports the TensorFlow that runs the model.
 func (t *Transport) Runtime() map[string]string {
-	return map[string]string{"tensorflow": tfcapi.Version(), "library": Library}
+	return map[string]string{"tensorflow": t.version, "tensorflow_build": Build(t.version), "library": Library()}
 }
 
 // Call runs one request; classify, regress and multi_inference are server APIs.

@@ -6,10 +6,12 @@ package modelconfig
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/encoding/prototext"
 
@@ -110,31 +112,56 @@ func entryOf(mc *config.ModelConfig, dir, source string) (Entry, error) {
 	return e, nil
 }
 
-// VersionsOnDisk are the version folders TF Serving would consider: numeric
-// names holding a SavedModel, ascending.
-func (e *Entry) VersionsOnDisk() []int64 {
-	children, err := os.ReadDir(e.BasePath)
+// VersionFolders maps each version under base to its folder, as TF Serving's
+// file_system_storage_path_source.cc finds them: a child whose whole name is
+// ASCII decimal digits with a value that fits int64 is that version and keeps
+// its own name ("00000123" is version 123, loaded from base/00000123); other
+// names are ignored. Names are walked in byte order and the last of two names
+// giving one number wins ("123" over "0123"), as IndexChildrenByVersion does.
+// Whether the folder holds a SavedModel is the loader's business, as in TF
+// Serving. A missing or unreadable base has no versions.
+func VersionFolders(base string) map[int64]string {
+	children, err := os.ReadDir(base)
 	if err != nil {
 		return nil
 	}
-	var found []int64
-	for _, c := range children {
-		v, err := strconv.ParseInt(c.Name(), 10, 64)
-		if err != nil || v < 0 || !c.IsDir() {
-			continue
-		}
-		dir := filepath.Join(e.BasePath, c.Name())
-		if exists(filepath.Join(dir, "saved_model.pb")) || exists(filepath.Join(dir, "saved_model.pbtxt")) {
-			found = append(found, v)
+	names := make([]string, len(children))
+	for i, c := range children {
+		names[i] = c.Name()
+	}
+	slices.Sort(names)
+	found := map[int64]string{}
+	for _, name := range names {
+		if v, ok := versionNumber(name); ok {
+			found[v] = filepath.Join(base, name)
 		}
 	}
-	slices.Sort(found)
 	return found
+}
+
+// versionNumber parses a version folder name: digits only (no sign, no
+// spaces), at most int64's maximum.
+func versionNumber(name string) (int64, bool) {
+	if name == "" || strings.TrimLeft(name, "0123456789") != "" {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(name, 10, 64)
+	return v, err == nil
+}
+
+// VersionsOnDisk are the version numbers TF Serving would find under the
+// base path, ascending.
+func (e *Entry) VersionsOnDisk() []int64 {
+	return slices.Sorted(maps.Keys(VersionFolders(e.BasePath)))
 }
 
 // ServedVersions are the versions the version policy keeps loaded.
 func (e *Entry) ServedVersions() []int64 {
-	onDisk := e.VersionsOnDisk()
+	return e.served(e.VersionsOnDisk())
+}
+
+// served applies the version policy to the ascending versions onDisk.
+func (e *Entry) served(onDisk []int64) []int64 {
 	switch e.Policy {
 	case All:
 		return onDisk
@@ -177,7 +204,8 @@ func (c *Config) Resolve(spec *apis.ModelSpec) (Resolved, error) {
 	if entry == nil {
 		return Resolved{}, notFound(spec.GetName(), wanted)
 	}
-	served := entry.ServedVersions()
+	folders := VersionFolders(entry.BasePath)
+	served := entry.served(slices.Sorted(maps.Keys(folders)))
 	var version int64
 	switch {
 	case wanted == nil && len(served) > 0:
@@ -187,7 +215,7 @@ func (c *Config) Resolve(spec *apis.ModelSpec) (Resolved, error) {
 	default:
 		return Resolved{}, notFound(spec.GetName(), wanted)
 	}
-	return Resolved{Name: entry.Name, Version: version, Path: filepath.Join(entry.BasePath, strconv.FormatInt(version, 10))}, nil
+	return Resolved{Name: entry.Name, Version: version, Path: folders[version]}, nil
 }
 
 func notFound(name string, version *int64) error {
@@ -195,9 +223,4 @@ func notFound(name string, version *int64) error {
 		return status.Errorf(status.NotFound, "Servable not found for request: Latest(%s)", name)
 	}
 	return status.Errorf(status.NotFound, "Servable not found for request: Specific(%s, %d)", name, *version)
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }

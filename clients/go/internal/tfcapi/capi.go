@@ -1,19 +1,19 @@
 // Package tfcapi is a small cgo layer over the TensorFlow C API shipped in the
-// tensorflow wheel: load a SavedModel into a session, run it on host tensors.
-// It knows nothing about serving; inproc builds TF Serving's behaviour on it.
+// tensorflow wheel, loaded with dlopen on first use (library.go): load a
+// SavedModel into a session, run it on host tensors. It knows nothing about
+// serving; inproc builds TF Serving's behaviour on it.
 package tfcapi
 
 /*
 #cgo CFLAGS: -Wall
 #include <stdlib.h>
 #include <string.h>
-#include "tensorflow/c/c_api.h"
-#include "tensorflow/c/tf_tstring.h"
+#include "tfapi.h"
 
 // Fill n TF_TStrings of t from one buffer of concatenated bytes and their
 // offsets (offsets[n] is the end); Go passes no pointers to Go pointers.
 static void tfi_fill_strings(TF_Tensor* t, const char* bytes, const int64_t* offsets, int64_t n) {
-	TF_TString* s = (TF_TString*)TF_TensorData(t);
+	TF_TString* s = (TF_TString*)tfi_TensorData(t);
 	for (int64_t i = 0; i < n; i++) {
 		TF_TString_Init(&s[i]);
 		TF_TString_Copy(&s[i], bytes + offsets[i], (size_t)(offsets[i + 1] - offsets[i]));
@@ -23,16 +23,16 @@ static void tfi_fill_strings(TF_Tensor* t, const char* bytes, const int64_t* off
 // Release the TF_TStrings of a string tensor this package allocated:
 // TF_DeleteTensor frees the buffer but not large strings' heap copies.
 static void tfi_free_strings(TF_Tensor* t, int64_t n) {
-	TF_TString* s = (TF_TString*)TF_TensorData(t);
+	TF_TString* s = (TF_TString*)tfi_TensorData(t);
 	for (int64_t i = 0; i < n; i++) TF_TString_Dealloc(&s[i]);
 }
 
 static const char* tfi_string_data(TF_Tensor* t, int64_t i) {
-	return TF_TString_GetDataPointer(&((TF_TString*)TF_TensorData(t))[i]);
+	return TF_TString_GetDataPointer(&((TF_TString*)tfi_TensorData(t))[i]);
 }
 
 static size_t tfi_string_size(TF_Tensor* t, int64_t i) {
-	return TF_TString_GetSize(&((TF_TString*)TF_TensorData(t))[i]);
+	return TF_TString_GetSize(&((TF_TString*)tfi_TensorData(t))[i]);
 }
 */
 import "C"
@@ -46,9 +46,12 @@ import (
 	"tfinterop.dev/clients/go/internal/tensor"
 )
 
-// Version is the TensorFlow version of the linked C library.
-func Version() string {
-	return C.GoString(C.TF_Version())
+// Version is the TensorFlow version of the C library, loading it if needed.
+func Version() (string, error) {
+	if err := Open(); err != nil {
+		return "", err
+	}
+	return C.GoString(C.tfi_Version()), nil
 }
 
 // Session is a SavedModel loaded into a TF_Session. Run is safe for
@@ -63,6 +66,9 @@ type Session struct {
 
 // Load loads the SavedModel in dir with tags. The error keeps TensorFlow's code.
 func Load(dir string, tags []string) (*Session, error) {
+	if err := Open(); err != nil {
+		return nil, err
+	}
 	cdir := C.CString(dir)
 	defer C.free(unsafe.Pointer(cdir))
 	ctags := make([]*C.char, len(tags))
@@ -74,17 +80,17 @@ func Load(dir string, tags []string) (*Session, error) {
 	defer C.free(unsafe.Pointer(ctagsC))
 	copy(unsafe.Slice(ctagsC, len(tags)), ctags)
 
-	st := C.TF_NewStatus()
-	defer C.TF_DeleteStatus(st)
-	opts := C.TF_NewSessionOptions()
-	defer C.TF_DeleteSessionOptions(opts)
-	graph := C.TF_NewGraph()
-	meta := C.TF_NewBuffer()
-	defer C.TF_DeleteBuffer(meta)
+	st := C.tfi_NewStatus()
+	defer C.tfi_DeleteStatus(st)
+	opts := C.tfi_NewSessionOptions()
+	defer C.tfi_DeleteSessionOptions(opts)
+	graph := C.tfi_NewGraph()
+	meta := C.tfi_NewBuffer()
+	defer C.tfi_DeleteBuffer(meta)
 
-	sess := C.TF_LoadSessionFromSavedModel(opts, nil, cdir, ctagsC, C.int(len(tags)), graph, meta, st)
+	sess := C.tfi_LoadSessionFromSavedModel(opts, nil, cdir, ctagsC, C.int(len(tags)), graph, meta, st)
 	if err := statusError(st, "loading SavedModel "+dir); err != nil {
-		C.TF_DeleteGraph(graph)
+		C.tfi_DeleteGraph(graph)
 		return nil, err
 	}
 	return &Session{
@@ -148,9 +154,9 @@ func (s *Session) Run(inputs []Endpoint, values []*tensor.Tensor, outputs []Endp
 		defer deleteOwned(t, v)
 	}
 
-	st := C.TF_NewStatus()
-	defer C.TF_DeleteStatus(st)
-	C.TF_SessionRun(s.session, nil, cIn, cVals, C.int(nIn), cOut, cRes, C.int(nOut), nil, 0, nil, st)
+	st := C.tfi_NewStatus()
+	defer C.tfi_DeleteStatus(st)
+	C.tfi_SessionRun(s.session, nil, cIn, cVals, C.int(nIn), cOut, cRes, C.int(nOut), nil, 0, nil, st)
 	if err := statusError(st, "running the session"); err != nil {
 		return nil, err
 	}
@@ -158,7 +164,7 @@ func (s *Session) Run(inputs []Endpoint, values []*tensor.Tensor, outputs []Endp
 	var firstErr error
 	for i := range nOut {
 		t, err := fromC(res[i])
-		C.TF_DeleteTensor(res[i])
+		C.tfi_DeleteTensor(res[i])
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
@@ -175,11 +181,11 @@ func (s *Session) Close() error {
 	if s.session == nil {
 		return nil
 	}
-	st := C.TF_NewStatus()
-	defer C.TF_DeleteStatus(st)
-	C.TF_CloseSession(s.session, st)
-	C.TF_DeleteSession(s.session, st)
-	C.TF_DeleteGraph(s.graph)
+	st := C.tfi_NewStatus()
+	defer C.tfi_DeleteStatus(st)
+	C.tfi_CloseSession(s.session, st)
+	C.tfi_DeleteSession(s.session, st)
+	C.tfi_DeleteGraph(s.graph)
 	s.session, s.graph = nil, nil
 	return statusError(st, "closing the session")
 }
@@ -190,11 +196,11 @@ func (s *Session) operation(e Endpoint) (*C.TF_Operation, error) {
 	}
 	name := C.CString(e.Op)
 	defer C.free(unsafe.Pointer(name))
-	op := C.TF_GraphOperationByName(s.graph, name)
+	op := C.tfi_GraphOperationByName(s.graph, name)
 	if op == nil {
 		return nil, status.Errorf(status.Internal, "the graph has no operation %q (named by the signature)", e.Op)
 	}
-	if n := int(C.TF_OperationNumOutputs(op)); e.Index >= n {
+	if n := int(C.tfi_OperationNumOutputs(op)); e.Index >= n {
 		return nil, status.Errorf(status.Internal, "operation %q has %d outputs, the signature names output %d", e.Op, n, e.Index)
 	}
 	s.ops.Store(e.Op, op)
@@ -210,7 +216,7 @@ func toC(v *tensor.Tensor) (*C.TF_Tensor, error) {
 	if v.DType == tensor.String {
 		n := len(v.Strings)
 		size := C.size_t(n) * C.size_t(C.sizeof_TF_TString)
-		t := C.TF_AllocateTensor(C.TF_STRING, dims, C.int(len(v.Shape)), size)
+		t := C.tfi_AllocateTensor(C.TF_STRING, dims, C.int(len(v.Shape)), size)
 		if t == nil {
 			return nil, status.Errorf(status.ResourceExhausted, "cannot allocate a string tensor of shape %v", v.Shape)
 		}
@@ -228,12 +234,12 @@ func toC(v *tensor.Tensor) (*C.TF_Tensor, error) {
 		C.tfi_fill_strings(t, (*C.char)(unsafe.Pointer(&buf[0])), (*C.int64_t)(unsafe.Pointer(&offsets[0])), C.int64_t(n))
 		return t, nil
 	}
-	t := C.TF_AllocateTensor(C.TF_DataType(v.DType), dims, C.int(len(v.Shape)), C.size_t(len(v.Data)))
+	t := C.tfi_AllocateTensor(C.TF_DataType(v.DType), dims, C.int(len(v.Shape)), C.size_t(len(v.Data)))
 	if t == nil {
 		return nil, status.Errorf(status.ResourceExhausted, "cannot allocate a %s tensor of shape %v", tensor.Name(v.DType), v.Shape)
 	}
 	if len(v.Data) > 0 {
-		C.memcpy(C.TF_TensorData(t), unsafe.Pointer(&v.Data[0]), C.size_t(len(v.Data)))
+		C.memcpy(C.tfi_TensorData(t), unsafe.Pointer(&v.Data[0]), C.size_t(len(v.Data)))
 	}
 	return t, nil
 }
@@ -242,7 +248,7 @@ func deleteOwned(t *C.TF_Tensor, v *tensor.Tensor) {
 	if v.DType == tensor.String {
 		C.tfi_free_strings(t, C.int64_t(len(v.Strings)))
 	}
-	C.TF_DeleteTensor(t)
+	C.tfi_DeleteTensor(t)
 }
 
 // fromC copies a TF_Tensor into a host tensor.
@@ -250,16 +256,16 @@ func fromC(t *C.TF_Tensor) (*tensor.Tensor, error) {
 	if t == nil {
 		return nil, status.Errorf(status.Internal, "the session returned no tensor")
 	}
-	dtype := tensor.DType(C.TF_TensorType(t))
+	dtype := tensor.DType(C.tfi_TensorType(t))
 	if !tensor.Supported(dtype) {
 		return nil, status.Errorf(status.Unimplemented, "output dtype %s cannot be returned", dtype)
 	}
-	shape := make([]int64, int(C.TF_NumDims(t)))
+	shape := make([]int64, int(C.tfi_NumDims(t)))
 	for i := range shape {
-		shape[i] = int64(C.TF_Dim(t, C.int(i)))
+		shape[i] = int64(C.tfi_Dim(t, C.int(i)))
 	}
 	out := &tensor.Tensor{DType: dtype, Shape: shape}
-	n := C.TF_TensorElementCount(t)
+	n := C.tfi_TensorElementCount(t)
 	if dtype == tensor.String {
 		out.Strings = make([][]byte, int(n))
 		for i := range out.Strings {
@@ -269,18 +275,18 @@ func fromC(t *C.TF_Tensor) (*tensor.Tensor, error) {
 		}
 		return out, nil
 	}
-	size := C.TF_TensorByteSize(t)
+	size := C.tfi_TensorByteSize(t)
 	if int64(size) != int64(n)*int64(tensor.ElementSize(dtype)) {
 		return nil, status.Errorf(status.Internal, "output tensor holds %d bytes for %d %s elements", size, n, tensor.Name(dtype))
 	}
-	out.Data = C.GoBytes(C.TF_TensorData(t), C.int(size))
+	out.Data = C.GoBytes(C.tfi_TensorData(t), C.int(size))
 	return out, nil
 }
 
 func statusError(st *C.TF_Status, what string) error {
-	code := C.TF_GetCode(st)
+	code := C.tfi_GetCode(st)
 	if code == C.TF_OK {
 		return nil
 	}
-	return &status.Error{Code: status.Code(code), Message: what + ": " + C.GoString(C.TF_Message(st))}
+	return &status.Error{Code: status.Code(code), Message: what + ": " + C.GoString(C.tfi_Message(st))}
 }

@@ -24,7 +24,8 @@ public final class CommandLine {
              tfinterop-java bench --mode inproc|grpc|rest --cases DIR --case ID --requests N
                                   --concurrency C [--warmup N] [--model-config FILE]
                                   [--target HOST:PORT] [--rest URL] [--deadline-ms N]
-             tfinterop-java info""";
+             tfinterop-java info
+      every command takes --verbose: show TensorFlow's own log lines (also TFINTEROP_VERBOSE=1)""";
 
   private CommandLine() {}
 

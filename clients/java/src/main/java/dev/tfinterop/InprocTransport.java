@@ -116,9 +116,12 @@ public final class InprocTransport implements Transport {
 
   @Override
   public Map<String, String> runtime() {
+    String javaVersion = Versions.get("tensorflow-java");
+    // The judge demands bit-exact outputs only when this equals the producer's build.
     return Map.of(
         "tensorflow", TensorFlow.version(),
-        "library", "TF Java 1.1.0 (tensorflow-core-api, SavedModelBundle)");
+        "tensorflow_build", "tf-java:" + javaVersion + ":tensorflow==" + TensorFlow.version(),
+        "library", "TF Java " + javaVersion + " (tensorflow-core-api, SavedModelBundle)");
   }
 
   @Override

@@ -3,16 +3,30 @@ package dev.tfinterop;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /** tfinterop-java: dispatches run, bench and info; exit 0 ran, 2 bad usage, 1 could not run. */
 public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(run(args));
+    // Before TensorFlow's native library loads (on first use of a TF class).
+    Optional<QuietStderr> quiet = QuietStderr.verboseRequested(Arrays.asList(args),
+        System.getenv("TFINTEROP_VERBOSE")) ? Optional.empty() : QuietStderr.start();
+    int status;
+    try {
+      status = run(args);
+    } finally {
+      // Also when an Error escapes: its stack trace then reaches the real stderr.
+      quiet.ifPresent(QuietStderr::close);
+    }
+    System.exit(status);
   }
 
-  static int run(String[] args) {
+  static int run(String[] allArgs) {
+    // --verbose (any command, no value) acts in main, before TensorFlow loads.
+    String[] args = Arrays.stream(allArgs).filter(a -> !a.equals("--verbose"))
+        .toArray(String[]::new);
     try {
       if (args.length == 0) {
         throw new UsageException("missing command (run, bench or info)");

@@ -3,13 +3,18 @@ package dev.tfinterop;
 import com.google.protobuf.TextFormat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelConfig;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
@@ -22,35 +27,47 @@ import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
 public final class ModelConfigFile {
 
   /**
-   * One model of the config, its base path absolute, and the versions its version policy
-   * serves (ascending), read from disk once when the config is read, as a server loads them at
-   * start-up.
+   * One model of the config, its base path absolute, its version folders (version to folder) and
+   * the versions its version policy serves (ascending), read from disk once when the config is
+   * read, as a server loads them at start-up.
    */
-  public record Entry(String name, Path basePath, Map<String, Long> labels, List<Long> served) {}
+  public record Entry(String name, Path basePath, Map<String, Long> labels,
+      SortedMap<Long, Path> folders, List<Long> served) {}
 
-  /** Version folders TF Serving would consider: numeric names holding a SavedModel. */
-  static List<Long> versionsOnDisk(Path basePath) {
-    List<Long> found = new ArrayList<>();
-    if (!Files.isDirectory(basePath)) {
-      return found;
-    }
+  /**
+   * Version folders under {@code basePath}, as TF Serving's file_system_storage_path_source.cc
+   * finds them: a child whose whole name is ASCII decimal digits with a value that fits int64 is
+   * that version and keeps its own name ("00000123" is version 123, loaded from
+   * base/00000123); other names are ignored. Names are walked in byte order and the last of two
+   * names giving one number wins ("123" over "0123"), as IndexChildrenByVersion does. Whether a
+   * folder holds a SavedModel is the loader's business, as in TF Serving. A missing or
+   * unreadable base has none.
+   */
+  static SortedMap<Long, Path> versionFolders(Path basePath) {
+    List<String> names = new ArrayList<>();
     try (DirectoryStream<Path> children = Files.newDirectoryStream(basePath)) {
       for (Path child : children) {
-        String n = child.getFileName().toString();
-        if (!n.matches("\\d+") || !Files.isDirectory(child)) {
-          continue;
-        }
-        if (Files.exists(child.resolve("saved_model.pb"))
-            || Files.exists(child.resolve("saved_model.pbtxt"))) {
-          found.add(Long.parseLong(n));
+        String name = child.getFileName().toString();
+        if (VERSION_NAME.matcher(name).matches()) {
+          names.add(name);
         }
       }
-    } catch (IOException e) {
-      return found;
+    } catch (IOException | DirectoryIteratorException e) {
+      return new TreeMap<>();
     }
-    found.sort(null);
+    names.sort(null); // ASCII only: UTF-16 order is byte order
+    SortedMap<Long, Path> found = new TreeMap<>();
+    for (String name : names) {
+      try {
+        found.put(Long.parseLong(name), basePath.resolve(name));
+      } catch (NumberFormatException e) {
+        // beyond int64: not a version
+      }
+    }
     return found;
   }
+
+  private static final Pattern VERSION_NAME = Pattern.compile("[0-9]+");
 
   /** The versions a policy keeps loaded out of {@code onDisk} (ascending). */
   static List<Long> served(VersionPolicy policy, long latestN, List<Long> specific,
@@ -135,7 +152,8 @@ public final class ModelConfigFile {
       base = relativeTo.resolve(base).normalize();
     }
     var policy = mc.getModelVersionPolicy();
-    List<Long> onDisk = versionsOnDisk(base);
+    SortedMap<Long, Path> folders = versionFolders(base);
+    List<Long> onDisk = List.copyOf(folders.keySet());
     List<Long> served = switch (policy.getPolicyChoiceCase()) {
       case ALL -> served(VersionPolicy.ALL, 1, List.of(), onDisk);
       case SPECIFIC ->
@@ -144,7 +162,8 @@ public final class ModelConfigFile {
           served(VersionPolicy.LATEST, policy.getLatest().getNumVersions(), List.of(), onDisk);
       case POLICYCHOICE_NOT_SET -> served(VersionPolicy.LATEST, 1, List.of(), onDisk);
     };
-    return new Entry(mc.getName(), base, Map.copyOf(mc.getVersionLabelsMap()), List.copyOf(served));
+    return new Entry(mc.getName(), base, Map.copyOf(mc.getVersionLabelsMap()),
+        Collections.unmodifiableSortedMap(folders), List.copyOf(served));
   }
 
   /** Resolves a ModelSpec as TF Serving's ServerCore does, or throws its canonical error. */
@@ -182,7 +201,8 @@ public final class ModelConfigFile {
       throw servableNotFound(spec.getName(), wanted);
     }
     Entry e = entry.get();
-    return new Resolved(e.name(), version, e.basePath().resolve(Long.toString(version)));
+    // served was taken from folders: every served version has its folder.
+    return new Resolved(e.name(), version, e.folders().get(version));
   }
 
   private static ServingException servableNotFound(String name, Long version) {

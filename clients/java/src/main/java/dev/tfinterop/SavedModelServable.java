@@ -50,12 +50,19 @@ public final class SavedModelServable implements AutoCloseable {
   /** Loads {@code dir}; a ServingException with TF's code when TensorFlow refuses it. */
   public static SavedModelServable load(String name, long version, Path dir)
       throws ServingException {
-    MetaGraphDef mg = readMetaGraph(dir);
+    // TensorFlow's loader first: a version folder without a SavedModel fails
+    // with its error and code, as in TF Serving.
+    SavedModelBundle bundle;
     try {
-      SavedModelBundle bundle = SavedModelBundle.loader(dir.toString()).withTags(SERVE_TAG).load();
-      return new SavedModelServable(name, version, mg, bundle);
+      bundle = SavedModelBundle.loader(dir.toString()).withTags(SERVE_TAG).load();
     } catch (TensorFlowException | IllegalArgumentException | UnsupportedOperationException e) {
       throw fromTensorFlow(e, "loading " + dir);
+    }
+    try {
+      return new SavedModelServable(name, version, readMetaGraph(dir), bundle);
+    } catch (ServingException | RuntimeException e) {
+      bundle.close();
+      throw e;
     }
   }
 

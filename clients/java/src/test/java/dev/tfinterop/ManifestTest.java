@@ -52,6 +52,21 @@ class ManifestTest {
   }
 
   @Test
+  void fieldsItDoesNotKnowAreIgnored() throws Exception {
+    caseSet(null);
+    String text = Files.readString(dir.resolve("manifest.json"))
+        .replace("\"format\": 1,", "\"format\": 1, \"generated_by\": {\"tool\": \"newer\"},")
+        .replace("\"rest_format\": \"row\",",
+            "\"rest_format\": \"row\", \"transport_errors\": {\"grpc\": \"UNIMPLEMENTED\"},"
+                + " \"future_field\": [1, {\"nested\": true}],");
+    assertTrue(text.contains("transport_errors"), text);
+    Files.writeString(dir.resolve("manifest.json"), text);
+    Manifest.Case c = Manifest.read(dir).cases().get(0);
+    assertEquals("NOT_FOUND", c.error());
+    assertTrue(c.appliesTo("grpc"));
+  }
+
+  @Test
   void sha256MismatchIsFatal() throws Exception {
     Manifest m = Manifest.read(caseSet("00".repeat(32)));
     ToolException e = assertThrows(ToolException.class, () -> m.cases().get(0).verify());
@@ -96,6 +111,14 @@ class ManifestTest {
     assertEquals(0, run("run", "--mode", "rest", "--rest", "http://127.0.0.1:9",
         "--cases", dir.toString(), "--out", out.toString()));
     assertTrue(Files.exists(out.resolve("java/rest/m/c1.skipped.json")));
+  }
+
+  @Test
+  void everyCommandAcceptsVerbose() throws Exception {
+    caseSet(null);
+    assertEquals(0, run("info", "--verbose"));
+    assertEquals(0, run("run", "--verbose", "--mode", "rest", "--rest", "http://127.0.0.1:9",
+        "--cases", dir.toString(), "--out", dir.resolve("out").toString()));
   }
 
   @Test
