@@ -246,6 +246,9 @@ def predict_request(
     models: Models, request: predict_pb2.PredictRequest, rest_format: str, case: str
 ) -> predict_pb2.PredictRequest:
     """The PredictRequest TF Serving builds from the JSON body, or its ServingError."""
+    if request.output_filter:
+        # A REST client can only drop it, which changes the request.
+        raise GoldenError(f"{case}: TF Serving's REST API has no output_filter; leave rest out")
     spec = _model_spec_from_url(request.model_spec)
     signature = request.model_spec.signature_name
     infos = _signature_inputs(models, spec, signature)
