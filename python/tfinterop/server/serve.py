@@ -219,15 +219,21 @@ class Server:
                 "monitoring needs the REST port (--rest_api_port); metrics are not exported"
             )
 
+        # The handler only writes a byte to a pipe: taking a lock in a signal handler (an
+        # Event's, logging's) deadlocks when the signal lands while the main thread holds it
+        # (seen: a SIGTERM'd server waiting forever in Event.wait).
+        wake_r, wake_w = os.pipe()
+
         def on_signal(signum: int, _frame: Any) -> None:
-            log.info("signal %d: draining in-flight requests", signum)
-            self._stop.set()
+            os.write(wake_w, bytes([signum]))
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         poller = threading.Thread(target=self.poll_loop, name="poll", daemon=True)
         poller.start()
-        self._stop.wait()
+        signum = os.read(wake_r, 1)[0]
+        log.info("signal %d: draining in-flight requests", signum)
+        self._stop.set()
         # Refuse new RPCs, let in-flight ones finish (grace), then stop.
         grpc_server.stop(grace=10).wait()
         if rest is not None:
