@@ -70,6 +70,12 @@ add_custom_command(
   COMMENT "Generating C++ and gRPC code from ${TFINTEROP_DESCRIPTOR_SET}"
   VERBATIM)
 
+# TensorProto and the files it imports: all the codec fuzz target needs.
+set(TFINTEROP_TENSOR_PROTO_SRCS)
+foreach(stem tensor resource_handle tensor_shape types)
+  list(APPEND TFINTEROP_TENSOR_PROTO_SRCS ${PROTO_OUT}/tensorflow/core/framework/${stem}.pb.cc)
+endforeach()
+
 add_library(serving_protos STATIC ${PROTO_SRCS})
 target_include_directories(serving_protos SYSTEM PUBLIC ${PROTO_OUT})
 target_link_libraries(serving_protos PUBLIC protobuf::libprotobuf PkgConfig::GRPCPP)

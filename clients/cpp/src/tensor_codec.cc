@@ -1,5 +1,6 @@
 #include "tensor_codec.h"
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
@@ -10,27 +11,16 @@ using tensorflow::DataType;
 using tensorflow::TensorProto;
 
 // Fills `out` (n elements of T) from a repeated field as FromProtoField does:
-// copy, then pad with the last value (T() when the field is empty).
-template <typename T, typename Field, typename Convert>
-Status FillTyped(const Field& field, int64_t n, const HostTensor& t, Convert convert,
-                 std::vector<uint8_t>* out) {
-  const int64_t have = field.size();
-  if (have > n) {
-    return InvalidArgument("tensor holds " + std::to_string(have) + " " + DtypeName(t.dtype) +
-                           " values but its shape has " + std::to_string(n) + " elements");
-  }
+// copy the first min(size, n) values (a longer list is served, not refused),
+// then pad with the last value (T() when the field is empty).
+template <typename T, typename Field>
+void FillCast(const Field& field, int64_t n, std::vector<uint8_t>* out) {
+  const int64_t have = std::min<int64_t>(field.size(), n);
   out->resize(static_cast<size_t>(n) * sizeof(T));
   T* dst = reinterpret_cast<T*>(out->data());
-  for (int64_t i = 0; i < have; ++i) dst[i] = convert(field.Get(static_cast<int>(i)));
+  for (int64_t i = 0; i < have; ++i) dst[i] = static_cast<T>(field.Get(static_cast<int>(i)));
   const T pad = have > 0 ? dst[have - 1] : T();
   for (int64_t i = have; i < n; ++i) dst[i] = pad;
-  return OkStatus();
-}
-
-template <typename T, typename Field>
-Status FillCast(const Field& field, int64_t n, const HostTensor& t, std::vector<uint8_t>* out) {
-  return FillTyped<T>(
-      field, n, t, [](auto v) { return static_cast<T>(v); }, out);
 }
 
 // Reads TF's tensor_content encoding of strings: n varint32 lengths, then the bytes.
@@ -155,13 +145,10 @@ StatusOr<HostTensor> DecodeTensorProto(const TensorProto& proto) {
       TFI_RETURN_IF_ERROR(DecodeStringContent(proto.tensor_content(), n, &t.strings));
       return t;
     }
-    const int64_t have = proto.string_val_size();
-    if (have > n) {
-      return InvalidArgument("tensor holds " + std::to_string(have) +
-                             " string values but its shape has " + std::to_string(n) + " elements");
-    }
-    t.strings.assign(proto.string_val().begin(), proto.string_val().end());
-    t.strings.resize(static_cast<size_t>(n), have > 0 ? proto.string_val(have - 1) : "");
+    // Truncated and padded like the numeric fields.
+    const int64_t have = std::min<int64_t>(proto.string_val_size(), n);
+    t.strings.assign(proto.string_val().begin(), proto.string_val().begin() + have);
+    t.strings.resize(static_cast<size_t>(n), have > 0 ? t.strings[have - 1] : "");
     return t;
   }
 
@@ -177,39 +164,34 @@ StatusOr<HostTensor> DecodeTensorProto(const TensorProto& proto) {
     return t;
   }
 
-  Status st;
   switch (t.dtype) {
-    case tensorflow::DT_FLOAT: st = FillCast<float>(proto.float_val(), n, t, &t.data); break;
-    case tensorflow::DT_DOUBLE: st = FillCast<double>(proto.double_val(), n, t, &t.data); break;
+    case tensorflow::DT_FLOAT: FillCast<float>(proto.float_val(), n, &t.data); break;
+    case tensorflow::DT_DOUBLE: FillCast<double>(proto.double_val(), n, &t.data); break;
     case tensorflow::DT_HALF:
     case tensorflow::DT_BFLOAT16:
       // half_val carries the 16 raw bits of each value in an int32.
-      st = FillCast<uint16_t>(proto.half_val(), n, t, &t.data);
+      FillCast<uint16_t>(proto.half_val(), n, &t.data);
       break;
-    case tensorflow::DT_INT8: st = FillCast<int8_t>(proto.int_val(), n, t, &t.data); break;
-    case tensorflow::DT_INT16: st = FillCast<int16_t>(proto.int_val(), n, t, &t.data); break;
-    case tensorflow::DT_INT32: st = FillCast<int32_t>(proto.int_val(), n, t, &t.data); break;
-    case tensorflow::DT_UINT8: st = FillCast<uint8_t>(proto.int_val(), n, t, &t.data); break;
-    case tensorflow::DT_UINT16: st = FillCast<uint16_t>(proto.int_val(), n, t, &t.data); break;
-    case tensorflow::DT_INT64: st = FillCast<int64_t>(proto.int64_val(), n, t, &t.data); break;
-    case tensorflow::DT_UINT32: st = FillCast<uint32_t>(proto.uint32_val(), n, t, &t.data); break;
-    case tensorflow::DT_UINT64: st = FillCast<uint64_t>(proto.uint64_val(), n, t, &t.data); break;
-    case tensorflow::DT_BOOL: st = FillCast<bool>(proto.bool_val(), n, t, &t.data); break;
+    case tensorflow::DT_INT8: FillCast<int8_t>(proto.int_val(), n, &t.data); break;
+    case tensorflow::DT_INT16: FillCast<int16_t>(proto.int_val(), n, &t.data); break;
+    case tensorflow::DT_INT32: FillCast<int32_t>(proto.int_val(), n, &t.data); break;
+    case tensorflow::DT_UINT8: FillCast<uint8_t>(proto.int_val(), n, &t.data); break;
+    case tensorflow::DT_UINT16: FillCast<uint16_t>(proto.int_val(), n, &t.data); break;
+    case tensorflow::DT_INT64: FillCast<int64_t>(proto.int64_val(), n, &t.data); break;
+    case tensorflow::DT_UINT32: FillCast<uint32_t>(proto.uint32_val(), n, &t.data); break;
+    case tensorflow::DT_UINT64: FillCast<uint64_t>(proto.uint64_val(), n, &t.data); break;
+    case tensorflow::DT_BOOL: FillCast<bool>(proto.bool_val(), n, &t.data); break;
     case tensorflow::DT_COMPLEX64:
     case tensorflow::DT_COMPLEX128: {
-      // Pairs of (real, imag); padding repeats the last pair.
+      // (real, imag) pairs, counted as ProtoHelper<complex>::NumElements does
+      // (components / 2, so a dangling real part is never read); the first n
+      // pairs are kept and the last pair pads the rest.
       const bool is64 = t.dtype == tensorflow::DT_COMPLEX64;
-      const int have = is64 ? proto.scomplex_val_size() : proto.dcomplex_val_size();
-      if (have % 2) return InvalidArgument("complex tensor has an odd number of components");
-      if (have / 2 > n) {
-        return InvalidArgument("tensor holds " + std::to_string(have / 2) + " " +
-                               DtypeName(t.dtype) + " values but its shape has " +
-                               std::to_string(n) + " elements");
-      }
+      const int64_t pairs = (is64 ? proto.scomplex_val_size() : proto.dcomplex_val_size()) / 2;
       t.data.assign(static_cast<size_t>(n) * item, 0);
+      if (pairs == 0) break;
       for (int64_t i = 0; i < n; ++i) {
-        const int64_t src = have == 0 ? -1 : std::min<int64_t>(i, have / 2 - 1);
-        if (src < 0) break;
+        const int64_t src = std::min<int64_t>(i, pairs - 1);
         for (int part = 0; part < 2; ++part) {
           uint8_t* dst = t.data.data() + i * item + part * item / 2;
           if (is64) {
@@ -225,14 +207,16 @@ StatusOr<HostTensor> DecodeTensorProto(const TensorProto& proto) {
     }
     default: return InvalidArgument("unsupported tensor dtype " + DtypeName(t.dtype));
   }
-  if (!st.ok()) return st;
   return t;
 }
 
 void EncodeTensorProto(const HostTensor& t, TensorProto* proto, bool as_content) {
   proto->Clear();
   proto->set_dtype(t.dtype);
-  for (int64_t d : t.shape) proto->mutable_tensor_shape()->add_dim()->set_size(d);
+  // Set even for a scalar, as TensorShape::AsProto(mutable_tensor_shape()) does:
+  // TF Serving's scalar outputs carry an empty tensor_shape, not none.
+  auto* shape = proto->mutable_tensor_shape();
+  for (int64_t d : t.shape) shape->add_dim()->set_size(d);
   if (t.dtype == tensorflow::DT_STRING) {
     for (const std::string& s : t.strings) proto->add_string_val(s);
     return;

@@ -39,8 +39,11 @@ bool IsServingDtype(tensorflow::DataType dtype);
 // count within kMaxElements. INVALID_ARGUMENT otherwise.
 StatusOr<int64_t> CheckedNumElements(const std::vector<int64_t>& shape);
 
-// Decodes tensor_content or the typed *_val field; a short typed list is padded
-// with its last value (zero when empty). INVALID_ARGUMENT on any mismatch.
+// Decodes tensor_content or the typed *_val field. A typed list is fitted to the
+// shape as Tensor::FromProto fits it: the first n values of a longer list are
+// kept, a short list is padded with its last value (zero or "" when empty).
+// INVALID_ARGUMENT for a bad dtype or shape, or tensor_content whose size does
+// not match the shape.
 StatusOr<HostTensor> DecodeTensorProto(const tensorflow::TensorProto& proto);
 
 // Encodes as TF Serving answers (Tensor::AsProtoField: typed fields), or as

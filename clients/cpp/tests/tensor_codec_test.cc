@@ -159,13 +159,70 @@ TEST(TensorCodecTest, ScalarAndEmptyShapes) {
   ExpectRoundTrips(Make<float>(tensorflow::DT_FLOAT, {0, 3}, {}));
 }
 
-TEST(TensorCodecTest, TooManyTypedValuesIsInvalidArgument) {
+TensorProto Vector(tensorflow::DataType dtype, int64_t size) {
   TensorProto proto;
-  proto.set_dtype(tensorflow::DT_FLOAT);
-  proto.mutable_tensor_shape()->add_dim()->set_size(1);
-  proto.add_float_val(1.f);
-  proto.add_float_val(2.f);
-  EXPECT_EQ(DecodeTensorProto(proto).status().code(), Code::kInvalidArgument);
+  proto.set_dtype(dtype);
+  proto.mutable_tensor_shape()->add_dim()->set_size(size);
+  return proto;
+}
+
+// Tensor::FromProto copies the first n values of a longer typed list and
+// ignores the rest; TF Serving serves such a request.
+TEST(TensorCodecTest, LongerTypedListKeepsItsFirstValues) {
+  struct Row {
+    const char* name;
+    TensorProto proto;
+    HostTensor want;
+  };
+  std::vector<Row> rows;
+  {
+    TensorProto p = Vector(tensorflow::DT_FLOAT, 2);
+    for (float v : {1.f, 2.f, 3.f}) p.add_float_val(v);
+    rows.push_back({"float", p, Make<float>(tensorflow::DT_FLOAT, {2}, {1, 2})});
+  }
+  {
+    TensorProto p = Vector(tensorflow::DT_INT64, 2);
+    for (int64_t v : {int64_t{-9}, std::numeric_limits<int64_t>::max(), int64_t{5}, int64_t{6}}) {
+      p.add_int64_val(v);
+    }
+    rows.push_back(
+        {"int64", p,
+         Make<int64_t>(tensorflow::DT_INT64, {2}, {-9, std::numeric_limits<int64_t>::max()})});
+  }
+  {
+    TensorProto p = Vector(tensorflow::DT_HALF, 2);
+    for (int v : {0x3c00, 0x7e00, 0xfc00}) p.add_half_val(v);
+    rows.push_back({"half", p, Make<uint16_t>(tensorflow::DT_HALF, {2}, {0x3c00, 0x7e00})});
+  }
+  {
+    TensorProto p = Vector(tensorflow::DT_UINT8, 1);
+    for (int v : {255, 7}) p.add_int_val(v);
+    rows.push_back({"uint8", p, Make<uint8_t>(tensorflow::DT_UINT8, {1}, {255})});
+  }
+  {
+    // Truncated by (re, im) pairs, not by components.
+    TensorProto p = Vector(tensorflow::DT_COMPLEX64, 1);
+    for (float v : {1.f, -1.f, 2.f, -2.f}) p.add_scomplex_val(v);
+    rows.push_back({"complex64", p, Make<float>(tensorflow::DT_COMPLEX64, {1}, {1, -1})});
+  }
+  {
+    // components / 2 pairs, as ProtoHelper<complex128>::NumElements counts:
+    // the dangling 7 is never read and the one whole pair pads the rest.
+    TensorProto p = Vector(tensorflow::DT_COMPLEX128, 2);
+    for (double v : {3., -3., 7.}) p.add_dcomplex_val(v);
+    rows.push_back(
+        {"complex128 odd", p, Make<double>(tensorflow::DT_COMPLEX128, {2}, {3, -3, 3, -3})});
+  }
+  for (const Row& row : rows) {
+    const auto got = DecodeTensorProto(row.proto);
+    ASSERT_TRUE(got.ok()) << row.name << ": " << got.status().ToString();
+    EXPECT_EQ(got->shape, row.want.shape) << row.name;
+    EXPECT_EQ(got->data, row.want.data) << row.name;
+  }
+
+  TensorProto strings = Vector(tensorflow::DT_STRING, 2);
+  for (const char* v : {"a", "b", "c"}) strings.add_string_val(v);
+  EXPECT_EQ(DecodeTensorProto(strings)->strings, (std::vector<std::string>{"a", "b"}));
 }
 
 TEST(TensorCodecTest, TensorContentSizeMismatchIsInvalidArgument) {
@@ -222,6 +279,15 @@ TEST(TensorCodecTest, TypedEncodingMatchesTfServingFields) {
   EncodeTensorProto(Make<uint64_t>(tensorflow::DT_UINT64, {1}, {~uint64_t{0}}), &proto);
   EXPECT_EQ(proto.uint64_val(0), ~uint64_t{0});
   EXPECT_EQ(proto.int_val_size(), 0);  // Encode clears what was there
+}
+
+TEST(TensorCodecTest, ScalarEncodingCarriesAnEmptyShapeAsAsProtoFieldDoes) {
+  TensorProto proto;
+  EncodeTensorProto(Make<uint8_t>(tensorflow::DT_BOOL, {}, {1}), &proto);
+  EXPECT_TRUE(proto.has_tensor_shape());
+  EXPECT_EQ(proto.tensor_shape().dim_size(), 0);
+  EncodeTensorProto(Make<float>(tensorflow::DT_FLOAT, {}, {2.5f}), &proto, /*as_content=*/true);
+  EXPECT_TRUE(proto.has_tensor_shape());
 }
 
 TEST(TensorCodecTest, DtypeNamesAreTensorFlowsShortNames) {

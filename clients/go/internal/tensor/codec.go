@@ -17,9 +17,10 @@ type Limits struct {
 var DefaultLimits = Limits{MaxElements: MaxElements, MaxBytes: MaxBytes}
 
 // Decode converts p as Tensor::FromProto does: tensor_content when present,
-// else the dtype's typed field, a short typed list padded with its last value
-// (zeros when empty). INVALID_ARGUMENT when the dtype is not carried, the
-// shape is bad or too large, or the content does not match the shape.
+// else the dtype's typed field, of which it keeps the first n values (n the
+// shape's element count) and pads a short list with its last value (zeros
+// when empty). INVALID_ARGUMENT when the dtype is not carried, the shape is
+// bad or too large, or the content does not match the shape.
 func Decode(p *framework.TensorProto) (*Tensor, error) {
 	return DecodeWithLimits(p, DefaultLimits)
 }
@@ -53,10 +54,9 @@ func DecodeWithLimits(p *framework.TensorProto, lim Limits) (*Tensor, error) {
 		t.Data = append([]byte(nil), content...)
 		return t, nil
 	}
-	count := typedCount(p, d)
-	if count > n {
-		return nil, invalidf("tensor holds %d %s values but shape %v has %d elements", count, Name(d), shape, n)
-	}
+	// FromProtoField copies min(count, n) values: a longer list is served
+	// truncated, not refused.
+	count := min(typedCount(p, d), n)
 	t.Data = make([]byte, n*size)
 	if n == 0 || count == 0 {
 		return t, nil // zeros, as FromProtoField fills T()
@@ -168,9 +168,9 @@ func fillTyped(t *Tensor, p *framework.TensorProto, count int64) {
 	}
 }
 
-// decodeStrings reads string_val (padded like the numeric fields) or a
-// tensor_content in TensorFlow's EncodeStringList layout (n varint32 lengths,
-// then the bytes).
+// decodeStrings reads string_val (truncated and padded like the numeric
+// fields) or a tensor_content in TensorFlow's EncodeStringList layout (n
+// varint32 lengths, then the bytes).
 func decodeStrings(t *Tensor, p *framework.TensorProto, n int64) error {
 	if content := p.GetTensorContent(); len(content) > 0 {
 		if n > int64(len(content)) {
@@ -200,7 +200,7 @@ func decodeStrings(t *Tensor, p *framework.TensorProto, n int64) error {
 	}
 	vals := p.GetStringVal()
 	if int64(len(vals)) > n {
-		return invalidf("tensor holds %d string values but shape %v has %d elements", len(vals), t.Shape, n)
+		vals = vals[:n]
 	}
 	t.Strings = make([][]byte, n)
 	for i := range t.Strings {

@@ -156,18 +156,23 @@ func TestEncodeWritesTheFieldsAsProtoFieldWrites(t *testing.T) {
 	}
 }
 
-func TestDecodePadsAShortTypedListWithItsLastValue(t *testing.T) {
+func TestDecodeFitsATypedListToTheShapeAsFromProtoFieldDoes(t *testing.T) {
 	shape := ShapeProto([]int64{2, 2})
 	tests := []struct {
 		name string
 		p    *framework.TensorProto
 		want []any
 	}{
-		{"float", &framework.TensorProto{Dtype: Float, TensorShape: shape, FloatVal: []float32{1, 2}}, []any{float32(1), float32(2), float32(2), float32(2)}},
+		{"short float pads with its last value", &framework.TensorProto{Dtype: Float, TensorShape: shape, FloatVal: []float32{1, 2}}, []any{float32(1), float32(2), float32(2), float32(2)}},
 		{"empty list is zeros", &framework.TensorProto{Dtype: Int32, TensorShape: shape}, []any{int64(0), int64(0), int64(0), int64(0)}},
 		{"one int64", &framework.TensorProto{Dtype: Int64, TensorShape: shape, Int64Val: []int64{-7}}, []any{int64(-7), int64(-7), int64(-7), int64(-7)}},
 		{"bool", &framework.TensorProto{Dtype: Bool, TensorShape: shape, BoolVal: []bool{false, true}}, []any{false, true, true, true}},
 		{"int8 truncates like static_cast", &framework.TensorProto{Dtype: Int8, TensorShape: shape, IntVal: []int32{257, -129}}, []any{int64(1), int64(127), int64(127), int64(127)}},
+		{"longer float keeps the first values", &framework.TensorProto{Dtype: Float, TensorShape: shape, FloatVal: []float32{1, 2, 3, 4, 5, 6}}, []any{float32(1), float32(2), float32(3), float32(4)}},
+		{"longer int64 keeps the first values", &framework.TensorProto{Dtype: Int64, TensorShape: shape, Int64Val: []int64{-1, -2, -3, -4, -5}}, []any{int64(-1), int64(-2), int64(-3), int64(-4)}},
+		{"longer half keeps the first values", &framework.TensorProto{Dtype: Half, TensorShape: shape, HalfVal: []int32{0x3c00, 0x4000, 0x4200, 0x4400, 0x7c00}}, []any{float32(1), float32(2), float32(3), float32(4)}},
+		{"longer complex64 keeps the first pairs", &framework.TensorProto{Dtype: Complex64, TensorShape: shape, ScomplexVal: []float32{1, -1, 2, -2, 3, -3, 4, -4, 5, -5}}, []any{complex64(complex(1, -1)), complex64(complex(2, -2)), complex64(complex(3, -3)), complex64(complex(4, -4))}},
+		{"odd complex list drops the half pair", &framework.TensorProto{Dtype: Complex128, TensorShape: shape, DcomplexVal: []float64{1, -1, 2}}, []any{complex(1, -1), complex(1, -1), complex(1, -1), complex(1, -1)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,12 +180,26 @@ func TestDecodePadsAShortTypedListWithItsLastValue(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if got.Len() != len(tc.want) {
+				t.Fatalf("decoded %d elements, want %d", got.Len(), len(tc.want))
+			}
 			for i, w := range tc.want {
 				if v := got.Value(i); v != w {
 					t.Fatalf("element %d = %v (%T), want %v (%T)", i, v, v, w, w)
 				}
 			}
 		})
+	}
+}
+
+func TestDecodeKeepsTheFirstStringsOfALongerList(t *testing.T) {
+	p := &framework.TensorProto{Dtype: String, TensorShape: ShapeProto([]int64{2}), StringVal: [][]byte{[]byte("a"), {0xff}, []byte("c")}}
+	got, err := Decode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Strings) != 2 || string(got.Strings[0]) != "a" || !bytes.Equal(got.Strings[1], []byte{0xff}) {
+		t.Fatalf("got %q, want [\"a\" \"\\xff\"]", got.Strings)
 	}
 }
 
@@ -222,8 +241,6 @@ func TestDecodeRejectsBadTensorsWithInvalidArgument(t *testing.T) {
 		{"content shorter than shape", &framework.TensorProto{Dtype: Float, TensorShape: ShapeProto([]int64{2}), TensorContent: make([]byte, 7)}},
 		{"content longer than shape", &framework.TensorProto{Dtype: Float, TensorShape: ShapeProto([]int64{2}), TensorContent: make([]byte, 12)}},
 		{"content for zero elements", &framework.TensorProto{Dtype: Int8, TensorShape: ShapeProto([]int64{0}), TensorContent: []byte{1}}},
-		{"more typed values than elements", &framework.TensorProto{Dtype: Float, TensorShape: ShapeProto([]int64{1}), FloatVal: []float32{1, 2}}},
-		{"more strings than elements", &framework.TensorProto{Dtype: String, TensorShape: ShapeProto([]int64{1}), StringVal: [][]byte{{}, {}}}},
 		{"negative dimension", &framework.TensorProto{Dtype: Float, TensorShape: ShapeProto([]int64{-1})}},
 		{"unknown rank", &framework.TensorProto{Dtype: Float, TensorShape: &framework.TensorShapeProto{UnknownRank: true}}},
 		{"absurd element count", &framework.TensorProto{Dtype: Float, TensorShape: ShapeProto([]int64{1 << 20, 1 << 20, 1 << 20}), FloatVal: []float32{1}}},

@@ -14,10 +14,11 @@ import org.tensorflow.framework.TensorShapeProto;
 /**
  * TensorProto to and from {@link HostTensor}, with the checks TF's Tensor::FromProto makes.
  *
- * <p>Reads tensor_content and every typed {@code *_val} field; a short typed list is padded
- * with its last value (zero when empty) as TensorFlow does; more values than the shape holds,
- * or tensor_content of the wrong size, is INVALID_ARGUMENT. Writes typed fields, like TF
- * Serving's Tensor::AsProtoField.
+ * <p>Reads tensor_content and every typed {@code *_val} field. A typed list is fitted to the
+ * shape as TensorFlow's FromProtoField fits it: the first values of a longer list are kept (TF
+ * Serving serves such a request), a short list is padded with its last value (zero or the
+ * empty string when empty). tensor_content of the wrong size is INVALID_ARGUMENT. Writes typed
+ * fields, like TF Serving's Tensor::AsProtoField.
  */
 public final class TensorProtoCodec {
   /** Refuse absurd allocations before trying them (a hostile shape can claim 10^12). */
@@ -58,7 +59,7 @@ public final class TensorProtoCodec {
           proto.getTensorContent().isEmpty()
               ? proto.getStringValList()
               : decodeStringContent(proto.getTensorContent(), count);
-      return HostTensor.ofStrings(shape, pad(values, count, dtype));
+      return HostTensor.ofStrings(shape, fit(values, count));
     }
     if (!proto.getTensorContent().isEmpty()) {
       long want = (long) count * dtype.size();
@@ -77,8 +78,7 @@ public final class TensorProtoCodec {
     return HostTensor.ofBytes(dtype, shape, typedValues(proto, dtype, count));
   }
 
-  private static byte[] typedValues(TensorProto p, DType dtype, int count)
-      throws ServingException {
+  private static byte[] typedValues(TensorProto p, DType dtype, int count) {
     int n =
         switch (dtype.field()) {
           case FLOAT_VAL -> p.getFloatValCount();
@@ -89,18 +89,15 @@ public final class TensorProtoCodec {
           case UINT32_VAL -> p.getUint32ValCount();
           case UINT64_VAL -> p.getUint64ValCount();
           case BOOL_VAL -> p.getBoolValCount();
-          case SCOMPLEX_VAL -> complexCount(p.getScomplexValCount());
-          case DCOMPLEX_VAL -> complexCount(p.getDcomplexValCount());
+          // (re, im) pairs; a dangling component is ignored (ProtoHelper<complex>::NumElements).
+          case SCOMPLEX_VAL -> p.getScomplexValCount() / 2;
+          case DCOMPLEX_VAL -> p.getDcomplexValCount() / 2;
           case STRING_VAL -> throw new IllegalStateException("strings are not numeric");
         };
-    if (n > count) {
-      throw ServingException.invalidArgument(
-          "tensor holds " + n + " " + dtype.tfName() + " values but its shape has " + count
-              + " elements");
-    }
     ByteBuffer out = ByteBuffer.allocate(count * dtype.size()).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < count; i++) {
-      // Tensor::FromProto: a short list repeats its last value; an empty one gives zeros.
+      // FromProtoField: values past the shape are never read, a short list repeats its last
+      // value, an empty one gives zeros.
       int j = Math.min(i, n - 1);
       if (j < 0) {
         break;
@@ -125,23 +122,13 @@ public final class TensorProtoCodec {
     return out.array();
   }
 
-  private static int complexCount(int components) throws ServingException {
-    if (components % 2 != 0) {
-      throw ServingException.invalidArgument("complex tensor has an odd number of components");
-    }
-    return components / 2;
-  }
-
-  private static List<ByteString> pad(List<ByteString> values, int count, DType dtype)
-      throws ServingException {
+  private static List<ByteString> fit(List<ByteString> values, int count) {
     int n = values.size();
     if (n == count) {
       return values;
     }
     if (n > count) {
-      throw ServingException.invalidArgument(
-          "tensor holds " + n + " " + dtype.tfName() + " values but its shape has " + count
-              + " elements");
+      return values.subList(0, count);
     }
     List<ByteString> out = new ArrayList<>(count);
     out.addAll(values);

@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -96,16 +97,37 @@ class TensorProtoCodecTest {
     assertCode(Status.Code.INVALID_ARGUMENT, p);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("edgeTensors")
+  void longerTypedListKeepsItsFirstValues(DType dtype, byte[] raw) throws Exception {
+    // Tensor::FromProto copies the first n values and ignores the rest; TF Serving serves it.
+    int n = raw.length / dtype.size();
+    HostTensor t = HostTensor.ofBytes(dtype, new long[] {n}, raw);
+    TensorProto sent = TensorProtoCodec.encode(t).toBuilder()
+        .setTensorShape(TensorProtoCodec.shapeProto(new long[] {n - 1})).build();
+    HostTensor got = TensorProtoCodec.decode(sent);
+    assertArrayEquals(new long[] {n - 1}, got.shape());
+    assertArrayEquals(Arrays.copyOf(raw, (n - 1) * dtype.size()), got.data());
+  }
+
   @Test
-  void moreValuesThanTheShapeHoldsIsInvalidArgument() {
-    TensorProto p = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)
+  void longerStringListKeepsItsFirstValues() throws Exception {
+    TensorProto p = TensorProto.newBuilder().setDtype(DataType.DT_STRING)
         .setTensorShape(TensorProtoCodec.shapeProto(new long[] {2}))
-        .addFloatVal(1).addFloatVal(2).addFloatVal(3).build();
-    assertCode(Status.Code.INVALID_ARGUMENT, p);
-    TensorProto s = TensorProto.newBuilder().setDtype(DataType.DT_STRING)
-        .setTensorShape(TensorProtoCodec.shapeProto(new long[] {1}))
-        .addStringVal(ByteString.copyFromUtf8("a")).addStringVal(ByteString.EMPTY).build();
-    assertCode(Status.Code.INVALID_ARGUMENT, s);
+        .addStringVal(ByteString.copyFromUtf8("a")).addStringVal(ByteString.copyFromUtf8("b"))
+        .addStringVal(ByteString.copyFromUtf8("c")).build();
+    assertEquals(List.of(ByteString.copyFromUtf8("a"), ByteString.copyFromUtf8("b")),
+        TensorProtoCodec.decode(p).strings());
+  }
+
+  @Test
+  void complexListCountsWholePairsOnly() throws Exception {
+    // ProtoHelper<complex64>::NumElements is scomplex_val_size() / 2: a dangling real part is
+    // never read, and the last whole pair pads the rest.
+    TensorProto p = TensorProto.newBuilder().setDtype(DataType.DT_COMPLEX64)
+        .setTensorShape(TensorProtoCodec.shapeProto(new long[] {2}))
+        .addScomplexVal(1).addScomplexVal(-1).addScomplexVal(7).build();
+    assertArrayEquals(floats(1, -1, 1, -1), TensorProtoCodec.decode(p).data());
   }
 
   @Test
