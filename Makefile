@@ -141,8 +141,10 @@ test-reliability: clients
 # Fuzzing: FUZZ_SECONDS per target (10 in `make test`, 300 in `make fuzz`).
 FUZZ_SECONDS ?= 10
 fuzz-short: deps $(STAMP) go cpp
-	$(PY) tests/fuzz/fuzz_rest_json.py tests/fuzz/corpus/rest_json -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
-	$(PY) tests/fuzz/fuzz_predict_request.py tests/fuzz/corpus/predict_request -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+	@# New finds go to build/fuzz/<target>; the committed corpus is the read-only seed.
+	mkdir -p $(BUILD)/fuzz/rest_json $(BUILD)/fuzz/predict_request
+	$(PY) tests/fuzz/fuzz_rest_json.py $(BUILD)/fuzz/rest_json tests/fuzz/corpus/rest_json -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+	$(PY) tests/fuzz/fuzz_predict_request.py $(BUILD)/fuzz/predict_request tests/fuzz/corpus/predict_request -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
 	$(MAKE) -C clients/go fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(MAKE) -C clients/cpp fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
