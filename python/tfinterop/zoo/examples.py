@@ -24,6 +24,7 @@ from tensorflow_serving.apis import (
 from tfinterop import tensor_codec
 from tfinterop.cases.book import CaseBook
 from tfinterop.golden import metadata_request
+from tfinterop.zoo import example_requests
 
 NAME = "examples"
 CLASSIFY = "tensorflow/serving/classify"
@@ -83,21 +84,13 @@ ROWS = [example([1.0, 2.0], 0), example([-1.5, 0.25], 2), example([0.0, 3.0], -1
 def _classify(
     signature: str = "", rows: list[example_pb2.Example] = ROWS
 ) -> classification_pb2.ClassificationRequest:
-    req = classification_pb2.ClassificationRequest()
-    req.model_spec.name = NAME
-    req.model_spec.signature_name = signature
-    req.input.example_list.examples.extend(rows)
-    return req
+    return example_requests.classify(NAME, signature, rows)
 
 
 def _regress(
     signature: str = "regress", rows: list[example_pb2.Example] = ROWS
 ) -> regression_pb2.RegressionRequest:
-    req = regression_pb2.RegressionRequest()
-    req.model_spec.name = NAME
-    req.model_spec.signature_name = signature
-    req.input.example_list.examples.extend(rows)
-    return req
+    return example_requests.regress(NAME, signature, rows)
 
 
 def cases(book: CaseBook) -> None:

@@ -33,6 +33,7 @@ from tensorflow_serving.apis import (
 from tfinterop import tensor_codec
 from tfinterop.cases.book import CaseBook
 from tfinterop.golden import metadata_request
+from tfinterop.zoo import example_requests
 
 NAME = "half_plus_two"
 VERSION = 123
@@ -150,21 +151,13 @@ def _predict(signature: str, name: str, values: list[list[float]]) -> predict_pb
 def _classify(
     signature: str = "classify_x_to_y", rows: list[example_pb2.Example] = ROWS
 ) -> classification_pb2.ClassificationRequest:
-    req = classification_pb2.ClassificationRequest()
-    req.model_spec.name = NAME
-    req.model_spec.signature_name = signature
-    req.input.example_list.examples.extend(rows)
-    return req
+    return example_requests.classify(NAME, signature, rows)
 
 
 def _regress(
     signature: str = "regress_x_to_y", rows: list[example_pb2.Example] = ROWS
 ) -> regression_pb2.RegressionRequest:
-    req = regression_pb2.RegressionRequest()
-    req.model_spec.name = NAME
-    req.model_spec.signature_name = signature
-    req.input.example_list.examples.extend(rows)
-    return req
+    return example_requests.regress(NAME, signature, rows)
 
 
 def cases(book: CaseBook) -> None:
