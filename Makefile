@@ -175,8 +175,10 @@ test-cpp: cpp
 
 # Everything CI runs (.ci/run), step by step, ending with a table of each step's wall
 # time (build/report/test-times.md). Every step runs even when an earlier one failed.
-TEST_STEPS := deps export lint clients test-python test-conformance test-go test-java test-cpp interop-test \
-	test-byo test-reliability fuzz-short test-report
+# The steps after `clients` run in two lanes side by side (tools/steps.sh): each lane's
+# steps in order, the lanes at once. TEST_STEPS may be overridden with plain names.
+TEST_LANES := test-python,test-conformance,test-go,test-java,test-cpp|interop-test,test-byo,test-reliability,fuzz-short
+TEST_STEPS := deps export lint clients '$(TEST_LANES)' test-report
 test:
 	@tools/steps.sh $(BUILD)/report/test-times.md $(TEST_STEPS)
 

@@ -22,6 +22,7 @@ from tfinterop.errors import ToolError
 
 # Without it TF Serving refuses, at start-up, any config that assigns version labels.
 LABELS_FLAG = "--allow_version_labels_for_unavailable_models"
+BIND_ATTEMPTS = 3
 
 
 def free_port() -> int:
@@ -108,28 +109,43 @@ def bundled_server(
     TF Serving (and the bundled server) need to start on a config with version_labels,
     such as the one `make export` writes.
     """
-    grpc_port, rest_port = free_port(), free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        *(launcher or [sys.executable, "-m", "tfinterop"]),
-        "serve",
-        f"--port={grpc_port}",
-        f"--rest_api_port={rest_port}",
-        f"--model_config_file={model_config}",
-        *([LABELS_FLAG] if labels_for_unavailable else []),
-        *(extra or []),
-    ]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-    server = RunningServer(process, grpc_port, rest_port, log_path)
+    # A free port is only free when it was probed: another process (often an ephemeral
+    # client port) can take it before the server binds, so a bind failure retries on new
+    # ports, as a second attempt is cheap and the race is not the caller's fault.
+    for attempt in range(1, BIND_ATTEMPTS + 1):
+        grpc_port, rest_port = free_port(), free_port()
+        cmd = [
+            *(launcher or [sys.executable, "-m", "tfinterop"]),
+            "serve",
+            f"--port={grpc_port}",
+            f"--rest_api_port={rest_port}",
+            f"--model_config_file={model_config}",
+            *([LABELS_FLAG] if labels_for_unavailable else []),
+            *(extra or []),
+        ]
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        server = RunningServer(process, grpc_port, rest_port, log_path)
+        try:
+            wait_ready(server.target, models, timeout_s, process, log_path)
+            break
+        except ToolError:
+            stop(process)
+            if attempt == BIND_ATTEMPTS or not _lost_port_race(log_path):
+                raise
     try:
-        wait_ready(server.target, models, timeout_s, process, log_path)
         yield server
     finally:
         stop(process)
+
+
+def _lost_port_race(log_path: Path) -> bool:
+    text = log_path.read_text(errors="replace")
+    return "Address already in use" in text or "cannot bind gRPC" in text
 
 
 def stop(process: subprocess.Popen[bytes], grace_s: float = 15.0) -> None:
