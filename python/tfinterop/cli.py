@@ -134,6 +134,48 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("build"),
         help="where the copy, cases, results and report go (default build)",
     )
+    ver.add_argument(
+        "--clients",
+        default="python,go,java,cpp",
+        help="comma-separated clients (default all four; one that is not built is an error)",
+    )
+    ver.add_argument(
+        "--expect",
+        type=Path,
+        action="append",
+        default=[],
+        help="your accepted differences (expected-failure entries, docs/CONTRACT.md); repeatable",
+    )
+    ver.add_argument(
+        "--allow-uncovered",
+        action="store_true",
+        help="exit 0 although some signature ran in no case that expects outputs",
+    )
+
+    jd = sub.add_parser(
+        "judge", help="judge client results against case sets (a client run on its own)"
+    )
+    jd.add_argument(
+        "--cases",
+        type=Path,
+        action="append",
+        required=True,
+        help="a case folder (manifest.json inside) or a folder of them; repeatable",
+    )
+    jd.add_argument(
+        "--results",
+        type=Path,
+        required=True,
+        help="the results root the clients wrote (--out): RESULTS/<client>/<mode>/<model>/",
+    )
+    jd.add_argument("--clients", help="comma-separated (default: every client under --results)")
+    jd.add_argument("--modes", help="comma-separated (default: every mode the clients ran)")
+    jd.add_argument(
+        "--expect", type=Path, action="append", default=[], help="accepted differences; repeatable"
+    )
+    jd.add_argument(
+        "--report", type=Path, help="also write interop.json, interop.md, failures.json here"
+    )
 
     doc = sub.add_parser(
         "doctor", help="fast preflight: load and run in Python and the C++ loader, explain"
@@ -193,7 +235,9 @@ def dispatch(args: argparse.Namespace) -> int:
             raise ToolError("no case sets under build/cases; run `make export` first")
         names = [c.strip() for c in args.clients.split(",") if c.strip()]
         modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-        interop.run_all(Path.cwd(), cases, args.out, names, modes)
+        from tfinterop.judge.report import checkout
+
+        interop.run_all(checkout(), cases, args.out, names, modes)
         return 0
     if args.command == "report":
         from tfinterop import report
@@ -227,7 +271,26 @@ def dispatch(args: argparse.Namespace) -> int:
 
         if len(args.saved_model) > 1 and (args.name or args.inputs):
             raise UsageError("--name and --inputs apply to one --saved-model only")
-        return verify.verify(args.saved_model, args.name, args.inputs, args.build)
+        return verify.verify(
+            args.saved_model,
+            args.name,
+            args.inputs,
+            args.build,
+            clients=_csv(args.clients),
+            expect=args.expect,
+            allow_uncovered=args.allow_uncovered,
+        )
+    if args.command == "judge":
+        from tfinterop.judge import command
+
+        return command.main(
+            args.cases,
+            args.results,
+            _csv(args.clients) if args.clients else None,
+            _csv(args.modes) if args.modes else None,
+            args.expect,
+            args.report,
+        )
     if args.command == "doctor":
         from tfinterop.byo import doctor
 
@@ -237,6 +300,10 @@ def dispatch(args: argparse.Namespace) -> int:
 
         return serve.main(args)
     raise UsageError(f"unknown command {args.command}")
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,7 @@ def test_case_matches_golden(row: Row) -> None:
     if row.verdict.kind == "unexpected":
         pytest.fail(
             f"{row.client} {row.mode} {row.model} {row.case}: {row.verdict.message}\n"
-            f"re-run: {report.rerun_command(row, BUILD)}",
+            f"re-run: {report.rerun_command(row, JUDGEMENT)}",
             pytrace=False,
         )
 

@@ -609,7 +609,7 @@ def failures_without_stale_entries(mp: pytest.MonkeyPatch) -> None:
 
 
 def failures_without_rerun(mp: pytest.MonkeyPatch) -> None:
-    mp.setattr(report, "rerun_command", lambda row, build: "")
+    mp.setattr(report, "rerun_command", lambda row, judgement: "")
 
 
 def report_counts_listed_passes_as_passes(mp: pytest.MonkeyPatch) -> None:

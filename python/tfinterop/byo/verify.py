@@ -1,27 +1,42 @@
-"""`tfinterop verify`: record a SavedModel, run every built client in every mode, judge, print the matrix.
+"""`tfinterop verify`: record a SavedModel, run every client in every mode, judge, print the matrix.
 
 Works from any folder: the clients are the ones built in the checkout this
 package runs from (build/bin), the expected-failure lists are package data, and
-the judge runs in-process (tfinterop.judge), not through pytest.
+the judge runs in-process (tfinterop.judge), not through pytest. Everything that
+can stop the run (a missing model, an unbuilt client, a malformed --expect file)
+is checked before anything is written.
+
+The verdict per model: PASS when every row passes or fails as an expected-failure
+entry states and every signature ran in a case that expects outputs; `PASS (n
+signatures not covered)` when some did not (exit 1 unless --allow-uncovered);
+FAIL otherwise.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from tfinterop import interop
-from tfinterop.byo.record import Recorded, record
-from tfinterop.errors import UsageError
-from tfinterop.judge import matrix, report
+from tfinterop import interop, model_config, signature
+from tfinterop.byo import coverage
+from tfinterop.byo.record import Recorded, default_name, model_versions, record
+from tfinterop.cases import manifest
+from tfinterop.errors import ToolError, UsageError
+from tfinterop.judge import command, matrix, report
+from tfinterop.judge.expected import ExpectedFailure
+
+KERAS_SAVE_MARK = "Could not find variable"
 
 
-def built_clients(root: Path) -> list[str]:
-    return [
-        name
-        for name, c in interop.clients(root).items()
-        if name == "python" or Path(c.command[0]).exists()
-    ]
+@dataclass(frozen=True)
+class Plan:
+    """What a verify run will do, settled before it writes anything."""
+
+    saved_models: list[Path]
+    names: list[str]
+    clients: list[str]
+    entries: list[ExpectedFailure]
 
 
 def summary(rec: Recorded) -> str:
@@ -35,33 +50,147 @@ def _progress(line: str) -> None:
     print(f"[verify] {line}", file=sys.stderr, flush=True)
 
 
-def verify(saved_models: list[Path], name: str | None, inputs: Path | None, build: Path) -> int:
-    """Exit status 0 when every row of every model passes or fails as its expected-failure
-    entry states. Several models share one server and one client run per mode."""
+def plan(
+    saved_models: list[Path],
+    name: str | None,
+    inputs: Path | None,
+    clients: list[str],
+    expect: list[Path],
+    root: Path,
+) -> Plan:
+    """Check everything that can stop the run; UsageError/ToolError before any write."""
+    if len(saved_models) > 1 and (name or inputs):
+        raise UsageError("--name and --inputs apply to one --saved-model only")
+    unknown = [c for c in clients if c not in command.KNOWN_CLIENTS]
+    if unknown or not clients:
+        raise UsageError(
+            f"--clients {','.join(clients)}: choose from {', '.join(command.KNOWN_CLIENTS)}"
+        )
+    table = interop.clients(root)
+    unbuilt = [c for c in clients if c != "python" and not Path(table[c].command[0]).exists()]
+    if unbuilt:
+        others = ",".join(c for c in clients if c not in unbuilt) or "python"
+        raise ToolError(
+            f"client(s) {', '.join(unbuilt)} not built in {root}: run `make clients` there, "
+            f"or leave them out with --clients {others}"
+        )
+    if inputs is not None and not inputs.is_file():
+        raise ToolError(f"--inputs {inputs} does not exist")
+    names = []
+    for path in saved_models:
+        resolved = path.resolve()
+        versions, versioned = model_versions(resolved) if resolved.is_dir() else ({}, False)
+        if not versions:
+            raise ToolError(
+                f"--saved-model {path} holds no SavedModel (no saved_model.pb, no numbered "
+                "version folders holding one)"
+            )
+        names.append(name or default_name(resolved, versioned))
+    if len(set(names)) != len(names):
+        raise UsageError(f"two models record under one name: {', '.join(names)}; use --name")
+    entries = command.user_entries(expect, clients)
+    return Plan(saved_models, names, clients, entries)
+
+
+def verify(
+    saved_models: list[Path],
+    name: str | None,
+    inputs: Path | None,
+    build: Path,
+    clients: list[str] | None = None,
+    expect: list[Path] | None = None,
+    allow_uncovered: bool = False,
+) -> int:
+    """Exit status 0 when every model passes (covered, or --allow-uncovered), else 1.
+    Several models share one server and one client run per mode."""
     build = build.resolve()
     root = report.checkout()
+    expect = expect or []
+    p = plan(saved_models, name, inputs, clients or list(command.KNOWN_CLIENTS), expect, root)
     recorded: list[Recorded] = []
-    for saved_model in saved_models:
+    for saved_model, model_name in zip(p.saved_models, p.names, strict=True):
         _progress(f"record: {saved_model} into {build}")
-        rec = record(saved_model, build, name, inputs)
+        rec = record(saved_model, build, model_name, inputs)
         print(summary(rec), flush=True)
         recorded.append(rec)
-    names = [rec.name for rec in recorded]
-    if len(set(names)) != len(names):
-        raise UsageError(f"two models record under one name: {', '.join(names)}")
-    clients = built_clients(root)
-    _progress(f"run: {', '.join(clients)} in {', '.join(interop.MODES)} (clients from {root})")
-    interop.run_all(
-        root, [build / "cases" / n for n in names], build / "results", clients, list(interop.MODES)
-    )
+    _progress(f"run: {', '.join(p.clients)} in {', '.join(interop.MODES)} (clients from {root})")
+    case_dirs = [build / "cases" / rec.name for rec in recorded]
+    interop.run_all(root, case_dirs, build / "results", p.clients, list(interop.MODES))
     status = 0
-    for model in names:
-        _progress(f"judge: {model} for {', '.join(clients)}")
-        judgement = matrix.judge(build, clients, [model])
-        folder = build / "report" / f"verify-{model}"
-        report.write(judgement, folder)
-        print(report.render_markdown(judgement), flush=True)
-        verdict = "PASS" if judgement.ok else "FAIL"
-        print(f"verify {model}: {verdict} (details: {folder / 'failures.json'})", flush=True)
-        status |= 0 if judgement.ok else 1
+    for rec, saved_model in zip(recorded, p.saved_models, strict=True):
+        status |= _judge_one(rec, saved_model, build, p, expect, allow_uncovered)
     return status
+
+
+def _judge_one(
+    rec: Recorded,
+    saved_model: Path,
+    build: Path,
+    p: Plan,
+    expect: list[Path],
+    allow_uncovered: bool,
+) -> int:
+    _progress(f"judge: {rec.name} for {', '.join(p.clients)}")
+    cases = manifest.read(build / "cases" / rec.name)
+    judgement = matrix.judge_sets(
+        [cases],
+        build / "results",
+        p.clients,
+        extra=p.entries,
+        expect_files=tuple(expect),
+    )
+    folder = build / "report" / f"verify-{rec.name}"
+    report.write(judgement, folder)
+    print(report.render_summary(judgement), end="", flush=True)
+    hint = _keras_save_hint(judgement, saved_model)
+    if hint:
+        print(hint, flush=True)
+    cov = coverage.compute(cases, _meta(build, rec), _reasons(rec))
+    print(coverage.render(cov), flush=True)
+    uncovered = [c for c in cov if not c.covered]
+    if not judgement.ok:
+        verdict, status = "FAIL", 1
+    elif uncovered:
+        n = len(uncovered)
+        verdict = f"PASS ({n} signature{'s' if n > 1 else ''} not covered)"
+        status = 0 if allow_uncovered else 1
+    else:
+        verdict, status = "PASS", 0
+    print(f"verify {rec.name}: {verdict} (details: {folder / 'failures.json'})", flush=True)
+    if uncovered and not allow_uncovered and judgement.ok:
+        print(
+            f"verify {rec.name}: exit 1 because {len(uncovered)} signature(s) ran in no case "
+            "that expects outputs; give inputs with --inputs, or accept it with --allow-uncovered",
+            flush=True,
+        )
+    return status
+
+
+def _meta(build: Path, rec: Recorded):  # type: ignore[no-untyped-def]
+    folder = model_config.version_folders(build / "models" / rec.name)[rec.version]
+    return signature.read_meta_graph(folder)
+
+
+def _reasons(rec: Recorded) -> dict[str, str]:
+    """The recorder's reasons per signature ("signature 'k': ..." lines)."""
+    out = {}
+    for line in rec.not_covered:
+        if line.startswith("signature '"):
+            key = line.split("'")[1]
+            out[key] = line.split(": ", 1)[-1]
+    return out
+
+
+def _keras_save_hint(judgement: matrix.Judgement, saved_model: Path) -> str:
+    """One line for the Keras 3 tf.saved_model.save export, whose failure every session-based
+    row repeats: what it is, and the two commands that explain and repair it."""
+    if not any(KERAS_SAVE_MARK in r.verdict.message for r in judgement.rows if not r.ok):
+        return ""
+    src = str(saved_model)
+    return (
+        f"\nThe rows failing with '{KERAS_SAVE_MARK}' share one cause: the model was written by "
+        "Keras 3 with tf.saved_model.save, which session-based loaders (TF Serving, the C API, "
+        f"TF Java) cannot run. `tfinterop doctor --saved-model {src}` explains it; "
+        f"`tfinterop doctor --saved-model {src} --fix OUT` writes a servable copy "
+        "(or export with model.export)."
+    )

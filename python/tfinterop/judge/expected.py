@@ -49,6 +49,10 @@ class ExpectedFailure:
         return f'{self.outcome} "{self.substring}"'
 
     @property
+    def mode_glob(self) -> str:
+        return self.pattern.split("/")[0]
+
+    @property
     def model_glob(self) -> str:
         return self.pattern.split("/")[1]
 
@@ -133,6 +137,40 @@ def load(client: str, folder: Path | None = None) -> list[ExpectedFailure]:
         return []
     shown = f"{PACKAGE_DIR}/{client}.txt" if folder is None else str(path)
     return parse(path.read_text(encoding="utf-8"), client, shown)
+
+
+def load_user(path: Path, clients: list[str]) -> list[ExpectedFailure]:
+    """A team's own accepted differences (`verify --expect FILE`, `judge --expect FILE`).
+
+    A file named after a client (`java.txt`) holds that client's entries in the package
+    lists' format; any other file's entries name the client first:
+    `client/mode/model/case-glob  OUTCOME  "message substring"  reason`. Entries are held
+    to the same rules: a listed row must fail as stated, and an entry that covers no row
+    is stale.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ToolError(f"--expect {path}: {e}") from None
+    if path.stem in clients and path.suffix == ".txt":
+        return parse(text, path.stem, str(path))
+    out = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        where = f"{path}:{number}"
+        client, _, rest = line.partition("/")
+        if client not in clients:
+            raise ToolError(
+                f"{where}: {client!r} is not a client ({', '.join(clients)}); entries here read "
+                '`client/mode/model/case-glob  OUTCOME  "message substring"  reason`'
+            )
+        try:
+            out.append(_parse_line(rest, client, where))
+        except ValueError as e:
+            raise ToolError(f"{where}: {e}") from None
+    return out
 
 
 def parse(text: str, client: str, source: str) -> list[ExpectedFailure]:

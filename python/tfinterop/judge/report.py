@@ -6,13 +6,16 @@ entries), each with the command that re-runs it.
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
 from tfinterop import atomic
 from tfinterop.judge.expected import ExpectedFailure
-from tfinterop.judge.matrix import MODES, Judgement, Row
+from tfinterop.judge.matrix import Judgement, Row
 
 
 def checkout() -> Path:
@@ -36,23 +39,37 @@ def entry_id(entry: ExpectedFailure) -> str:
     return f"{entry.client}:{line}:{entry.pattern}"
 
 
-def rerun_command(row: Row, build: Path) -> str:
-    """Re-run this row's client and mode on its model, then judge just that row."""
-    b = _shown(build)
-    env = "" if b == "build" else f"TFINTEROP_BUILD={b} "
-    return (
-        f".venv/bin/tfinterop interop --clients {row.client} --modes {row.mode} "
-        f"--cases {b}/cases/{row.model} --out {b}/results && "
-        f"{env}TFINTEROP_CLIENTS={row.client} .venv/bin/pytest '{test_id(row)}' -q "
-        "-p no:cacheprovider"
+def tfinterop_command() -> str:
+    """How to call this tfinterop from any folder: the installed script beside this Python
+    when there is one, else `python -m tfinterop` with this interpreter."""
+    script = Path(sys.executable).with_name("tfinterop")
+    if script.is_file():
+        return shlex.quote(str(script))
+    return f"{shlex.quote(sys.executable)} -m tfinterop"
+
+
+def rerun_command(row: Row, judgement: Judgement) -> str:
+    """Re-run this row's client and mode on its model, then judge just that client and mode:
+    absolute paths, so it works pasted in any folder."""
+    cases = shlex.quote(str(judgement.case_dirs[row.model].resolve()))
+    results = shlex.quote(str(judgement.results.resolve()))
+    tool = tfinterop_command()
+    run = (
+        f"{tool} interop --clients {row.client} --modes {row.mode} --cases {cases} --out {results}"
     )
+    return f"{run} && {judge_command(judgement, row.client, row.mode, row.model)}"
 
 
-def _shown(build: Path) -> str:
-    try:
-        return str(build.resolve().relative_to(checkout()))
-    except ValueError:
-        return str(build.resolve())
+def judge_command(judgement: Judgement, client: str, mode: str | None, model: str) -> str:
+    """`tfinterop judge` on one client (and mode) of one model, with the run's --expect files."""
+    cases = shlex.quote(str(judgement.case_dirs[model].resolve()))
+    results = shlex.quote(str(judgement.results.resolve()))
+    expect = "".join(f" --expect {shlex.quote(str(p.resolve()))}" for p in judgement.expect_files)
+    modes = f" --modes {mode}" if mode else ""
+    return (
+        f"{tfinterop_command()} judge --cases {cases} --results {results} "
+        f"--clients {client}{modes}{expect}"
+    )
 
 
 def row_json(row: Row) -> dict[str, Any]:
@@ -77,14 +94,20 @@ def row_json(row: Row) -> dict[str, Any]:
     return out
 
 
-def stale_json(entry: ExpectedFailure) -> dict[str, Any]:
+def stale_json(entry: ExpectedFailure, judgement: Judgement) -> dict[str, Any]:
+    models = [m for m in judgement.case_dirs if fnmatch.fnmatchcase(m, entry.model_glob)]
+    rerun = (
+        judge_command(judgement, entry.client, None, models[0])
+        if models
+        else f"no judged model matches {entry.model_glob!r}: edit {entry.source}"
+    )
     return {
         "kind": "stale-entry",
         "client": entry.client,
         "source": entry.source,
         "entry": f"{entry.pattern}  {entry.stated}",
         "why": f"{entry.source}: {entry.pattern} matches no row: remove or fix the entry",
-        "rerun": f".venv/bin/pytest '{entry_test_id(entry)}' -q -p no:cacheprovider",
+        "rerun": rerun,
     }
 
 
@@ -93,17 +116,34 @@ def write(judgement: Judgement, folder: Path) -> None:
     rows = [row_json(r) for r in judgement.rows]
     atomic.write_text(folder / "interop.json", json.dumps(rows, indent=1) + "\n")
     failures = [
-        {"kind": "row", **row_json(r), "rerun": rerun_command(r, judgement.build)}
+        {"kind": "row", **row_json(r), "rerun": rerun_command(r, judgement)}
         for r in judgement.rows
         if not r.ok
-    ] + [stale_json(e) for e in judgement.stale]
+    ] + [stale_json(e, judgement) for e in judgement.stale]
     atomic.write_text(folder / "failures.json", json.dumps(failures, indent=1) + "\n")
     atomic.write_text(folder / "interop.md", render_markdown(judgement))
 
 
+def matrix_lines(judgement: Judgement) -> list[str]:
+    """The matrix as a Markdown table: one row per client and mode, one column per model."""
+    rows = judgement.rows
+    models = list(dict.fromkeys(r.model for r in sorted(rows, key=lambda r: r.model)))
+    lines = [
+        "| client | mode | " + " | ".join(models) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in models) + " |",
+    ]
+    for client in dict.fromkeys(r.client for r in rows):
+        for mode in judgement.modes:
+            cells = [
+                _cell([r for r in rows if (r.client, r.mode, r.model) == (client, mode, model)])
+                for model in models
+            ]
+            lines.append(f"| {client} | {mode} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def render_markdown(judgement: Judgement) -> str:
     rows = judgement.rows
-    models = sorted({r.model for r in rows})
     lines = [
         "# Interop matrix",
         "",
@@ -111,16 +151,8 @@ def render_markdown(judgement: Judgement) -> str:
         "(tfinterop/judge/expected_failures), `!` marks unexpected outcomes "
         "(failures, missing results, listed rows that pass or fail otherwise).",
         "",
-        "| client | mode | " + " | ".join(models) + " |",
-        "| --- | --- | " + " | ".join("---" for _ in models) + " |",
+        *matrix_lines(judgement),
     ]
-    for client in dict.fromkeys(r.client for r in rows):
-        for mode in MODES:
-            cells = [
-                _cell([r for r in rows if (r.client, r.mode, r.model) == (client, mode, model)])
-                for model in models
-            ]
-            lines.append(f"| {client} | {mode} | " + " | ".join(cells) + " |")
     bad = [r for r in rows if not r.ok]
     lines += ["", f"## Unexpected outcomes ({len(bad) + len(judgement.stale)})", ""]
     lines += [f"- `{r.id}`: {r.verdict.message}" for r in bad[:200]]
@@ -134,6 +166,28 @@ def render_markdown(judgement: Judgement) -> str:
     lines += ["", f"## Expected failures ({sum(counts.values())})", ""]
     lines += [
         f"- {e.source} `{e.pattern}` {e.stated}: {n} cases: {e.reason}" for e, n in counts.items()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_summary(judgement: Judgement) -> str:
+    """For a terminal: the matrix, then each distinct unexpected outcome once, with the
+    rows that share it (one model's rows failing the same way are one cause, not eleven)."""
+    lines = matrix_lines(judgement)
+    groups: dict[str, list[Row]] = {}
+    for r in judgement.rows:
+        if not r.ok:
+            groups.setdefault(r.verdict.message[:300], []).append(r)
+    if groups or judgement.stale:
+        lines += ["", f"Unexpected outcomes ({sum(map(len, groups.values()))} rows):"]
+    for message, sel in groups.items():
+        where = sorted({f"{r.client}/{r.mode}" for r in sel})
+        cases = sorted({r.case for r in sel})
+        shown = ", ".join(cases[:4]) + (f" and {len(cases) - 4} more" if len(cases) > 4 else "")
+        lines.append(f"- {len(sel)} rows ({', '.join(where)}; cases {shown}): {message}")
+    lines += [
+        f"- stale entry {e.source}: `{e.pattern}` matches no row: remove or fix it"
+        for e in judgement.stale
     ]
     return "\n".join(lines) + "\n"
 

@@ -1,0 +1,113 @@
+"""Which signature and API each recorded case exercises, and what no case did.
+
+A verdict that says PASS must not hide a signature no case ran: one exercised
+only by error cases (its synthesized input was refused) or by none (a method TF
+Serving does not serve, a feature spec that could not be read) is "not covered",
+with the reason. Computed from the case set and the model's SignatureDefs, not
+from the recorder's own bookkeeping, so it holds for any case set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tensorflow.core.protobuf import meta_graph_pb2
+from tensorflow_serving.apis import classification_pb2, predict_pb2, regression_pb2
+
+from tfinterop import signature
+from tfinterop.cases.manifest import Manifest, ManifestCase
+
+# The API that serves a signature of each method (what TF Serving's handlers accept).
+API_OF_METHOD = {
+    signature.PREDICT_METHOD: "predict",
+    signature.CLASSIFY_METHOD: "classify",
+    signature.REGRESS_METHOD: "regress",
+}
+_REQUESTS = {
+    "predict": predict_pb2.PredictRequest,
+    "classify": classification_pb2.ClassificationRequest,
+    "regress": regression_pb2.RegressionRequest,
+}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    signature: str
+    api: str
+    with_outputs: tuple[str, ...]  # case ids that run it expecting outputs over some mode
+    error_only: tuple[str, ...]  # case ids that run it expecting an error over every mode
+    reason: str  # why it is not covered; "" when covered
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.with_outputs)
+
+
+def signature_of(case: ManifestCase) -> str | None:
+    """The signature key a predict/classify/regress case's request names (TF Serving's
+    default when empty); None for other APIs."""
+    request_type = _REQUESTS.get(case.api)
+    if request_type is None:
+        return None
+    request = request_type.FromString(case.read("request"))
+    return request.model_spec.signature_name or signature.DEFAULT_SIGNATURE
+
+
+def compute(
+    cases: Manifest, meta: meta_graph_pb2.MetaGraphDef, reasons: dict[str, str] | None = None
+) -> list[Coverage]:
+    """One Coverage per serving signature of `meta`; `reasons` (signature -> why) explains
+    a signature no case ran (e.g. the recorder's own note)."""
+    by_signature: dict[str, list[ManifestCase]] = {}
+    for case in cases.cases:
+        key = signature_of(case)
+        if key is not None:
+            by_signature.setdefault(key, []).append(case)
+    out = []
+    for key, sig in sorted(meta.signature_def.items()):
+        if key.startswith("__"):
+            continue  # TF2's __saved_model_init_op: not a serving signature
+        api = API_OF_METHOD.get(sig.method_name)
+        if api is None:
+            out.append(
+                Coverage(
+                    key,
+                    sig.method_name or "?",
+                    (),
+                    (),
+                    f"method {sig.method_name!r} is not served by TF Serving",
+                )
+            )
+            continue
+        mine = [c for c in by_signature.get(key, []) if c.api == api]
+        runs = tuple(c.id for c in mine if any(c.expected_error(m) is None for m in c.transports))
+        errors = tuple(c.id for c in mine if c.id not in runs)
+        reason = ""
+        if not runs:
+            if errors:
+                codes = sorted({str(cases_error(cases, i)) for i in errors})
+                fix = (
+                    "give inputs it accepts with --inputs"
+                    if api == "predict"
+                    else "the tf.Examples built from its feature spec were refused"
+                )
+                reason = f"only error cases ran it ({', '.join(errors)}: {', '.join(codes)}); {fix}"
+            else:
+                reason = (reasons or {}).get(key) or "no case was recorded for it"
+        out.append(Coverage(key, api, runs, errors, reason))
+    return out
+
+
+def cases_error(cases: Manifest, case_id: str) -> str | None:
+    return next((c.error for c in cases.cases if c.id == case_id), None)
+
+
+def render(coverage: list[Coverage]) -> str:
+    """The per-signature table verify prints."""
+    lines = ["| signature | api | cases with outputs | covered |", "| --- | --- | --- | --- |"]
+    for c in coverage:
+        shown = ", ".join(c.with_outputs) or "-"
+        lines.append(
+            f"| {c.signature} | {c.api} | {shown} | {'yes' if c.covered else 'NO: ' + c.reason} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,82 @@
+"""`tfinterop judge`: the judge on results a client wrote on its own.
+
+The README's path "run one language's client against a served model" ends in a
+results folder; this gives it the same verdict `verify` and `make interop-test`
+give: the matrix row, each distinct failure once, failures.json with re-run
+commands, and the exit status (0 pass, 1 a row failed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tfinterop.errors import UsageError
+from tfinterop.judge import expected, matrix, report
+
+KNOWN_CLIENTS = ("python", "go", "java", "cpp")
+
+
+def user_entries(paths: list[Path], clients: list[str]) -> list[expected.ExpectedFailure]:
+    """The entries of every --expect file (ToolError naming file and line when malformed)."""
+    out: list[expected.ExpectedFailure] = []
+    for path in paths:
+        out += expected.load_user(path, list(KNOWN_CLIENTS))
+    return [e for e in out if e.client in clients]
+
+
+def _present(results: Path, models: list[str]) -> tuple[list[str], list[str]]:
+    """Clients and modes that have a results folder for one of `models` under `results`."""
+    ran = {
+        (client, mode)
+        for client in KNOWN_CLIENTS
+        for mode in matrix.MODES
+        if any((results / client / mode / m).is_dir() for m in models)
+    }
+    clients = [c for c in KNOWN_CLIENTS if any(c == r[0] for r in ran)]
+    return clients, [m for m in matrix.MODES if any(m == r[1] for r in ran)]
+
+
+def main(
+    cases: list[Path],
+    results: Path,
+    clients: list[str] | None,
+    modes: list[str] | None,
+    expect: list[Path],
+    report_dir: Path | None,
+) -> int:
+    for name in clients or []:
+        if name not in KNOWN_CLIENTS:
+            raise UsageError(f"--clients: {name!r} is not one of {', '.join(KNOWN_CLIENTS)}")
+    for mode in modes or []:
+        if mode not in matrix.MODES:
+            raise UsageError(f"--modes: {mode!r} is not one of {', '.join(matrix.MODES)}")
+    for folder in [*cases, results]:
+        if not folder.is_dir():
+            raise UsageError(f"{folder} is not a folder")
+    sets = matrix.read_case_sets(cases)
+    if not sets:
+        raise UsageError(f"no case set (manifest.json) in {', '.join(map(str, cases))}")
+    models = [m.model for m in sets]
+    found_clients, found_modes = _present(results, models)
+    clients = clients or found_clients
+    if not clients:
+        raise UsageError(
+            f"{results} holds no results for {', '.join(models)} "
+            "(expected RESULTS/<client>/<mode>/<model>/, what a client's --out writes)"
+        )
+    judged_modes = tuple(modes or found_modes or matrix.MODES)
+    judgement = matrix.judge_sets(
+        sets,
+        results,
+        clients,
+        judged_modes,
+        extra=user_entries(expect, clients),
+        expect_files=tuple(expect),
+    )
+    print(report.render_summary(judgement), end="", flush=True)
+    if report_dir is not None:
+        report.write(judgement, report_dir)
+    verdict = "PASS" if judgement.ok else "FAIL"
+    where = f" (details: {report_dir / 'failures.json'})" if report_dir else ""
+    print(f"judge {', '.join(models)}: {verdict}{where}")
+    return 0 if judgement.ok else 1
