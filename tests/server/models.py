@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def build_tf1_examples_model(path: Path) -> None:
-    """TF1-style graph: classify and regress signatures over serialized tf.Example, plus predict."""
+    """TF1-style graph: classify, regress and predict over serialized tf.Example, predict over x."""
     import tensorflow as tf
 
     v1 = tf.compat.v1
@@ -25,6 +25,10 @@ def build_tf1_examples_model(path: Path) -> None:
             cls = v1.saved_model.classification_signature_def(serialized, classes, scores)
             reg = v1.saved_model.regression_signature_def(serialized, y)
             pred = v1.saved_model.predict_signature_def({"x": x}, {"scores": scores})
+            # As an Estimator exports it: predict over the serialized tf.Examples themselves.
+            pred_examples = v1.saved_model.predict_signature_def(
+                {"examples": serialized}, {"scores": scores, "classes": classes}
+            )
             builder.add_meta_graph_and_variables(
                 sess,
                 ["serve"],
@@ -33,6 +37,7 @@ def build_tf1_examples_model(path: Path) -> None:
                     "classify": cls,
                     "regress": reg,
                     "predict_x": pred,
+                    "predict": pred_examples,
                 },
             )
             builder.save()

@@ -57,7 +57,8 @@ def compute(
     cases: Manifest, meta: meta_graph_pb2.MetaGraphDef, reasons: dict[str, str] | None = None
 ) -> list[Coverage]:
     """One Coverage per serving signature of `meta`; `reasons` (signature -> why) explains
-    a signature no case ran (e.g. the recorder's own note)."""
+    a signature no case ran (e.g. the recorder's own note). A case covers its signature
+    when it expects outputs over some mode and they hold values (an empty batch does not)."""
     by_signature: dict[str, list[ManifestCase]] = {}
     for case in cases.cases:
         key = signature_of(case)
@@ -67,23 +68,16 @@ def compute(
     for key, sig in sorted(meta.signature_def.items()):
         if key.startswith("__"):
             continue  # TF2's __saved_model_init_op: not a serving signature
-        api = API_OF_METHOD.get(sig.method_name)
-        if api is None:
-            out.append(
-                Coverage(
-                    key,
-                    sig.method_name or "?",
-                    (),
-                    (),
-                    f"method {sig.method_name!r} is not served by TF Serving",
-                )
-            )
-            continue
+        # Predict serves a signature of any method name (TF Serving's
+        # --enable_signature_method_name_check is off by default).
+        api = API_OF_METHOD.get(sig.method_name, "predict")
         mine = [c for c in by_signature.get(key, []) if c.api == api]
-        runs = tuple(c.id for c in mine if any(c.expected_error(m) is None for m in c.transports))
-        errors = tuple(c.id for c in mine if c.id not in runs)
+        answered = [c for c in mine if any(c.expected_error(m) is None for m in c.transports)]
+        runs = tuple(c.id for c in answered if _has_values(c))
+        errors = tuple(c.id for c in mine if c not in answered)
         reason = ""
         if not runs:
+            empty = " and an empty batch, whose outputs hold no value," if answered else ""
             if errors:
                 codes = sorted({str(cases_error(cases, i)) for i in errors})
                 fix = (
@@ -91,11 +85,29 @@ def compute(
                     if api == "predict"
                     else "the tf.Examples built from its feature spec were refused"
                 )
-                reason = f"only error cases ran it ({', '.join(errors)}: {', '.join(codes)}); {fix}"
+                reason = (
+                    f"only error cases ({', '.join(errors)}: {', '.join(codes)}){empty} "
+                    f"ran it; {fix}"
+                )
+            elif answered:
+                reason = "only an empty batch ran it: its outputs hold no value to compare"
             else:
                 reason = (reasons or {}).get(key) or "no case was recorded for it"
         out.append(Coverage(key, api, runs, errors, reason))
     return out
+
+
+def _has_values(case: ManifestCase) -> bool:
+    """Whether the expected response carries any output value: an empty batch answers
+    with zero-element tensors, which run the signature but check nothing it computes."""
+    if case.api != "predict" or "response" not in case.entry:
+        return True
+    response = predict_pb2.PredictResponse.FromString(case.read("response"))
+    for tensor in response.outputs.values():
+        dims = [d.size for d in tensor.tensor_shape.dim]
+        if not dims or all(d > 0 for d in dims):
+            return True
+    return False
 
 
 def cases_error(cases: Manifest, case_id: str) -> str | None:

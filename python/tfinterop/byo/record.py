@@ -2,14 +2,26 @@
 
 The SavedModel is copied into build/models/<name>/<version>/ (never modified in
 place), its signatures read from the MetaGraph, and cases recorded for each:
-predict signatures from the user's inputs (.npz or TF Serving REST JSON) or
-synthesized ones; classify/regress signatures from tf.Examples built from the
-feature spec their graph parses, or listed as not covered with the reason.
+
+- predict signatures with synthesized inputs are probed at batch 1 and batch 3,
+  at a second size (5) of their other dynamic dimensions, and with an empty
+  batch where the batch is dynamic. The empty batch goes over REST in the row
+  form, {"instances": []}, which TF Serving refuses before running the model
+  (json_tensor.cc FillPredictRequestFromJson: INVALID_ARGUMENT "No values in
+  'instances' array"); columnar JSON [] could not carry the inner dimensions
+  either, so the model would run on a tensor of another rank.
+- predict signatures with the user's --inputs get that case, plus the batch
+  probes that slicing or repeating the user's rows gives.
+- classify/regress signatures get tf.Examples built from the feature spec their
+  graph parses, or are listed as not covered with the reason.
+
+`Recorded.coverage` says which cases run each (signature, api) expecting outputs
+that hold values; `Recorded.uncovered` why one has none.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
 import re
 import shutil
@@ -24,6 +36,7 @@ from tensorflow_serving.apis import classification_pb2, predict_pb2, regression_
 
 from tfinterop import atomic, model_config, signature, tensor_codec
 from tfinterop.byo import feature_spec, synth
+from tfinterop.byo import inputs as byo_inputs
 from tfinterop.cases import manifest
 from tfinterop.cases.manifest import Case
 from tfinterop.errors import ToolError, UsageError
@@ -34,6 +47,14 @@ log = logging.getLogger(__name__)
 # Another build or runtime may differ in the last bits of arbitrary models.
 TOLERANCE = {"atol": 1e-5, "rtol": 1e-4}
 WARMUP_FILE = Path("assets.extra") / "tf_serving_warmup_requests"
+PROBE_BATCHES = (1, 3)
+SECOND_INNER = 5  # the other size of dynamic non-batch dimensions (synth.INNER is the first)
+EMPTY_REST_ANSWER = (
+    'over REST the empty batch is sent as {"instances": []}, which TF Serving refuses '
+    "before running the model: INVALID_ARGUMENT \"No values in 'instances' array\" "
+    "(json_tensor.cc FillPredictRequestFromJson; JSON [] cannot carry the inner dimensions)"
+)
+_ANSWERS = "; TF Serving answers "
 
 
 @dataclass
@@ -41,8 +62,23 @@ class Recorded:
     name: str
     version: int
     cases: list[Case] = field(default_factory=list)
+    # "signature 'k': why" for each uncovered signature; "case 'x': why" for a model-level
+    # case (metadata, unknown signature or model) the golden cannot give.
     not_covered: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # (signature key, api) -> ids of the cases that run it expecting outputs holding values
+    # (an empty batch's outputs hold none, so it does not count).
+    coverage: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    # (signature key, api) -> why no case runs it expecting outputs.
+    uncovered: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Probe:
+    suffix: str  # "" for the signature's one case, else "batch1", "inner5", "empty", ...
+    what: str  # how the inputs were made, for the description
+    arrays: dict[str, np.ndarray]
+    rest_format: str = "columnar"
 
 
 def model_versions(path: Path) -> tuple[dict[int, Path], bool]:
@@ -63,54 +99,19 @@ def default_name(path: Path, versioned: bool) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", raw) or "model"
 
 
-def load_inputs(path: Path) -> dict[str, dict[str, np.ndarray]]:
-    """User inputs: {signature: {alias: array}}; .npz keys "alias" or "signature/alias",
-    JSON in TF Serving's columnar REST form ({"signature_name"?, "inputs": {...}})."""
-    if not path.exists():
-        raise ToolError(f"--inputs {path} does not exist")
-    out: dict[str, dict[str, np.ndarray]] = {}
-    if path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as data:
-            for key in data.files:
-                sig, _, alias = key.rpartition("/")
-                out.setdefault(sig or signature.DEFAULT_SIGNATURE, {})[alias] = data[key]
-        return out
-    try:
-        doc = json.loads(path.read_text())
-    except (OSError, ValueError) as e:
-        raise ToolError(f"--inputs {path} is not readable JSON: {e}") from None
-    docs = doc if isinstance(doc, list) else [doc]
-    for d in docs:
-        if not isinstance(d, dict) or "inputs" not in d:
-            raise ToolError(f'--inputs {path}: expected TF Serving\'s {{"inputs": ...}} form')
-        sig = d.get("signature_name") or signature.DEFAULT_SIGNATURE
-        inputs = d["inputs"]
-        out[sig] = inputs if isinstance(inputs, dict) else {"": inputs}  # type: ignore[assignment]
-    return out
+_API_OF_METHOD = {
+    signature.PREDICT_METHOD: "predict",
+    signature.CLASSIFY_METHOD: "classify",
+    signature.REGRESS_METHOD: "regress",
+}
 
 
-def _json_inputs(raw: dict[str, Any], sig: meta_graph_pb2.SignatureDef) -> dict[str, np.ndarray]:
-    from tfinterop.server import json_tensor
-
-    if set(raw) == {""}:
-        if len(sig.inputs) != 1:
-            raise ToolError("--inputs gives one unnamed input but the signature has several")
-        raw = {next(iter(sig.inputs)): raw[""]}
-    arrays = {}
-    for alias, value in raw.items():
-        if alias not in sig.inputs:
-            raise ToolError(
-                f"--inputs names {alias!r}, not an input of the signature ({sorted(sig.inputs)})"
-            )
-        if isinstance(value, np.ndarray):
-            arrays[alias] = (
-                value.astype(tensor_codec.dtype_info(sig.inputs[alias].dtype).numpy)
-                if value.dtype != object
-                else value
-            )
-        else:
-            arrays[alias] = json_tensor.to_array(value, sig.inputs[alias].dtype)
-    return arrays
+def api_of(sig: meta_graph_pb2.SignatureDef) -> str:
+    """The API a signature is recorded through: classify and regress signatures through
+    their own APIs; any other method name through predict, which TF Serving's Predict
+    serves whatever the method name (--enable_signature_method_name_check is off by
+    default; predict_util.cc checks it only when on)."""
+    return _API_OF_METHOD.get(sig.method_name, "predict")
 
 
 def record(
@@ -120,6 +121,9 @@ def record(
     inputs: Path | None = None,
     warmup: bool = False,
 ) -> Recorded:
+    """Copy the model, record its cases and write the case set; ToolError/UsageError for the
+    user's mistakes (a missing folder, a bad name, --inputs that do not fit the model),
+    raised before anything is written."""
     saved_model = saved_model.resolve()
     if not saved_model.exists():
         raise ToolError(f"--saved-model {saved_model} does not exist")
@@ -131,6 +135,14 @@ def record(
     name = name or default_name(saved_model, versioned)
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in (".", ".."):
         raise UsageError(f"--name {name!r}: use letters, digits, '_', '-' and '.'")
+    version = max(versions)
+    meta = signature.read_meta_graph(versions[version])
+    user = byo_inputs.load(inputs) if inputs else {}
+    byo_inputs.check_keys(user, meta)
+    user_arrays = {
+        key: byo_inputs.arrays_for(raw, meta.signature_def[key], key) for key, raw in user.items()
+    }
+
     models = out / "models"
     # Each version keeps its folder name, zero padding included, as TF Serving reads it;
     # a bare SavedModel becomes version 1.
@@ -138,7 +150,6 @@ def record(
     with atomic.staged_dir(models / name) as tmp:
         for v, src in sorted(versions.items()):
             shutil.copytree(src, tmp / folders[v], symlinks=False)
-    version = max(versions)
     config_path = models / "models.config"
     entries = {
         e.name: e for e in (model_config.parse_config(config_path) if config_path.exists() else [])
@@ -149,8 +160,6 @@ def record(
     )
 
     model_dir = models / name / folders[version]
-    meta = signature.read_meta_graph(model_dir)
-    user = load_inputs(inputs) if inputs else {}
     result = Recorded(name, version)
     ref = Reference(config_path)
     rng = np.random.default_rng(synth.SEED)
@@ -158,30 +167,29 @@ def record(
     for i, key in enumerate(keys, 1):
         start = time.monotonic()
         sig = meta.signature_def[key]
-        if (
-            sig.method_name == signature.CLASSIFY_METHOD
-            or sig.method_name == signature.REGRESS_METHOD
-        ):
-            _record_examples(result, ref, key, sig, meta)
-        elif sig.method_name == signature.PREDICT_METHOD:
-            _record_predict(result, ref, key, sig, user.get(key), rng)
+        api = api_of(sig)
+        if api == "predict":
+            _record_predict(result, ref, meta, key, sig, user_arrays.get(key), rng)
         else:
-            result.not_covered.append(
-                f"signature {key!r}: method {sig.method_name!r} is not served by TF Serving"
-            )
+            if key in user_arrays:
+                result.notes.append(
+                    f"signature {key!r}: your inputs are not used; record builds {api} cases "
+                    "from tf.Examples of the feature spec"
+                )
+            _record_examples(result, ref, key, sig, meta)
         if len(keys) > 1:  # the first includes loading the model into the reference
             log.info(
                 "signature %r recorded (%d/%d, %.1fs)", key, i, len(keys), time.monotonic() - start
             )
-    _record_negative(result, ref, meta)
-    _case(
+    _settle_coverage(result, meta, keys)
+    _record_negative(result, ref)
+    _model_case(
         result,
         ref,
         "metadata",
         "signatures of the model",
         "metadata",
         metadata_request(name, version),
-        ("inproc", "grpc", "rest"),
     )
     from tfinterop import export, golden
 
@@ -200,11 +208,19 @@ def record(
         ),
     )
     if warmup:
-        n = write_warmup(
-            model_dir, [c.request for c in result.cases if c.api == "predict" and c.error is None]
-        )
+        n = write_warmup(model_dir, warmup_requests(result))
         result.notes.append(f"wrote {n} warmup requests to {model_dir / WARMUP_FILE}")
     return result
+
+
+def warmup_requests(result: Recorded) -> list[Any]:
+    """One request per predict signature: its first case that expects outputs."""
+    by_id = {c.id: c for c in result.cases}
+    return [
+        by_id[ids[0]].request
+        for (_, api), ids in sorted(result.coverage.items())
+        if api == "predict" and ids
+    ]
 
 
 def _case(
@@ -215,19 +231,20 @@ def _case(
     api: str,
     request: Any,
     transports: tuple[str, ...],
-    **kw: Any,
-) -> Case | None:
+    rest_format: str = "columnar",
+) -> Case:
     """Add the case with TF Serving's answer (response or code) from the golden reference.
 
-    A case whose REST answer the golden cannot give keeps its other transports; one
-    with no golden at all is listed as not covered. Returns the case added, if any.
+    A case whose REST answer the golden cannot give keeps its other transports (and a
+    note says so); GoldenError when no transport has a golden.
     """
     try:
-        answer = ref.answer(api, request, transports=transports, case=case_id)
+        answer = ref.answer(
+            api, request, transports=transports, rest_format=rest_format, case=case_id
+        )
     except GoldenError as e:
         if "rest" not in transports:
-            result.not_covered.append(f"case {case_id!r}: {e}")
-            return None
+            raise
         result.notes.append(f"case {case_id!r} is not replayed over REST: {e}")
         return _case(
             result,
@@ -237,8 +254,11 @@ def _case(
             api,
             request,
             tuple(t for t in transports if t != "rest"),
-            **kw,
+            "columnar",
         )
+    common: dict[str, Any] = {"transports": transports, "transport_errors": answer.transport_errors}
+    if api == "predict":
+        common["rest_format"] = rest_format
     if answer.error is not None:
         code, message = answer.error.code.name, answer.error.message
         case = Case(
@@ -246,10 +266,8 @@ def _case(
             api,
             request,
             error=code,
-            transports=transports,
-            description=f"{description}; TF Serving answers {code}: {message[:200]}",
-            transport_errors=answer.transport_errors,
-            **kw,
+            description=f"{description}{_ANSWERS}{code}: {message[:200]}",
+            **common,
         )
     else:
         case = Case(
@@ -257,50 +275,173 @@ def _case(
             api,
             request,
             response=answer.response,
-            transports=transports,
             description=description,
             tolerance=dict(TOLERANCE),
-            transport_errors=answer.transport_errors,
-            **kw,
+            **common,
         )
     result.cases.append(case)
     return case
 
 
+def _model_case(
+    result: Recorded, ref: Reference, case_id: str, description: str, api: str, request: Any
+) -> None:
+    """A case about the model, not one signature: without a golden it is listed as not
+    covered."""
+    try:
+        _case(result, ref, case_id, description, api, request, ("inproc", "grpc", "rest"))
+    except GoldenError as e:
+        result.not_covered.append(f"case {case_id!r}: {e}")
+
+
+def _refusal(case: Case) -> str:
+    """ "CODE: message" of an error case, as its description states it."""
+    return case.description.partition(_ANSWERS)[2] or str(case.error)
+
+
+def _batched(sig: meta_graph_pb2.SignatureDef) -> bool:
+    """Whether the signature takes a dynamic batch: every input but scalars has a first
+    dimension of any size (one fixed first dimension would make a batch probe a guess)."""
+    shaped = [i for i in sig.inputs.values() if i.tensor_shape.unknown_rank or i.tensor_shape.dim]
+    return bool(shaped) and all(synth.batch_is_dynamic(i) for i in shaped)
+
+
+def _synthesized_probes(
+    meta: meta_graph_pb2.MetaGraphDef,
+    key: str,
+    sig: meta_graph_pb2.SignatureDef,
+    rng: np.random.Generator,
+) -> list[_Probe]:
+    """batch 1 and 3, a second size of the other dynamic dimensions, and the empty batch
+    (row form over REST); ValueError when an input cannot be synthesized."""
+    examples = sorted(
+        {
+            f.name
+            for info in sig.inputs.values()
+            for f in byo_inputs.examples_parsed_from(meta, info) or []
+        }
+    )
+    made = (
+        f"synthesized tf.Examples (features {', '.join(examples)})"
+        if examples
+        else "synthesized inputs"
+    )
+
+    def inputs_at(batch: int, inner: int = synth.INNER) -> dict[str, np.ndarray]:
+        return byo_inputs.synthesized(meta, key, sig, rng, batch=batch, inner=inner)
+
+    probes = []
+    batched = _batched(sig)
+    if batched:
+        probes += [_Probe(f"batch{b}", f"{made}, batch {b}", inputs_at(b)) for b in PROBE_BATCHES]
+    else:
+        probes.append(_Probe("", f"{made} (its batch is not dynamic)", inputs_at(synth.BATCH)))
+    if any(synth.inner_is_dynamic(i) for i in sig.inputs.values()):
+        probes.append(
+            _Probe(
+                f"inner{SECOND_INNER}",
+                f"{made}, batch {synth.BATCH}, its other dynamic dimensions {SECOND_INNER} "
+                f"({synth.INNER} in the other cases)",
+                inputs_at(synth.BATCH, SECOND_INNER),
+            )
+        )
+    if batched:
+        probes.append(_Probe("empty", f"{made}, an empty batch (0)", inputs_at(0), "row"))
+    return probes
+
+
+def _user_probes(sig: meta_graph_pb2.SignatureDef, arrays: dict[str, np.ndarray]) -> list[_Probe]:
+    """The user's case, and the batch probes slicing or repeating its rows gives."""
+    batched = [a for a, arr in arrays.items() if synth.batch_is_dynamic(sig.inputs[a])]
+    sizes = {arrays[a].shape[0] if arrays[a].ndim else -1 for a in batched}
+    n = next(iter(sizes)) if len(sizes) == 1 else -1
+    probes = [_Probe("", f"your inputs (batch {n})" if n >= 0 else "your inputs", arrays)]
+    if not _batched(sig) or n <= 0:
+        return probes
+
+    def rows(index: np.ndarray) -> dict[str, np.ndarray]:
+        return {a: arr[index] if a in batched else arr for a, arr in arrays.items()}
+
+    if n != 1:
+        probes.append(_Probe("batch1", "your first row (batch 1)", rows(np.arange(1))))
+    if n != 3:
+        how = "the first 3 of your rows" if n > 3 else "your rows repeated"
+        probes.append(_Probe("batch3", f"{how} (batch 3)", rows(np.arange(3) % n)))
+    probes.append(_Probe("empty", "none of your rows (an empty batch)", rows(np.arange(0)), "row"))
+    return probes
+
+
 def _record_predict(
     result: Recorded,
     ref: Reference,
+    meta: meta_graph_pb2.MetaGraphDef,
     key: str,
     sig: meta_graph_pb2.SignatureDef,
-    user: dict[str, Any] | None,
+    user: dict[str, np.ndarray] | None,
     rng: np.random.Generator,
 ) -> None:
+    source = "your inputs" if user is not None else "the synthesized inputs"
     try:
-        arrays = _json_inputs(user, sig) if user is not None else synth.batch_consistent(sig, rng)
-    except ValueError as e:
-        result.not_covered.append(f"signature {key!r}: {e}")
-        return
-    req = predict_pb2.PredictRequest()
-    req.model_spec.name = result.name
-    req.model_spec.version.value = result.version
-    req.model_spec.signature_name = key
-    for alias, arr in arrays.items():
-        req.inputs[alias].CopyFrom(tensor_codec.from_ndarray(arr, sig.inputs[alias].dtype))
-    source = "your inputs" if user is not None else "synthesized inputs"
-    case = _case(
-        result,
-        ref,
-        f"predict-{_slug(key)}",
-        f"signature {key} with {source}",
-        "predict",
-        req,
-        ("inproc", "grpc", "rest"),
-    )
-    if case is not None and case.error is not None:
-        result.notes.append(
-            f"signature {key!r}: the {source} were refused ({case.description.split('; ')[-1]}); "
-            "give real ones with --inputs"
+        probes = (
+            _user_probes(sig, user)
+            if user is not None
+            else _synthesized_probes(meta, key, sig, rng)
         )
+    except ValueError as e:
+        result.uncovered[(key, "predict")] = f"{e}; give inputs with --inputs"
+        return
+    recorded: list[Case] = []
+    for probe in probes:
+        req = predict_pb2.PredictRequest()
+        req.model_spec.name = result.name
+        req.model_spec.version.value = result.version
+        req.model_spec.signature_name = key
+        for alias, arr in probe.arrays.items():
+            req.inputs[alias].CopyFrom(tensor_codec.from_ndarray(arr, sig.inputs[alias].dtype))
+        case_id = "-".join(p for p in ("predict", _slug(key), probe.suffix) if p)
+        try:
+            case = _case(
+                result,
+                ref,
+                case_id,
+                f"signature {key} with {probe.what}",
+                "predict",
+                req,
+                ("inproc", "grpc", "rest"),
+                probe.rest_format,
+            )
+        except GoldenError as e:
+            result.notes.append(f"case {case_id!r} is not recorded: {e}")
+            continue
+        rest_answer = case.transport_errors.get("rest", case.error)
+        if (
+            probe.suffix == "empty"
+            and "rest" in case.transports
+            and rest_answer == "INVALID_ARGUMENT"
+        ):
+            case = dataclasses.replace(case, description=f"{case.description}; {EMPTY_REST_ANSWER}")
+            result.cases[-1] = case
+        recorded.append(case)
+    refused = [c for c in recorded if c.error is not None]
+    if not recorded:
+        result.uncovered[(key, "predict")] = "the golden reference has no answer for it"
+    elif not any(_has_values(c) for c in recorded):
+        if refused:
+            first = _refusal(refused[0])
+            result.notes.append(
+                f"signature {key!r}: the synthesized inputs were refused ({first}); "
+                "give real ones with --inputs"
+                if user is None
+                else f"signature {key!r}: your inputs were refused ({first})"
+            )
+            result.uncovered[(key, "predict")] = (
+                f"only error cases ran it: TF Serving refuses {source} ({first})"
+            )
+        else:
+            result.uncovered[(key, "predict")] = "only an empty batch ran it with outputs"
+    else:
+        for c in refused:
+            result.notes.append(f"case {c.id!r}: TF Serving refuses it ({_refusal(c)[:160]})")
 
 
 def _record_examples(
@@ -310,60 +451,92 @@ def _record_examples(
     sig: meta_graph_pb2.SignatureDef,
     meta: meta_graph_pb2.MetaGraphDef,
 ) -> None:
+    api = api_of(sig)
     try:
-        features = feature_spec.read(meta)
+        features = _examples_spec(meta, sig)
     except LookupError as e:
-        result.not_covered.append(
-            f"signature {key!r} ({sig.method_name}): feature spec not readable: {e}"
-        )
+        result.uncovered[(key, api)] = f"feature spec not readable: {e}"
         return
-    classify = sig.method_name == signature.CLASSIFY_METHOD
     req: Any = (
         classification_pb2.ClassificationRequest()
-        if classify
+        if api == "classify"
         else regression_pb2.RegressionRequest()
     )
     req.model_spec.name = result.name
     req.model_spec.signature_name = key
     for i in range(2):
         req.input.example_list.examples.add().CopyFrom(feature_spec.example_for(features, i))
-    api = "classify" if classify else "regress"
-    _case(
-        result,
-        ref,
-        f"{api}-{_slug(key)}",
-        f"{api} through {key} with tf.Examples built from "
-        f"its feature spec ({', '.join(f.name for f in features)})",
-        api,
-        req,
-        ("grpc", "rest"),
-    )
+    try:
+        _case(
+            result,
+            ref,
+            f"{api}-{_slug(key)}",
+            f"{api} through {key} with tf.Examples built from "
+            f"its feature spec ({', '.join(f.name for f in features)})",
+            api,
+            req,
+            ("grpc", "rest"),
+        )
+    except GoldenError as e:
+        result.uncovered[(key, api)] = f"the golden reference has no answer for it: {e}"
 
 
-def _record_negative(result: Recorded, ref: Reference, meta: meta_graph_pb2.MetaGraphDef) -> None:
+def _examples_spec(
+    meta: meta_graph_pb2.MetaGraphDef, sig: meta_graph_pb2.SignatureDef
+) -> list[feature_spec.Feature]:
+    """The spec of the parse op the signature's serialized input feeds; failing that, the
+    first in the graph (a graph that parses examples some other way)."""
+    info = sig.inputs.get("inputs")
+    if info is None and len(sig.inputs) == 1:
+        info = next(iter(sig.inputs.values()))
+    if info is not None and info.name:
+        try:
+            return feature_spec.read(meta, info.name)
+        except LookupError:
+            pass
+    return feature_spec.read(meta)
+
+
+def _has_values(case: Case) -> bool:
+    """Whether the expected response holds values: a tensor with elements, or results."""
+    if case.response is None:
+        return False
+    if case.api == "predict":
+        return any(
+            int(np.prod([d.size for d in t.tensor_shape.dim], dtype=np.int64)) > 0
+            for t in case.response.outputs.values()  # type: ignore[attr-defined]
+        )
+    return case.response.ByteSize() > 0
+
+
+def _settle_coverage(result: Recorded, meta: meta_graph_pb2.MetaGraphDef, keys: list[str]) -> None:
+    """Fill coverage from the recorded cases; each signature without one gets its reason
+    in `uncovered` and a "signature 'k': why" line in not_covered."""
+    for key in keys:
+        api = api_of(meta.signature_def[key])
+        ids = [
+            c.id
+            for c in result.cases
+            if c.api == api
+            and (c.request.model_spec.signature_name or signature.DEFAULT_SIGNATURE) == key
+            and _has_values(c)
+        ]
+        if ids:
+            result.coverage[(key, api)] = ids
+            result.uncovered.pop((key, api), None)
+            continue
+        reason = result.uncovered.setdefault((key, api), "no case was recorded for it")
+        result.not_covered.append(f"signature {key!r}: {reason}")
+
+
+def _record_negative(result: Recorded, ref: Reference) -> None:
     req = predict_pb2.PredictRequest()
     req.model_spec.name = result.name
     req.model_spec.signature_name = "tfinterop_no_such_signature"
-    _case(
-        result,
-        ref,
-        "unknown-signature",
-        "a signature the model lacks",
-        "predict",
-        req,
-        ("inproc", "grpc", "rest"),
-    )
+    _model_case(result, ref, "unknown-signature", "a signature the model lacks", "predict", req)
     missing = predict_pb2.PredictRequest()
     missing.model_spec.name = "tfinterop_no_such_model"
-    _case(
-        result,
-        ref,
-        "unknown-model",
-        "a model that is not served",
-        "predict",
-        missing,
-        ("inproc", "grpc", "rest"),
-    )
+    _model_case(result, ref, "unknown-model", "a model that is not served", "predict", missing)
 
 
 def _slug(text: str) -> str:
