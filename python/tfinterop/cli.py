@@ -108,7 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rec.add_argument("--name", help="model name (default: the folder's name)")
     rec.add_argument(
-        "--inputs", type=Path, help='.npz or TF Serving REST JSON ({"inputs": ...}) inputs'
+        "--inputs",
+        type=Path,
+        help='inputs: .npz (keys "alias" or "signature/alias") or TF Serving REST JSON bodies '
+        '({"signature_name"?, "inputs": ...} or {"signature_name"?, "instances": [...]}; '
+        "a list of them, one per signature)",
     )
     rec.add_argument(
         "--warmup",
@@ -180,7 +184,22 @@ def build_parser() -> argparse.ArgumentParser:
     doc = sub.add_parser(
         "doctor", help="fast preflight: load and run in Python and the C++ loader, explain"
     )
-    doc.add_argument("--saved-model", type=Path, required=True)
+    doc.add_argument(
+        "--saved-model", type=Path, required=True, help="SavedModel or versioned base folder"
+    )
+    doc.add_argument(
+        "--inputs",
+        type=Path,
+        help="inputs to run the signatures with, as for record: .npz, or TF Serving REST JSON "
+        '({"inputs": ...} or {"instances": [...]}, a list of them for several signatures)',
+    )
+    doc.add_argument(
+        "--fix",
+        type=Path,
+        metavar="OUT",
+        help="for a Keras 3 tf.saved_model.save export the C API cannot run: write a repaired "
+        "copy to OUT/<version>/ (a new or empty folder) and check it; your folder is not modified",
+    )
 
     s = sub.add_parser("serve", help="TF Serving-compatible model server (gRPC and REST)")
     from tfinterop.server.flags import add_flags
@@ -294,7 +313,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "doctor":
         from tfinterop.byo import doctor
 
-        return doctor.main(args.saved_model)
+        return doctor.main(args.saved_model, args.inputs, args.fix)
     if args.command == "serve":
         from tfinterop.server import serve
 

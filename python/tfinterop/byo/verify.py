@@ -148,14 +148,7 @@ def _judge_one(
     cov = coverage.compute(cases, _meta(build, rec), _reasons(rec))
     print(coverage.render(cov), flush=True)
     uncovered = [c for c in cov if not c.covered]
-    if not judgement.ok:
-        verdict, status = "FAIL", 1
-    elif uncovered:
-        n = len(uncovered)
-        verdict = f"PASS ({n} signature{'s' if n > 1 else ''} not covered)"
-        status = 0 if allow_uncovered else 1
-    else:
-        verdict, status = "PASS", 0
+    verdict, status = verdict_of(judgement.ok, len(uncovered), allow_uncovered)
     print(f"verify {rec.name}: {verdict} (details: {folder / 'failures.json'})", flush=True)
     if uncovered and not allow_uncovered and judgement.ok:
         print(
@@ -164,6 +157,16 @@ def _judge_one(
             flush=True,
         )
     return status
+
+
+def verdict_of(rows_ok: bool, uncovered: int, allow_uncovered: bool) -> tuple[str, int]:
+    """The verdict line's word and the exit status for one model."""
+    if not rows_ok:
+        return "FAIL", 1
+    if uncovered:
+        plural = "s" if uncovered > 1 else ""
+        return f"PASS ({uncovered} signature{plural} not covered)", 0 if allow_uncovered else 1
+    return "PASS", 0
 
 
 def _meta(build: Path, rec: Recorded):  # type: ignore[no-untyped-def]

@@ -171,25 +171,40 @@ def render_markdown(judgement: Judgement) -> str:
 
 
 def render_summary(judgement: Judgement) -> str:
-    """For a terminal: the matrix, then each distinct unexpected outcome once, with the
-    rows that share it (one model's rows failing the same way are one cause, not eleven)."""
+    """For a terminal: the matrix, then each distinct unexpected outcome once. Rows of one
+    model that fail the same cases with the same code in several clients and modes are
+    one cause (each client words the message its own way), not one line per row."""
     lines = matrix_lines(judgement)
-    groups: dict[str, list[Row]] = {}
+    by_lane: dict[tuple[str, str, str], list[Row]] = {}
     for r in judgement.rows:
         if not r.ok:
-            groups.setdefault(r.verdict.message[:300], []).append(r)
+            by_lane.setdefault((r.model, r.client, r.mode), []).append(r)
+    groups: dict[tuple[object, ...], list[Row]] = {}
+    for (model, _, _), sel in by_lane.items():
+        key = (model, tuple(sorted(r.case for r in sel)), tuple(sorted(map(_cause, sel))))
+        groups.setdefault(key, []).extend(sel)
     if groups or judgement.stale:
         lines += ["", f"Unexpected outcomes ({sum(map(len, groups.values()))} rows):"]
-    for message, sel in groups.items():
+    for (_, cases, _), sel in groups.items():
         where = sorted({f"{r.client}/{r.mode}" for r in sel})
-        cases = sorted({r.case for r in sel})
         shown = ", ".join(cases[:4]) + (f" and {len(cases) - 4} more" if len(cases) > 4 else "")
-        lines.append(f"- {len(sel)} rows ({', '.join(where)}; cases {shown}): {message}")
+        lines.append(
+            f"- {len(sel)} rows ({', '.join(where)}; cases {shown}): {sel[0].verdict.message[:300]}"
+        )
     lines += [
         f"- stale entry {e.source}: `{e.pattern}` matches no row: remove or fix it"
         for e in judgement.stale
     ]
     return "\n".join(lines) + "\n"
+
+
+def _cause(row: Row) -> str:
+    """What makes two failed rows the same failure: the error code a client got, else
+    the judge's message (a mismatch, a missing result)."""
+    err = row.outcome.error
+    if row.outcome.wrote == "error" and err is not None:
+        return f"{row.outcome.status}:{err.code}"
+    return row.verdict.message[:300]
 
 
 def _cell(sel: list[Row]) -> str:
