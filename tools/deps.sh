@@ -5,10 +5,11 @@
 set -euo pipefail
 
 PACKAGES=(
-  # C++ client: gRPC C++, protobuf, libcurl, JSON, GoogleTest, build tools
+  # C++ client: gRPC C++, protobuf, libcurl, JSON (RapidJSON for REST, as TF Serving),
+  # GoogleTest, build tools, clang-format for `make lint`
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libgtest-dev cmake ninja-build g++
-  valgrind
+  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev rapidjson-dev libgtest-dev cmake ninja-build g++
+  valgrind clang-format-14
   # Java client: Maven, and grpc-java's protoc plugin (Maven Central serves no linux binary here)
   maven protobuf-compiler-grpc-java-plugin
   # fuzz-short: libFuzzer

@@ -24,22 +24,12 @@ double Micros(Clock::duration d) { return std::chrono::duration<double, std::mic
 double Round1(double v) { return std::round(v * 10) / 10; }
 double Round2(double v) { return std::round(v * 100) / 100; }
 
-// Nearest-rank percentile of sorted samples.
-double Percentile(const std::vector<double>& sorted, double p) {
+// docs/CONTRACT.md's nearest rank: the ceil(q/100 * n)-th smallest (1-based;
+// the smallest when that is 0), in integers so no rounding moves the rank.
+double Percentile(const std::vector<double>& sorted, int q) {
   if (sorted.empty()) return 0;
-  const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * sorted.size()));
-  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
-
-nlohmann::json Summary(std::vector<double> samples, double wall_us) {
-  std::sort(samples.begin(), samples.end());
-  const double mean =
-      samples.empty() ? 0 : std::accumulate(samples.begin(), samples.end(), 0.0) / samples.size();
-  return {{"p50_us", Round1(Percentile(samples, 50))},
-          {"p90_us", Round1(Percentile(samples, 90))},
-          {"p99_us", Round1(Percentile(samples, 99))},
-          {"mean_us", Round1(mean)},
-          {"rps", wall_us > 0 ? Round1(samples.size() / (wall_us / 1e6)) : 0.0}};
+  const size_t rank = (static_cast<size_t>(q) * sorted.size() + 99) / 100;
+  return sorted[std::max<size_t>(rank, 1) - 1];
 }
 
 int64_t BatchOf(const google::protobuf::Message& request, Api api) {
@@ -82,7 +72,7 @@ nlohmann::json Reference(const BenchConfig& config, const CaseSet& cases, const 
       samples.push_back(Micros(Clock::now() - start));
       if (!out.ok()) return {{"error", out.status().ToString()}};
     }
-    nlohmann::json ref = Summary(std::move(samples), Micros(Clock::now() - begin));
+    nlohmann::json ref = SummarizeLatencies(std::move(samples), Micros(Clock::now() - begin));
     ref["what"] = "bare TF_SessionRun, prepared tensors, 1 thread, same process";
     ref["requests"] = n;
     return ref;
@@ -92,6 +82,17 @@ nlohmann::json Reference(const BenchConfig& config, const CaseSet& cases, const 
 }
 
 }  // namespace
+
+nlohmann::json SummarizeLatencies(std::vector<double> samples, double wall_us) {
+  std::sort(samples.begin(), samples.end());
+  const double mean =
+      samples.empty() ? 0 : std::accumulate(samples.begin(), samples.end(), 0.0) / samples.size();
+  return {{"p50_us", Round1(Percentile(samples, 50))},
+          {"p90_us", Round1(Percentile(samples, 90))},
+          {"p99_us", Round1(Percentile(samples, 99))},
+          {"mean_us", Round1(mean)},
+          {"rps", wall_us > 0 ? Round1(samples.size() / (wall_us / 1e6)) : 0.0}};
+}
 
 nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
   const Case* c = cases.Find(config.case_id);
@@ -140,7 +141,7 @@ nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
                         {"concurrency", config.concurrency},
                         {"warmup", config.warmup},
                         {"errors", errors.load()}};
-  out.update(Summary(all, wall));
+  out.update(SummarizeLatencies(all, wall));
   if (!first_error.ok()) out["first_error"] = first_error.ToString();
   nlohmann::json ref = Reference(config, cases, *c, *request, config.requests);
   // Ratios only mean something when every measured request succeeded.

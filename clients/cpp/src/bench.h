@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "cases.h"
 #include "runner.h"
@@ -19,6 +20,10 @@ struct BenchConfig {
   int concurrency = 1;
   int warmup = 10;
 };
+
+// p50_us, p90_us, p99_us (nearest rank, docs/CONTRACT.md), mean_us and rps of
+// latencies in microseconds measured over `wall_us`; rounded to 0.1.
+nlohmann::json SummarizeLatencies(std::vector<double> samples_us, double wall_us);
 
 // The bench JSON line of docs/CONTRACT.md plus "reference" (the bare session
 // run, or why it could not run). ToolError for an unknown case.

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -11,22 +12,36 @@
 
 #include "bench.h"
 #include "cases.h"
+#include "results.h"
 #include "runner.h"
 #include "status.h"
+#include "tensor_codec.h"
 #include "tf_api.h"
 
 namespace tfinterop {
 namespace {
 
+// docs/CONTRACT.md "Command line": the same flags and defaults in every client.
 constexpr char kUsage[] =
     "usage: tfinterop-cpp run   --mode inproc|grpc|rest --cases DIR [--cases DIR ...] --out DIR\n"
     "                           [--model-config FILE] [--target HOST:PORT] [--rest URL]\n"
-    "                           [--deadline-ms N]\n"
+    "                           [--deadline-ms N] [--verbose]\n"
     "       tfinterop-cpp bench --mode inproc|grpc|rest --cases DIR --case ID --requests N\n"
     "                           --concurrency C [--warmup N] [--model-config FILE]\n"
-    "                           [--target HOST:PORT] [--rest URL] [--deadline-ms N]\n"
+    "                           [--target HOST:PORT] [--rest URL] [--deadline-ms N] [--verbose]\n"
     "       tfinterop-cpp info\n"
-    "every command takes --verbose: show TensorFlow's own log lines (also TFINTEROP_VERBOSE=1)\n";
+    "defaults: --target 127.0.0.1:8500, --rest http://127.0.0.1:8501, --deadline-ms 30000,\n"
+    "          --warmup 10, --model-config the manifest's config\n"
+    "--verbose (or TFINTEROP_VERBOSE=1) lets TensorFlow's own log lines through\n";
+
+// Every dtype the suite's cases and the client registry name, in TensorFlow's order.
+constexpr tensorflow::DataType kSuiteDtypes[] = {
+    tensorflow::DT_FLOAT,     tensorflow::DT_DOUBLE, tensorflow::DT_HALF,
+    tensorflow::DT_BFLOAT16,  tensorflow::DT_INT8,   tensorflow::DT_INT16,
+    tensorflow::DT_INT32,     tensorflow::DT_INT64,  tensorflow::DT_UINT8,
+    tensorflow::DT_UINT16,    tensorflow::DT_UINT32, tensorflow::DT_UINT64,
+    tensorflow::DT_BOOL,      tensorflow::DT_STRING, tensorflow::DT_COMPLEX64,
+    tensorflow::DT_COMPLEX128};
 
 // --flag VALUE or --flag=VALUE; every flag takes a value; --cases repeats.
 std::multimap<std::string, std::string> ParseFlags(const std::vector<std::string>& args,
@@ -139,6 +154,9 @@ int Bench(const std::vector<std::string>& args) {
 int Info(const std::vector<std::string>& args) {
   if (!args.empty()) throw UsageError("info takes no arguments");
   nlohmann::json runtime = BaseRuntime();
+  // "language" is a top-level key of info (in run.json it stays in runtime).
+  const nlohmann::json language = runtime["language"];
+  runtime.erase("language");
   runtime["grpc"] = grpc::Version();
   runtime["curl"] = curl_version_info(CURLVERSION_NOW)->version;
   const std::string tf_dir = DefaultTfDir();
@@ -149,17 +167,45 @@ int Info(const std::vector<std::string>& args) {
   } else {
     runtime["tensorflow_error"] = api.status().message();
   }
-  const nlohmann::json info = {
-      {"client", "cpp"},
-      {"language", runtime["language"]},
-      {"modes", {"inproc", "grpc", "rest"}},
-      {"apis",
-       {{"inproc", {"predict", "metadata"}},
-        {"grpc", {"predict", "classify", "regress", "multi_inference", "metadata"}},
-        {"rest", {"predict", "classify", "regress", "metadata"}}}},
-      {"runtime", runtime}};
+  // From the transports' own tables and the codec, so info says what the code
+  // sends and carries. One codec serves every mode; it carries every suite
+  // dtype (complex has no REST JSON form in TF Serving either: a protocol
+  // limit, answered UNIMPLEMENTED, not this client's).
+  nlohmann::json apis = nlohmann::json::object();
+  nlohmann::json unsupported = nlohmann::json::object();
+  for (const std::string& mode : Modes()) {
+    apis[mode] = nlohmann::json::array();
+    for (const Api a : ApisOf(mode)) apis[mode].push_back(ApiName(a));
+    unsupported[mode] = nlohmann::json::array();
+    for (const auto dtype : kSuiteDtypes) {
+      if (!IsServingDtype(dtype)) unsupported[mode].push_back(DtypeName(dtype));
+    }
+  }
+  const nlohmann::json info = {{"client", kClientName},
+                               {"language", language},
+                               {"modes", Modes()},
+                               {"apis", apis},
+                               {"unsupported_dtypes", unsupported},
+                               {"runtime", runtime}};
   std::cout << info.dump() << std::endl;
   return 0;
+}
+
+// The contract's "one clear line on stderr": whitespace runs, newlines
+// included, become one space.
+std::string OneLine(const std::string& message) {
+  std::string out;
+  bool space = false;
+  for (const char c : message) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
 }
 
 }  // namespace
@@ -170,7 +216,10 @@ int RunCli(const std::vector<std::string>& all_args) {
   std::copy_if(all_args.begin(), all_args.end(), std::back_inserter(args),
                [](const std::string& a) { return a != "--verbose"; });
   try {
-    if (args.empty()) throw UsageError("a command is required (run, bench or info)");
+    if (args.empty()) {
+      std::cerr << kUsage;
+      return 2;
+    }
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "run") return Run(rest);
     if (args[0] == "bench") return Bench(rest);
@@ -179,15 +228,12 @@ int RunCli(const std::vector<std::string>& all_args) {
       std::cout << kUsage;
       return 0;
     }
-    throw UsageError("unknown command '" + args[0] + "'");
+    throw UsageError("unknown command '" + args[0] + "' (want run, bench or info)");
   } catch (const UsageError& e) {
-    std::cerr << "tfinterop-cpp: usage error: " << e.what() << "\n" << kUsage;
+    std::cerr << "tfinterop-cpp: usage error: " << OneLine(e.what()) << "\n";
     return 2;
-  } catch (const ToolError& e) {
-    std::cerr << "tfinterop-cpp: error: " << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "tfinterop-cpp: error: " << e.what() << "\n";
+  } catch (const std::exception& e) {  // ToolError and anything unforeseen
+    std::cerr << "tfinterop-cpp: error: " << OneLine(e.what()) << "\n";
     return 1;
   }
 }

@@ -70,6 +70,12 @@ class GrpcTransport : public Transport {
 
 }  // namespace
 
+const std::vector<Api>& GrpcApis() {
+  static const std::vector<Api> apis = {Api::kPredict, Api::kClassify, Api::kRegress,
+                                        Api::kMultiInference, Api::kMetadata};
+  return apis;
+}
+
 std::unique_ptr<Transport> MakeGrpcTransport(const std::string& target,
                                              std::chrono::milliseconds deadline) {
   return std::make_unique<GrpcTransport>(target, deadline);

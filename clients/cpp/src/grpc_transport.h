@@ -6,10 +6,14 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "transport.h"
 
 namespace tfinterop {
+
+// The PredictionService and ModelService calls the gRPC transport makes.
+const std::vector<Api>& GrpcApis();
 
 // A transport to `target` (host:port). Never fails here: an unreachable
 // server shows up per call as UNAVAILABLE (or DEADLINE_EXCEEDED).

@@ -16,6 +16,11 @@ const TfApi* MustLoadTf(const std::string& tf_dir) {
 
 }  // namespace
 
+const std::vector<Api>& InprocApis() {
+  static const std::vector<Api> apis = {Api::kPredict, Api::kMetadata};
+  return apis;
+}
+
 InprocTransport::InprocTransport(const std::filesystem::path& model_config,
                                  const std::string& tf_dir)
     : InprocTransport(model_config, *MustLoadTf(tf_dir)) {}

@@ -18,6 +18,10 @@
 
 namespace tfinterop {
 
+// The APIs InprocTransport::Call runs (the rest are server APIs:
+// UNIMPLEMENTED); `info` prints them, a test holds Call to them.
+const std::vector<Api>& InprocApis();
+
 class InprocTransport : public Transport {
  public:
   // Reads the model config (ToolError if unreadable) and loads TensorFlow from

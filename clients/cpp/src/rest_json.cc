@@ -1,242 +1,130 @@
 #include "rest_json.h"
 
+#include <openssl/evp.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <limits>
 
 namespace tfinterop {
 namespace {
 
 using tensorflow::DataType;
 
-constexpr int kMaxDepth = 512;
+constexpr size_t kMaxDepth = 512;
 
-class Parser {
+// An output stream for RapidJSON's UTF-8 validator, which copies as it checks.
+struct DiscardStream {
+  using Ch = char;
+  void Put(char) {}
+};
+
+// RapidJSON's SAX events into a JsonValue tree. Numbers arrive as their source
+// text (kParseNumbersAsStringsFlag), so nothing is rounded through a double
+// before the dtype is known. `raw` spans come from the stream's offsets.
+class TreeBuilder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeBuilder> {
  public:
-  explicit Parser(std::string_view text) : s_(text) {}
+  TreeBuilder(std::string_view text, const rapidjson::MemoryStream& in) : text_(text), in_(in) {}
 
-  StatusOr<JsonValue> ParseDocument() {
-    JsonValue v;
-    TFI_RETURN_IF_ERROR(ParseValue(&v, 0));
-    SkipSpace();
-    if (pos_ != s_.size()) return Error("trailing characters");
-    return v;
+  JsonValue& root() { return root_; }
+  bool too_deep() const { return too_deep_; }
+
+  bool Null() { return Scalar(JsonValue::Kind::kNull); }
+  bool Bool(bool b) {
+    Next(JsonValue::Kind::kBool)->boolean = b;
+    return Finish();
   }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool /*copy*/) {
+    Next(JsonValue::Kind::kNumber)->text.assign(s, n);
+    return Finish();
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool /*copy*/) {
+    Next(JsonValue::Kind::kString)->text.assign(s, n);
+    return Finish();
+  }
+  bool StartObject() { return Open(JsonValue::Kind::kObject); }
+  bool Key(const char* s, rapidjson::SizeType n, bool /*copy*/) {
+    open_.back().value->members.emplace_back(std::string(s, n), JsonValue());
+    cursor_ = in_.Tell();
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType /*members*/) { return Close(); }
+  bool StartArray() { return Open(JsonValue::Kind::kArray); }
+  bool EndArray(rapidjson::SizeType /*items*/) { return Close(); }
 
  private:
-  Status Error(const std::string& what) const {
-    return InvalidArgument("malformed JSON at byte " + std::to_string(pos_) + ": " + what);
-  }
-  void SkipSpace() {
-    while (pos_ < s_.size() &&
-           (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t')) {
-      ++pos_;
+  struct Open_ {
+    JsonValue* value;
+    size_t begin;
+  };
+
+  // The slot the next value fills: the root, an array's next item, or the
+  // value of the member whose key came last. Containers on the stack stay put:
+  // only the innermost one grows.
+  JsonValue* Next(JsonValue::Kind kind) {
+    JsonValue* v = &root_;
+    if (!open_.empty()) {
+      JsonValue* parent = open_.back().value;
+      if (parent->kind == JsonValue::Kind::kArray) {
+        v = &parent->items.emplace_back();
+      } else {
+        v = &parent->members.back().second;
+      }
     }
+    v->kind = kind;
+    last_ = v;
+    return v;
   }
-  bool Consume(std::string_view word) {
-    if (s_.substr(pos_, word.size()) != word) return false;
-    pos_ += word.size();
+  bool Scalar(JsonValue::Kind kind) {
+    Next(kind);
+    return Finish();
+  }
+  // A scalar ends where the reader stands; it starts at the first byte after
+  // the previous event that is neither whitespace nor the ',' or ':' before it.
+  bool Finish() {
+    const size_t end = in_.Tell();
+    size_t begin = SkipSpace(cursor_);
+    if (begin < end && (text_[begin] == ',' || text_[begin] == ':')) begin = SkipSpace(begin + 1);
+    last_->raw = text_.substr(begin, end - begin);
+    cursor_ = end;
+    return true;
+  }
+  size_t SkipSpace(size_t i) const {
+    while (i < text_.size() &&
+           (text_[i] == ' ' || text_[i] == '\n' || text_[i] == '\r' || text_[i] == '\t')) {
+      ++i;
+    }
+    return i;
+  }
+  bool Open(JsonValue::Kind kind) {
+    if (open_.size() >= kMaxDepth) {
+      too_deep_ = true;
+      return false;  // RapidJSON recurses per level: stop before the stack does
+    }
+    JsonValue* v = Next(kind);
+    open_.push_back({v, in_.Tell() - 1});  // the reader has taken '{' or '['
+    cursor_ = in_.Tell();
+    return true;
+  }
+  bool Close() {
+    const Open_ done = open_.back();
+    open_.pop_back();
+    cursor_ = in_.Tell();
+    done.value->raw = text_.substr(done.begin, cursor_ - done.begin);
     return true;
   }
 
-  Status ParseValue(JsonValue* v, int depth) {
-    if (depth > kMaxDepth) return Error("nesting too deep");
-    SkipSpace();
-    if (pos_ >= s_.size()) return Error("unexpected end");
-    const size_t begin = pos_;
-    const char c = s_[pos_];
-    Status st;
-    if (c == '{') {
-      st = ParseObject(v, depth);
-    } else if (c == '[') {
-      st = ParseArray(v, depth);
-    } else if (c == '"') {
-      v->kind = JsonValue::Kind::kString;
-      st = ParseString(&v->text);
-    } else if (Consume("true")) {
-      v->kind = JsonValue::Kind::kBool;
-      v->boolean = true;
-    } else if (Consume("false")) {
-      v->kind = JsonValue::Kind::kBool;
-    } else if (Consume("null")) {
-      v->kind = JsonValue::Kind::kNull;
-    } else if (Consume("NaN") || Consume("Infinity") || Consume("-Infinity")) {
-      v->kind = JsonValue::Kind::kNumber;
-      v->text = std::string(s_.substr(begin, pos_ - begin));
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      st = ParseNumber(v);
-    } else {
-      return Error(std::string("unexpected character '") + c + "'");
-    }
-    if (!st.ok()) return st;
-    v->raw = s_.substr(begin, pos_ - begin);
-    return OkStatus();
-  }
-
-  Status ParseNumber(JsonValue* v) {
-    const size_t begin = pos_;
-    auto digits = [&] {
-      const size_t start = pos_;
-      while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
-      return pos_ > start;
-    };
-    if (s_[pos_] == '-') ++pos_;
-    if (pos_ < s_.size() && s_[pos_] == '0') {
-      ++pos_;
-    } else if (!digits()) {
-      return Error("bad number");
-    }
-    if (pos_ < s_.size() && s_[pos_] == '.') {
-      ++pos_;
-      if (!digits()) return Error("bad number fraction");
-    }
-    if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
-      ++pos_;
-      if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
-      if (!digits()) return Error("bad number exponent");
-    }
-    v->kind = JsonValue::Kind::kNumber;
-    v->text = std::string(s_.substr(begin, pos_ - begin));
-    return OkStatus();
-  }
-
-  static void AppendUtf8(uint32_t cp, std::string* out) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
-
-  bool Hex4(uint32_t* out) {
-    if (pos_ + 4 > s_.size()) return false;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char h = s_[pos_++];
-      v <<= 4;
-      if (h >= '0' && h <= '9') {
-        v |= static_cast<uint32_t>(h - '0');
-      } else if (h >= 'a' && h <= 'f') {
-        v |= static_cast<uint32_t>(h - 'a' + 10);
-      } else if (h >= 'A' && h <= 'F') {
-        v |= static_cast<uint32_t>(h - 'A' + 10);
-      } else {
-        return false;
-      }
-    }
-    *out = v;
-    return true;
-  }
-
-  Status ParseString(std::string* out) {
-    ++pos_;  // opening quote
-    while (true) {
-      if (pos_ >= s_.size()) return Error("unterminated string");
-      const char c = s_[pos_++];
-      if (c == '"') return OkStatus();
-      if (static_cast<unsigned char>(c) < 0x20) return Error("control character in string");
-      if (c != '\\') {
-        out->push_back(c);
-        continue;
-      }
-      if (pos_ >= s_.size()) return Error("unterminated escape");
-      const char e = s_[pos_++];
-      switch (e) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
-        case 'u': {
-          uint32_t cp = 0;
-          if (!Hex4(&cp)) return Error("bad \\u escape");
-          if (cp >= 0xD800 && cp < 0xDC00) {
-            uint32_t low = 0;
-            if (!Consume("\\u") || !Hex4(&low) || low < 0xDC00 || low >= 0xE000) {
-              return Error("unpaired surrogate");
-            }
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          } else if (cp >= 0xDC00 && cp < 0xE000) {
-            return Error("unpaired surrogate");
-          }
-          AppendUtf8(cp, out);
-          break;
-        }
-        default: return Error("bad escape");
-      }
-    }
-  }
-
-  Status ParseArray(JsonValue* v, int depth) {
-    v->kind = JsonValue::Kind::kArray;
-    ++pos_;
-    SkipSpace();
-    if (pos_ < s_.size() && s_[pos_] == ']') {
-      ++pos_;
-      return OkStatus();
-    }
-    while (true) {
-      v->items.emplace_back();
-      TFI_RETURN_IF_ERROR(ParseValue(&v->items.back(), depth + 1));
-      SkipSpace();
-      if (pos_ < s_.size() && s_[pos_] == ',') {
-        ++pos_;
-      } else if (pos_ < s_.size() && s_[pos_] == ']') {
-        ++pos_;
-        return OkStatus();
-      } else {
-        return Error("expected ',' or ']'");
-      }
-    }
-  }
-
-  Status ParseObject(JsonValue* v, int depth) {
-    v->kind = JsonValue::Kind::kObject;
-    ++pos_;
-    SkipSpace();
-    if (pos_ < s_.size() && s_[pos_] == '}') {
-      ++pos_;
-      return OkStatus();
-    }
-    while (true) {
-      SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != '"') return Error("expected a member name");
-      std::string key;
-      TFI_RETURN_IF_ERROR(ParseString(&key));
-      SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != ':') return Error("expected ':'");
-      ++pos_;
-      v->members.emplace_back(std::move(key), JsonValue());
-      TFI_RETURN_IF_ERROR(ParseValue(&v->members.back().second, depth + 1));
-      SkipSpace();
-      if (pos_ < s_.size() && s_[pos_] == ',') {
-        ++pos_;
-      } else if (pos_ < s_.size() && s_[pos_] == '}') {
-        ++pos_;
-        return OkStatus();
-      } else {
-        return Error("expected ',' or '}'");
-      }
-    }
-  }
-
-  std::string_view s_;
-  size_t pos_ = 0;
+  std::string_view text_;
+  const rapidjson::MemoryStream& in_;
+  JsonValue root_;
+  JsonValue* last_ = nullptr;
+  std::vector<Open_> open_;
+  size_t cursor_ = 0;
+  bool too_deep_ = false;
 };
 
 template <typename T>
@@ -251,43 +139,42 @@ void Store(HostTensor* t, int64_t i, T v) {
   std::memcpy(t->data.data() + i * sizeof(T), &v, sizeof(T));
 }
 
-Status AppendElement(const HostTensor& t, int64_t i, std::string* out) {
+Status WriteElement(const HostTensor& t, int64_t i, JsonWriter* out) {
   switch (t.dtype) {
     // Narrow floats go out as the shortest text of their exact double value:
     // TF Serving reads a double and refuses anything beyond FLT_MAX (the
     // shortest float32 text of FLT_MAX, 3.4028235e+38, is), then casts.
-    case tensorflow::DT_FLOAT: *out += FormatDouble(Load<float>(t, i)); break;
-    case tensorflow::DT_DOUBLE: *out += FormatDouble(Load<double>(t, i)); break;
-    case tensorflow::DT_HALF: *out += FormatDouble(HalfToFloat(Load<uint16_t>(t, i))); break;
+    case tensorflow::DT_FLOAT: WriteJsonDouble(Load<float>(t, i), out); break;
+    case tensorflow::DT_DOUBLE: WriteJsonDouble(Load<double>(t, i), out); break;
+    case tensorflow::DT_HALF: WriteJsonDouble(HalfToFloat(Load<uint16_t>(t, i)), out); break;
     case tensorflow::DT_BFLOAT16:
-      *out += FormatDouble(Bfloat16ToFloat(Load<uint16_t>(t, i)));
+      WriteJsonDouble(Bfloat16ToFloat(Load<uint16_t>(t, i)), out);
       break;
-    case tensorflow::DT_INT8: *out += std::to_string(Load<int8_t>(t, i)); break;
-    case tensorflow::DT_INT16: *out += std::to_string(Load<int16_t>(t, i)); break;
-    case tensorflow::DT_INT32: *out += std::to_string(Load<int32_t>(t, i)); break;
-    case tensorflow::DT_INT64: *out += std::to_string(Load<int64_t>(t, i)); break;
-    case tensorflow::DT_UINT8: *out += std::to_string(Load<uint8_t>(t, i)); break;
-    case tensorflow::DT_UINT16: *out += std::to_string(Load<uint16_t>(t, i)); break;
-    case tensorflow::DT_UINT32: *out += std::to_string(Load<uint32_t>(t, i)); break;
-    case tensorflow::DT_UINT64: *out += std::to_string(Load<uint64_t>(t, i)); break;
-    case tensorflow::DT_BOOL: *out += Load<uint8_t>(t, i) ? "true" : "false"; break;
-    case tensorflow::DT_STRING: AppendJsonBytes(t.strings[static_cast<size_t>(i)], out); break;
+    case tensorflow::DT_INT8: out->Int(Load<int8_t>(t, i)); break;
+    case tensorflow::DT_INT16: out->Int(Load<int16_t>(t, i)); break;
+    case tensorflow::DT_INT32: out->Int(Load<int32_t>(t, i)); break;
+    case tensorflow::DT_INT64: out->Int64(Load<int64_t>(t, i)); break;
+    case tensorflow::DT_UINT8: out->Uint(Load<uint8_t>(t, i)); break;
+    case tensorflow::DT_UINT16: out->Uint(Load<uint16_t>(t, i)); break;
+    case tensorflow::DT_UINT32: out->Uint(Load<uint32_t>(t, i)); break;
+    case tensorflow::DT_UINT64: out->Uint64(Load<uint64_t>(t, i)); break;
+    case tensorflow::DT_BOOL: out->Bool(Load<uint8_t>(t, i) != 0); break;
+    case tensorflow::DT_STRING: WriteJsonBytes(t.strings[static_cast<size_t>(i)], out); break;
     default: return Unimplemented("REST JSON cannot carry " + DtypeName(t.dtype) + " tensors");
   }
   return OkStatus();
 }
 
 // Elements [offset, offset + prod(shape[dim:])) as nested lists.
-Status AppendLevel(const HostTensor& t, size_t dim, int64_t offset, std::string* out) {
-  if (dim == t.shape.size()) return AppendElement(t, offset, out);
+Status WriteLevel(const HostTensor& t, size_t dim, int64_t offset, JsonWriter* out) {
+  if (dim == t.shape.size()) return WriteElement(t, offset, out);
   int64_t stride = 1;
   for (size_t d = dim + 1; d < t.shape.size(); ++d) stride *= t.shape[d];
-  out->push_back('[');
+  out->StartArray();
   for (int64_t i = 0; i < t.shape[dim]; ++i) {
-    if (i) out->push_back(',');
-    TFI_RETURN_IF_ERROR(AppendLevel(t, dim + 1, offset + i * stride, out));
+    TFI_RETURN_IF_ERROR(WriteLevel(t, dim + 1, offset + i * stride, out));
   }
-  out->push_back(']');
+  out->EndArray();
   return OkStatus();
 }
 
@@ -468,50 +355,65 @@ const JsonValue* JsonValue::Find(std::string_view key) const {
   return nullptr;
 }
 
-StatusOr<JsonValue> ParseJson(std::string_view text) { return Parser(text).ParseDocument(); }
-
-void AppendJsonString(std::string_view utf8, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (const char c : utf8) {
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          *out += "\\u00";
-          out->push_back(kHex[(c >> 4) & 0xF]);
-          out->push_back(kHex[c & 0xF]);
-        } else {
-          out->push_back(c);
-        }
-    }
+StatusOr<JsonValue> ParseJson(std::string_view text) {
+  // TF Serving's flag (json_tensor.cc ParseJson), numbers kept as text.
+  constexpr unsigned kFlags =
+      rapidjson::kParseNanAndInfFlag | rapidjson::kParseNumbersAsStringsFlag;
+  rapidjson::MemoryStream in(text.data(), text.size());
+  TreeBuilder builder(text, in);
+  rapidjson::Reader reader;
+  const rapidjson::ParseResult result = reader.Parse<kFlags>(in, builder);
+  if (builder.too_deep()) {
+    return InvalidArgument("JSON nesting is deeper than " + std::to_string(kMaxDepth) +
+                           " at offset: " + std::to_string(result.Offset()));
   }
-  out->push_back('"');
+  if (result.IsError()) {
+    return InvalidArgument(std::string("JSON Parse error: ") +
+                           rapidjson::GetParseError_En(result.Code()) +
+                           " at offset: " + std::to_string(result.Offset()));
+  }
+  return std::move(builder.root());
 }
 
-void AppendJsonBytes(std::string_view bytes, std::string* out) {
+std::string JsonText(const rapidjson::StringBuffer& out) {
+  return std::string(out.GetString(), out.GetSize());
+}
+
+void WriteJsonString(std::string_view utf8, JsonWriter* out) {
+  out->String(utf8.data(), static_cast<rapidjson::SizeType>(utf8.size()));
+}
+
+void WriteJsonBytes(std::string_view bytes, JsonWriter* out) {
   if (IsValidUtf8(bytes)) {
-    AppendJsonString(bytes, out);
-  } else {
-    *out += "{\"b64\":\"" + Base64Encode(bytes) + "\"}";
+    WriteJsonString(bytes, out);
+    return;
   }
+  const std::string b64 = Base64Encode(bytes);
+  out->StartObject();
+  out->Key("b64");
+  WriteJsonString(b64, out);
+  out->EndObject();
 }
 
-Status AppendTensorJson(const HostTensor& tensor, std::string* out) {
-  return AppendLevel(tensor, 0, 0, out);
+void WriteJsonDouble(double v, JsonWriter* out) {
+  // As TF Serving's WriteDecimal: our own text as a raw number token, since
+  // RapidJSON's Double() knows no NaN/Infinity tokens by default and its
+  // Grisu2 output is not always the shortest.
+  const std::string text = FormatDouble(v);
+  out->RawValue(text.data(), text.size(), rapidjson::kNumberType);
 }
 
-Status AppendTensorRowJson(const HostTensor& tensor, int64_t index, std::string* out) {
+Status WriteTensorJson(const HostTensor& tensor, JsonWriter* out) {
+  return WriteLevel(tensor, 0, 0, out);
+}
+
+Status WriteTensorRowJson(const HostTensor& tensor, int64_t index, JsonWriter* out) {
   if (tensor.shape.empty() || index < 0 || index >= tensor.shape[0]) {
     return InvalidArgument("row format needs every input batched along dimension 0");
   }
   int64_t stride = 1;
   for (size_t d = 1; d < tensor.shape.size(); ++d) stride *= tensor.shape[d];
-  return AppendLevel(tensor, 1, index * stride, out);
+  return WriteLevel(tensor, 1, index * stride, out);
 }
 
 StatusOr<HostTensor> TensorFromJson(const JsonValue& value, DataType dtype) {
@@ -531,85 +433,47 @@ StatusOr<HostTensor> TensorFromJsonRows(const std::vector<const JsonValue*>& row
 }
 
 std::string Base64Encode(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
-                       (static_cast<uint8_t>(bytes[i + 1]) << 8) |
-                       static_cast<uint8_t>(bytes[i + 2]);
-    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63],
-            kAlphabet[n & 63]};
-  }
-  if (i + 1 == bytes.size()) {
-    const uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
-    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], '=', '='};
-  } else if (i + 2 == bytes.size()) {
-    const uint32_t n =
-        (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
-    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], '='};
-  }
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // EVP adds a NUL
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
   return out;
 }
 
 bool Base64Decode(std::string_view text, std::string* out) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;  // standard and URL-safe alphabets
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
+  // EVP_DecodeBlock wants whole 4-character groups, skips surrounding
+  // whitespace, reads '=' anywhere as zero bits and counts padding as output
+  // bytes: so check the text first, re-pad it, and drop the padding bytes.
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  out->clear();
-  uint32_t acc = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const int v = value(c);
-    if (v < 0) return false;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
+  std::string padded(text);
+  for (char& c : padded) {
+    if (c == '-') c = '+';  // the URL-safe alphabet
+    if (c == '_') c = '/';
   }
-  return bits < 6;  // a lone trailing 6-bit group cannot encode a byte
+  if (padded.find_first_not_of(kAlphabet) != std::string::npos) return false;
+  const size_t tail = padded.size() % 4;
+  if (tail == 1) return false;  // a lone trailing 6-bit group cannot encode a byte
+  const size_t pad = tail == 0 ? 0 : 4 - tail;
+  padded.append(pad, '=');
+  out->assign(padded.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out->data()),
+                                reinterpret_cast<const unsigned char*>(padded.data()),
+                                static_cast<int>(padded.size()));
+  if (n < 0 || static_cast<size_t>(n) != out->size()) return false;
+  out->resize(out->size() - pad);
+  return true;
 }
 
 bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const uint8_t c = static_cast<uint8_t>(s[i]);
-    int extra = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= s.size()) return false;  // truncated sequence
-    for (int k = 1; k <= extra; ++k) {
-      const uint8_t cc = static_cast<uint8_t>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) return false;
-    i += extra + 1;
+  // RapidJSON's validator: RFC 3629 (no overlong forms, surrogates or code
+  // points beyond U+10FFFF); one code point per call.
+  DiscardStream sink;
+  rapidjson::MemoryStream in(s.data(), s.size());
+  while (in.Tell() < s.size()) {
+    if (!rapidjson::UTF8<>::Validate(in, sink)) return false;
   }
   return true;
 }

@@ -1,9 +1,15 @@
-// JSON for TF Serving's REST API, both ways, where generic JSON libraries fall
-// short: NaN, Infinity and -Infinity are bare tokens; numbers keep their
-// source text so int64 beyond 2^53 and float32 round-trip exactly; strings are
-// JSON strings when valid UTF-8, else {"b64": ...}.
+// JSON for TF Serving's REST API, both ways, on RapidJSON as TF Serving
+// itself (tensorflow_serving/util/json_tensor.cc): parsed with
+// kParseNanAndInfFlag (NaN, Infinity and -Infinity are bare tokens), floats
+// written as raw number text. Numbers keep their source text
+// (kParseNumbersAsStringsFlag, into a tree of our own) so int64 beyond 2^53
+// and float32 read back exactly; strings are JSON strings when valid UTF-8,
+// else {"b64": ...}.
 #ifndef TFINTEROP_REST_JSON_H_
 #define TFINTEROP_REST_JSON_H_
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <cstdint>
 #include <string>
@@ -15,6 +21,10 @@
 #include "tensor_codec.h"
 
 namespace tfinterop {
+
+// Compact JSON into a string buffer. TF Serving writes with PrettyWriter; the
+// bytes differ only in whitespace.
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // A parsed JSON value. Numbers (and the NaN/Infinity tokens) keep their text.
 struct JsonValue {
@@ -31,20 +41,26 @@ struct JsonValue {
 };
 
 // Parses `text` (which must outlive the result's `raw` views). INVALID_ARGUMENT
-// with the byte offset on malformed input.
+// with RapidJSON's message and byte offset on malformed input, or nesting
+// deeper than 512.
 StatusOr<JsonValue> ParseJson(std::string_view text);
 
-// Appends a JSON string literal for valid UTF-8 `bytes`, else {"b64": "..."}.
-void AppendJsonBytes(std::string_view bytes, std::string* out);
-void AppendJsonString(std::string_view utf8, std::string* out);
+// The text `out` holds so far.
+std::string JsonText(const rapidjson::StringBuffer& out);
 
-// Appends `tensor` as nested lists following its shape (a scalar bare), or
+// Writes a JSON string for valid UTF-8 `bytes`, else {"b64": "..."}.
+void WriteJsonBytes(std::string_view bytes, JsonWriter* out);
+void WriteJsonString(std::string_view utf8, JsonWriter* out);
+// The shortest text of `v` (FormatDouble) as a raw number token.
+void WriteJsonDouble(double v, JsonWriter* out);
+
+// Writes `tensor` as nested lists following its shape (a scalar bare), or
 // only its slice `index` along dimension 0 (row format). Floats of every
 // width are written as the shortest text of their exact double value, which
 // TF Serving's double-then-cast reader maps back to the same bits.
 // UNIMPLEMENTED for dtypes REST cannot carry (complex).
-Status AppendTensorJson(const HostTensor& tensor, std::string* out);
-Status AppendTensorRowJson(const HostTensor& tensor, int64_t index, std::string* out);
+Status WriteTensorJson(const HostTensor& tensor, JsonWriter* out);
+Status WriteTensorRowJson(const HostTensor& tensor, int64_t index, JsonWriter* out);
 
 // A tensor of `dtype` from nested lists (shape from the nesting), or from a
 // list of rows stacked along a new dimension 0. INVALID_ARGUMENT on ragged
@@ -53,7 +69,9 @@ StatusOr<HostTensor> TensorFromJson(const JsonValue& value, tensorflow::DataType
 StatusOr<HostTensor> TensorFromJsonRows(const std::vector<const JsonValue*>& rows,
                                         tensorflow::DataType dtype);
 
-// Base64 (RFC 4648, padded) both ways; decoding fails on any other character.
+// Base64 (RFC 4648) through OpenSSL: encoding padded; decoding takes the
+// standard or URL-safe alphabet, padding optional, and fails on any other
+// character (whitespace included) or a dangling 6-bit group.
 std::string Base64Encode(std::string_view bytes);
 bool Base64Decode(std::string_view text, std::string* out);
 bool IsValidUtf8(std::string_view bytes);

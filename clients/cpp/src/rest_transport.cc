@@ -209,12 +209,10 @@ class RestTransport : public Transport {
       if (!t.ok()) return InvalidArgument("input " + alias + ": " + t.status().message());
       inputs.emplace(alias, std::move(t).value());
     }
-    std::string body = "{";
-    if (!request.model_spec().signature_name().empty()) {
-      body += "\"signature_name\":";
-      AppendJsonString(request.model_spec().signature_name(), &body);
-      body += ",";
-    }
+    rapidjson::StringBuffer buffer;
+    JsonWriter body(buffer);
+    body.StartObject();
+    WriteSignatureName(request.model_spec(), &body);
     // Row format needs every input batched with one size along dimension 0;
     // a request it cannot express (no inputs, a scalar, ragged batches) goes
     // columnar, so the server still judges the real tensors.
@@ -226,36 +224,43 @@ class RestTransport : public Transport {
       batch = rows;
     }
     if (!row) {
-      body += "\"inputs\":{";
-      bool first = true;
+      body.Key("inputs");
+      body.StartObject();
       for (const auto& [alias, t] : inputs) {
-        if (!first) body += ",";
-        first = false;
-        AppendJsonString(alias, &body);
-        body += ":";
-        TFI_RETURN_IF_ERROR(AppendTensorJson(t, &body));
+        WriteKey(alias, &body);
+        TFI_RETURN_IF_ERROR(WriteTensorJson(t, &body));
       }
-      return body + "}}";
+      body.EndObject();
+    } else {
+      body.Key("instances");
+      body.StartArray();
+      for (int64_t i = 0; i < std::max<int64_t>(batch, 0); ++i) {
+        if (inputs.size() == 1) {
+          TFI_RETURN_IF_ERROR(WriteTensorRowJson(inputs.begin()->second, i, &body));
+          continue;
+        }
+        body.StartObject();
+        for (const auto& [alias, t] : inputs) {
+          WriteKey(alias, &body);
+          TFI_RETURN_IF_ERROR(WriteTensorRowJson(t, i, &body));
+        }
+        body.EndObject();
+      }
+      body.EndArray();
     }
-    body += "\"instances\":[";
-    for (int64_t i = 0; i < std::max<int64_t>(batch, 0); ++i) {
-      if (i) body += ",";
-      if (inputs.size() == 1) {
-        TFI_RETURN_IF_ERROR(AppendTensorRowJson(inputs.begin()->second, i, &body));
-        continue;
-      }
-      body += "{";
-      bool first = true;
-      for (const auto& [alias, t] : inputs) {
-        if (!first) body += ",";
-        first = false;
-        AppendJsonString(alias, &body);
-        body += ":";
-        TFI_RETURN_IF_ERROR(AppendTensorRowJson(t, i, &body));
-      }
-      body += "}";
-    }
-    return body + "]}";
+    body.EndObject();
+    return JsonText(buffer);
+  }
+
+  static void WriteKey(const std::string& key, JsonWriter* out) {
+    out->Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  }
+
+  // "signature_name", omitted when empty.
+  static void WriteSignatureName(const tfs::ModelSpec& spec, JsonWriter* out) {
+    if (spec.signature_name().empty()) return;
+    out->Key("signature_name");
+    WriteJsonString(spec.signature_name(), out);
   }
 
   Status Predict(const tfs::PredictRequest& request, tfs::PredictResponse* response,
@@ -320,58 +325,47 @@ class RestTransport : public Transport {
 
   // {name: [values...]} for every feature, sorted; floats always look like
   // floats (TF Serving infers the feature type from the JSON token).
-  static void AppendExample(const tensorflow::Example& example, std::string* body) {
+  static void WriteExample(const tensorflow::Example& example, JsonWriter* out) {
     std::map<std::string, const tensorflow::Feature*> features;
     for (const auto& [name, f] : example.features().feature()) features.emplace(name, &f);
-    *body += "{";
-    bool first = true;
+    out->StartObject();
     for (const auto& [name, f] : features) {
-      if (!first) *body += ",";
-      first = false;
-      AppendJsonString(name, body);
-      *body += ":[";
+      WriteKey(name, out);
+      out->StartArray();
       if (f->has_float_list()) {
-        for (int i = 0; i < f->float_list().value_size(); ++i) {
-          *body += (i ? "," : "") + FormatDouble(f->float_list().value(i));
-        }
+        for (const float v : f->float_list().value()) WriteJsonDouble(v, out);
       } else if (f->has_int64_list()) {
-        for (int i = 0; i < f->int64_list().value_size(); ++i) {
-          *body += (i ? "," : "") + std::to_string(f->int64_list().value(i));
-        }
+        for (const int64_t v : f->int64_list().value()) out->Int64(v);
       } else if (f->has_bytes_list()) {
-        for (int i = 0; i < f->bytes_list().value_size(); ++i) {
-          if (i) *body += ",";
-          AppendJsonBytes(f->bytes_list().value(i), body);
-        }
+        for (const std::string& v : f->bytes_list().value()) WriteJsonBytes(v, out);
       }
-      *body += "]";
+      out->EndArray();
     }
-    *body += "}";
+    out->EndObject();
   }
 
   // {"signature_name"?, "context"?, "examples": [...]}
   static std::string ExamplesBody(const tfs::ModelSpec& spec, const tfs::Input& input) {
-    std::string body = "{";
-    if (!spec.signature_name().empty()) {
-      body += "\"signature_name\":";
-      AppendJsonString(spec.signature_name(), &body);
-      body += ",";
-    }
+    rapidjson::StringBuffer buffer;
+    JsonWriter body(buffer);
+    body.StartObject();
+    WriteSignatureName(spec, &body);
     const google::protobuf::RepeatedPtrField<tensorflow::Example>* examples = nullptr;
     if (input.has_example_list_with_context()) {
-      body += "\"context\":";
-      AppendExample(input.example_list_with_context().context(), &body);
-      body += ",";
+      body.Key("context");
+      WriteExample(input.example_list_with_context().context(), &body);
       examples = &input.example_list_with_context().examples();
     } else if (input.has_example_list()) {
       examples = &input.example_list().examples();
     }
-    body += "\"examples\":[";
+    body.Key("examples");
+    body.StartArray();
     for (int i = 0; examples != nullptr && i < examples->size(); ++i) {
-      if (i) body += ",";
-      AppendExample(examples->Get(i), &body);
+      WriteExample(examples->Get(i), &body);
     }
-    return body + "]}";
+    body.EndArray();
+    body.EndObject();
+    return JsonText(buffer);
   }
 
   // POST …:classify or …:regress; {"results": ...} back into the response.
@@ -465,6 +459,12 @@ class RestTransport : public Transport {
 };
 
 }  // namespace
+
+const std::vector<Api>& RestApis() {
+  static const std::vector<Api> apis = {Api::kPredict, Api::kClassify, Api::kRegress,
+                                        Api::kMetadata};
+  return apis;
+}
 
 std::unique_ptr<Transport> MakeRestTransport(const std::string& base_url,
                                              std::chrono::milliseconds deadline) {

@@ -7,10 +7,15 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "transport.h"
 
 namespace tfinterop {
+
+// The REST endpoints the transport calls (TF Serving's REST API has no
+// multi_inference: UNIMPLEMENTED).
+const std::vector<Api>& RestApis();
 
 // A transport to `base_url` (e.g. http://127.0.0.1:8501). An unreachable
 // server shows up per call as UNAVAILABLE.

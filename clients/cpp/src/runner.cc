@@ -21,6 +21,18 @@ nlohmann::json BaseRuntime() {
           {"protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION)}};
 }
 
+const std::vector<std::string>& Modes() {
+  static const std::vector<std::string> modes = {"inproc", "grpc", "rest"};
+  return modes;
+}
+
+const std::vector<Api>& ApisOf(const std::string& mode) {
+  if (mode == "inproc") return InprocApis();
+  if (mode == "grpc") return GrpcApis();
+  if (mode == "rest") return RestApis();
+  throw UsageError("unknown mode '" + mode + "' (inproc, grpc or rest)");
+}
+
 std::unique_ptr<Transport> MakeTransport(const TransportConfig& config, const CaseSet& cases) {
   if (config.mode == "inproc") {
     return std::make_unique<InprocTransport>(config.model_config.value_or(cases.config_path),

@@ -35,6 +35,11 @@ std::filesystem::path RunCaseSet(Transport& transport, const CaseSet& cases,
 // The language/library block shared by run.json and info.
 nlohmann::json BaseRuntime();
 
+// inproc, grpc, rest: the modes MakeTransport builds.
+const std::vector<std::string>& Modes();
+// The APIs the transport of `mode` sends (the table each transport keeps).
+const std::vector<Api>& ApisOf(const std::string& mode);
+
 }  // namespace tfinterop
 
 #endif  // TFINTEROP_RUNNER_H_

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -51,6 +52,23 @@ TEST(CliTest, BadUsageExitsTwo) {
   EXPECT_EQ(RunCli({"run", "--mode", "grpc", "--cases", "x", "--out"}), 2);
   EXPECT_EQ(RunCli({"bench", "--mode", "grpc", "--cases", "x", "--case", "p"}), 2);
   EXPECT_EQ(RunCli({"info", "extra"}), 2);
+}
+
+TEST(CliTest, BadUsageIsOneLineOnStderrAndNothingOnStdout) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"explode"},
+           {"run", "--mode", "grpc", "--cases", "x"},
+           {"bench", "--mode", "rest", "--cases", "x", "--case", "p", "--requests", "1",
+            "--concurrency", "1", "--warmup", "-1"},
+           {"run", "--mode", "grpc", "--cases", "x", "--out", "o", "--warmup", "3"}}) {
+    ::testing::internal::CaptureStdout();
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(RunCli(args), 2) << args[0];
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_EQ(err.rfind("tfinterop-cpp: usage error: ", 0), 0u) << err;
+  }
 }
 
 TEST(CliTest, ATamperedCaseSetExitsOneAndWritesNothing) {

@@ -65,8 +65,10 @@ void CheckTensor(const HostTensor& t) {
     case tensorflow::DT_UINT32:
     case tensorflow::DT_UINT64:
     case tensorflow::DT_STRING: {
-      std::string json;
-      if (!tfinterop::AppendTensorJson(t, &json).ok()) Fail("JSON encoding failed");
+      rapidjson::StringBuffer buffer;
+      tfinterop::JsonWriter writer(buffer);
+      if (!tfinterop::WriteTensorJson(t, &writer).ok()) Fail("JSON encoding failed");
+      const std::string json = tfinterop::JsonText(buffer);
       const auto parsed = tfinterop::ParseJson(json);
       if (!parsed.ok()) Fail("our own JSON does not parse");
       auto back = tfinterop::TensorFromJson(parsed.value(), t.dtype);

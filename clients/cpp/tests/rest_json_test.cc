@@ -33,9 +33,17 @@ StatusOr<HostTensor> Decode(const std::string& json, tensorflow::DataType dtype)
 }
 
 std::string Encode(const HostTensor& t) {
-  std::string out;
-  EXPECT_TRUE(AppendTensorJson(t, &out).ok());
-  return out;
+  rapidjson::StringBuffer buffer;
+  JsonWriter out(buffer);
+  EXPECT_TRUE(WriteTensorJson(t, &out).ok());
+  return JsonText(buffer);
+}
+
+StatusOr<std::string> EncodeRow(const HostTensor& t, int64_t index) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter out(buffer);
+  TFI_RETURN_IF_ERROR(WriteTensorRowJson(t, index, &out));
+  return JsonText(buffer);
 }
 
 TEST(RestJsonTest, NanAndInfinityAreBareTokensBothWays) {
@@ -149,10 +157,10 @@ TEST(RestJsonTest, RowsStackAlongANewFirstDimension) {
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->shape, (std::vector<int64_t>{3, 2}));
   const auto m = Make<float>(tensorflow::DT_FLOAT, {2, 2}, {1, 2, 3, 4});
-  std::string row;
-  ASSERT_TRUE(AppendTensorRowJson(m, 1, &row).ok());
-  EXPECT_EQ(row, "[3.0,4.0]");
-  EXPECT_EQ(AppendTensorRowJson(Make<float>(tensorflow::DT_FLOAT, {}, {1}), 0, &row).code(),
+  const auto row = EncodeRow(m, 1);
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ(row.value(), "[3.0,4.0]");
+  EXPECT_EQ(EncodeRow(Make<float>(tensorflow::DT_FLOAT, {}, {1}), 0).status().code(),
             Code::kInvalidArgument);
 }
 
@@ -174,6 +182,58 @@ TEST(RestJsonTest, RawSpansLetCallersReparseSubObjects) {
   EXPECT_EQ(parsed->Find("a")->raw, R"({"b": [1, 2]})");
   EXPECT_EQ(parsed->Find("c")->text, "NaN");
   EXPECT_EQ(parsed->Find("missing"), nullptr);
+}
+
+TEST(RestJsonTest, RawSpansOfScalarsSkipSeparatorsAndWhitespace) {
+  const std::string text = " {\"a\" :\t\"x\\ny\" , \"b\": [ 1 ,-2.5e3,true , null,[ ] ] } ";
+  const auto parsed = ParseJson(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->raw, text.substr(1, text.size() - 2));
+  EXPECT_EQ(parsed->Find("a")->raw, "\"x\\ny\"");
+  EXPECT_EQ(parsed->Find("a")->text, "x\ny");
+  const JsonValue* b = parsed->Find("b");
+  ASSERT_EQ(b->items.size(), 5u);
+  EXPECT_EQ(b->items[0].raw, "1");
+  EXPECT_EQ(b->items[1].raw, "-2.5e3");
+  EXPECT_EQ(b->items[1].text, "-2.5e3");
+  EXPECT_EQ(b->items[2].raw, "true");
+  EXPECT_EQ(b->items[3].raw, "null");
+  EXPECT_EQ(b->items[4].raw, "[ ]");
+}
+
+TEST(RestJsonTest, NumbersKeepTheirTextAndTypeIsTheToken) {
+  // TF Serving (RapidJSON) reads a number with a '.' or an exponent as a
+  // double: never an integer, whatever its value; "-0" is the integer 0.
+  EXPECT_EQ(Values<int64_t>(Decode("[-0]", tensorflow::DT_INT64).value())[0], 0);
+  EXPECT_EQ(Decode("[2.0]", tensorflow::DT_INT64).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Decode("[18446744073709551616]", tensorflow::DT_UINT64).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(Decode("[-1]", tensorflow::DT_UINT64).status().code(), Code::kInvalidArgument);
+  const auto big = Decode("[-9223372036854775808, 9223372036854775807]", tensorflow::DT_INT64);
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(Values<int64_t>(big.value())[0], std::numeric_limits<int64_t>::min());
+  // A float32 read from its decimal text directly, not through a double:
+  // 1.00000005960464477550 rounds to 1 + 2^-23 as float, to 1.0 via double.
+  const auto f = Decode("[1.00000005960464477550]", tensorflow::DT_FLOAT);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(Values<float>(f.value())[0], 1.0f + std::numeric_limits<float>::epsilon());
+  EXPECT_EQ(Values<double>(Decode("[1e-320]", tensorflow::DT_DOUBLE).value())[0], 1e-320);
+  EXPECT_FALSE(Decode("[1e400]", tensorflow::DT_DOUBLE).ok());  // RapidJSON: number too big
+}
+
+TEST(RestJsonTest, StringsEscapeControlsAndKeepNulBytes) {
+  HostTensor t;
+  t.dtype = tensorflow::DT_STRING;
+  t.shape = {2};
+  t.strings = {std::string("a\0b\x01\x1f\\/\t", 8), "\xe2\x82\xac"};
+  const std::string json = Encode(t);
+  EXPECT_EQ(json, "[\"a\\u0000b\\u0001\\u001F\\\\/\\t\",\"\xe2\x82\xac\"]");
+  const auto back = Decode(json, tensorflow::DT_STRING);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->strings, t.strings);
+  EXPECT_FALSE(Decode("[{\"b64\": \"Zg==\", \"x\": 1}]", tensorflow::DT_STRING).ok());
+  EXPECT_FALSE(Decode("[{\"b64\": 7}]", tensorflow::DT_STRING).ok());
+  EXPECT_EQ(Decode("[{\"b64\": \"Zm9v\"}]", tensorflow::DT_STRING)->strings[0], "foo");
 }
 
 TEST(RestJsonTest, HalfAndBfloat16ConversionsRoundTripEveryBitPattern) {
@@ -202,11 +262,34 @@ TEST(RestJsonTest, Base64AndUtf8Validation) {
   ASSERT_TRUE(Base64Decode("Zm9vYg==", &out));
   EXPECT_EQ(out, "foob");
   EXPECT_FALSE(Base64Decode("Zm9v!", &out));
+  // OpenSSL's padding and length rules do not leak through.
+  ASSERT_TRUE(Base64Decode("Zg", &out));  // unpadded
+  EXPECT_EQ(out, "f");
+  ASSERT_TRUE(Base64Decode("Zm8", &out));
+  EXPECT_EQ(out, "fo");
+  ASSERT_TRUE(Base64Decode("", &out));
+  EXPECT_EQ(out, "");
+  ASSERT_TRUE(Base64Decode("-_-_", &out));  // URL-safe alphabet
+  EXPECT_EQ(out, "\xfb\xff\xbf");
+  EXPECT_FALSE(Base64Decode("Zg==Zg==", &out));  // padding inside
+  EXPECT_FALSE(Base64Decode(" Zg==", &out));     // whitespace
+  EXPECT_FALSE(Base64Decode("Zg==\n", &out));
+  EXPECT_FALSE(Base64Decode("Zm9vY", &out));  // a lone 6-bit group
+  for (size_t n = 0; n < 70; ++n) {
+    std::string bytes;
+    for (size_t i = 0; i < n; ++i) bytes.push_back(static_cast<char>(i * 37 + n));
+    const std::string text = Base64Encode(bytes);
+    EXPECT_EQ(text.size(), (n + 2) / 3 * 4);
+    ASSERT_TRUE(Base64Decode(text, &out)) << n;
+    EXPECT_EQ(out, bytes) << n;
+  }
   EXPECT_TRUE(IsValidUtf8("plain \xc3\xa9"));
   EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // beyond U+10FFFF
   EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+  EXPECT_TRUE(IsValidUtf8(std::string("a\0\xf0\x9f\x98\x80", 6)));
 }
 
 }  // namespace

@@ -2,7 +2,9 @@ package dev.tfinterop;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,23 +18,42 @@ import org.tensorflow.framework.TensorProto;
 import tensorflow.serving.Predict.PredictRequest;
 
 /**
- * {@code bench}: one case sent N times by C threads, after a JIT warm-up run the same way.
- * The warm-up is reported (count and wall time), never hidden in the figures.
+ * {@code bench}: one case sent N times by C threads, after a warm-up sent the same way (it also
+ * warms the JIT). The warm-up's count is in the JSON line, its wall time and errors on stderr;
+ * never in the figures.
  */
 public final class Bench {
-  private final PrintStream log;
+  public static final int DEFAULT_WARMUP = 10;
 
-  public Bench(PrintStream log) {
+  private final PrintWriter log;
+
+  public Bench(PrintWriter log) {
     this.log = log;
   }
 
-  /** Latencies and errors of one phase. */
+  /** A parsed bench command line. */
+  public record Settings(
+      Connection connection,
+      Path cases,
+      String caseId,
+      int requests,
+      int concurrency,
+      int warmup) {}
+
+  /**
+   * One phase: per-request latencies, errors, and the wall time from the first request sent to the
+   * last answer.
+   */
   record Phase(long[] latenciesNanos, long errors, long wallNanos) {}
 
-  public Map<String, Object> run(Options.Bench o) {
+  /** Runs the warm-up and the measured phase; the bench JSON line's fields, in order. */
+  public Map<String, Object> run(Settings o) {
     Manifest m = Manifest.read(o.cases());
-    Manifest.Case c = m.cases().stream().filter(x -> x.id().equals(o.caseId())).findFirst()
-        .orElseThrow(() -> new UsageException("no case " + o.caseId() + " in " + o.cases()));
+    Manifest.Case c =
+        m.cases().stream()
+            .filter(x -> x.id().equals(o.caseId()))
+            .findFirst()
+            .orElseThrow(() -> new UsageException("no case " + o.caseId() + " in " + o.cases()));
     if (!c.appliesTo(o.connection().mode())) {
       throw new UsageException("case " + c.id() + " does not apply to " + o.connection().mode());
     }
@@ -44,9 +65,12 @@ public final class Bench {
     }
     CaseRequest request = new CaseRequest(c.api(), message, c.restFormat());
     try (Transport transport = Transports.open(o.connection(), m.configPath())) {
-      Phase warm = phase(transport, request, o.warmup(), o.concurrency());
-      log.printf("bench: warm-up %d requests in %.1f ms (%d errors)%n", o.warmup(),
-          warm.wallNanos() / 1e6, warm.errors());
+      if (o.warmup() > 0) {
+        Phase warm = phase(transport, request, o.warmup(), o.concurrency());
+        log.printf(
+            "bench: warm-up %d requests in %.1f ms (%d errors)%n",
+            o.warmup(), warm.wallNanos() / 1e6, warm.errors());
+      }
       Phase p = phase(transport, request, o.requests(), o.concurrency());
       long[] sorted = p.latenciesNanos().clone();
       Arrays.sort(sorted);
@@ -58,38 +82,39 @@ public final class Bench {
       out.put("requests", o.requests());
       out.put("concurrency", o.concurrency());
       out.put("warmup", o.warmup());
-      out.put("warmup_ms", Math.round(warm.wallNanos() / 1e5) / 10.0);
-      out.put("warmup_errors", warm.errors());
-      out.put("p50_us", Runner.micros(percentile(sorted, 50)));
-      out.put("p90_us", Runner.micros(percentile(sorted, 90)));
-      out.put("p99_us", Runner.micros(percentile(sorted, 99)));
-      out.put("mean_us", Runner.micros((long) Arrays.stream(sorted).average().orElse(0)));
-      out.put("rps", Math.round(o.requests() / (p.wallNanos() / 1e9) * 10) / 10.0);
+      out.put("p50_us", Runner.micros(Percentiles.nearestRank(sorted, 50)));
+      out.put("p90_us", Runner.micros(Percentiles.nearestRank(sorted, 90)));
+      out.put("p99_us", Runner.micros(Percentiles.nearestRank(sorted, 99)));
+      out.put("mean_us", Runner.micros(Math.round(Arrays.stream(sorted).average().orElse(0))));
+      out.put("rps", Math.round(sorted.length / (p.wallNanos() / 1e9) * 10) / 10.0);
       out.put("errors", p.errors());
       return out;
     }
   }
 
   private static Phase phase(Transport t, CaseRequest request, int n, int concurrency) {
-    long[] latencies = new long[n];
+    long[] sent = new long[n];
+    long[] answered = new long[n];
     AtomicInteger next = new AtomicInteger();
     AtomicLong errors = new AtomicLong();
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-    long start = System.nanoTime();
-    try {
-      List<Future<?>> workers = java.util.stream.IntStream.range(0, concurrency)
-          .<Future<?>>mapToObj(w -> pool.submit(() -> {
-            for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-              long s = System.nanoTime();
-              try {
-                t.call(request);
-              } catch (ServingException e) {
-                errors.incrementAndGet();
-              }
-              latencies[i] = System.nanoTime() - s;
+    Runnable worker =
+        () -> {
+          for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+            sent[i] = System.nanoTime();
+            try {
+              t.call(request);
+            } catch (ServingException e) {
+              errors.incrementAndGet();
             }
-          }))
-          .toList();
+            answered[i] = System.nanoTime();
+          }
+        };
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int w = 0; w < concurrency; w++) {
+        workers.add(pool.submit(worker));
+      }
       for (Future<?> f : workers) {
         f.get();
       }
@@ -98,15 +123,12 @@ public final class Bench {
     } finally {
       pool.shutdownNow();
     }
-    return new Phase(latencies, errors.get(), System.nanoTime() - start);
-  }
-
-  private static long percentile(long[] sorted, int p) {
-    if (sorted.length == 0) {
-      return 0;
+    long[] latencies = new long[n];
+    for (int i = 0; i < n; i++) {
+      latencies[i] = answered[i] - sent[i];
     }
-    int rank = (int) Math.ceil(p / 100.0 * sorted.length);
-    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    long wall = Arrays.stream(answered).max().orElse(0) - Arrays.stream(sent).min().orElse(0);
+    return new Phase(latencies, errors.get(), wall);
   }
 
   /** The first input's leading dimension (predict), else 1. */

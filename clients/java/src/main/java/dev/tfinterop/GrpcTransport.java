@@ -5,6 +5,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import tensorflow.serving.Classification.ClassificationRequest;
@@ -21,6 +22,10 @@ import tensorflow.serving.RegressionOuterClass.RegressionRequest;
  */
 public final class GrpcTransport implements Transport {
   private static final int MAX_MESSAGE_BYTES = 1 << 30;
+
+  /** What {@link #call} sends: every PredictionService API. */
+  static final List<Api> APIS =
+      List.of(Api.PREDICT, Api.CLASSIFY, Api.REGRESS, Api.MULTI_INFERENCE, Api.METADATA);
 
   private final ManagedChannel channel;
   private final PredictionServiceBlockingStub stub;

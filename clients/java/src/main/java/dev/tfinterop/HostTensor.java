@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * A dense tensor in host memory, the one form every codec meets at: numeric elements as raw
- * little-endian bytes in row-major order (TF's own layout, as in tensor_content), strings as
- * byte strings (any bytes, not only UTF-8).
+ * little-endian bytes in row-major order (TF's own layout, as in tensor_content), strings as byte
+ * strings (any bytes, not only UTF-8).
  */
 public record HostTensor(DType dtype, long[] shape, byte[] data, List<ByteString> strings) {
 

@@ -22,6 +22,9 @@ import tensorflow.serving.Predict.PredictResponse;
 public final class InprocTransport implements Transport {
   static final String SIGNATURE_DEF_FIELD = "signature_def";
 
+  /** What {@link #call} sends; the server APIs answer UNIMPLEMENTED. */
+  static final List<Api> APIS = List.of(Api.PREDICT, Api.METADATA);
+
   private final ModelConfigFile config;
   private final Map<ModelConfigFile.Resolved, Loaded> loaded = new ConcurrentHashMap<>();
 
@@ -77,7 +80,8 @@ public final class InprocTransport implements Transport {
       }
     }
     SavedModelServable servable = servable(request.getModelSpec());
-    SignatureDefMap map = SignatureDefMap.newBuilder().putAllSignatureDef(servable.signatures()).build();
+    SignatureDefMap map =
+        SignatureDefMap.newBuilder().putAllSignatureDef(servable.signatures()).build();
     // Packed by hand so the bytes are deterministic (map order), like the golden file.
     Any packed =
         Any.newBuilder()

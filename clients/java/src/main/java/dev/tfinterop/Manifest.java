@@ -18,8 +18,8 @@ import java.util.Map;
  * A case folder's manifest.json (docs/CONTRACT.md). Reading a case's file checks it against the
  * manifest's sha256; any mismatch or missing file is a {@link ToolException}.
  */
-public record Manifest(Path folder, String model, String config, Map<String, String> producer,
-    List<Case> cases) {
+public record Manifest(
+    Path folder, String model, String config, Map<String, String> producer, List<Case> cases) {
   public static final int FORMAT = 1;
   static final List<String> TRANSPORTS = List.of("inproc", "grpc", "rest");
 
@@ -57,8 +57,15 @@ public record Manifest(Path folder, String model, String config, Map<String, Str
       String got = sha256Hex(data);
       if (!got.equalsIgnoreCase(want)) {
         throw new ToolException(
-            "case " + id + ": " + path + " sha256 " + got.substring(0, 12) + "… != manifest "
-                + want.substring(0, Math.min(12, want.length())) + "…");
+            "case "
+                + id
+                + ": "
+                + path
+                + " sha256 "
+                + got.substring(0, 12)
+                + "… != manifest "
+                + want.substring(0, Math.min(12, want.length()))
+                + "…");
       }
       return data;
     }
@@ -96,10 +103,12 @@ public record Manifest(Path folder, String model, String config, Map<String, Str
     } catch (NoSuchFileException e) {
       throw new ToolException("cannot read " + path + ": no such file");
     } catch (IOException e) {
-      throw new ToolException(path + " is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+      throw new ToolException(
+          path + " is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
     }
     if (root == null || !root.isObject() || root.path("format").asInt(-1) != FORMAT) {
-      throw new ToolException(path + ": unsupported manifest format " + (root == null ? null : root.get("format")));
+      throw new ToolException(
+          path + ": unsupported manifest format " + (root == null ? null : root.get("format")));
     }
     String model = root.path("model").path("name").asText("");
     if (model.isEmpty()) {
@@ -107,7 +116,9 @@ public record Manifest(Path folder, String model, String config, Map<String, Str
     }
     String config = root.path("model").path("config").asText("");
     Map<String, String> producer = new LinkedHashMap<>();
-    root.path("producer").fields().forEachRemaining(e -> producer.put(e.getKey(), e.getValue().asText()));
+    root.path("producer")
+        .fields()
+        .forEachRemaining(e -> producer.put(e.getKey(), e.getValue().asText()));
     List<Case> cases = new ArrayList<>();
     int i = 0;
     for (JsonNode c : root.path("cases")) {
@@ -147,8 +158,8 @@ public record Manifest(Path folder, String model, String config, Map<String, Str
     }
     Map<String, String> sha = new LinkedHashMap<>();
     c.path("sha256").fields().forEachRemaining(e -> sha.put(e.getKey(), e.getValue().asText()));
-    return new Case(folder, id, api, List.copyOf(transports), request, response, error, format,
-        sha);
+    return new Case(
+        folder, id, api, List.copyOf(transports), request, response, error, format, sha);
   }
 
   static String sha256Hex(byte[] data) {

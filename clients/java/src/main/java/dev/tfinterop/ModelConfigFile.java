@@ -20,9 +20,9 @@ import tensorflow.serving.ModelServerConfigOuterClass.ModelConfig;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
 
 /**
- * TF Serving's model config (text-format ModelServerConfig) and ModelSpec resolution as
- * ServerCore does it: empty name and unknown label INVALID_ARGUMENT, unknown model or version
- * NOT_FOUND, no version the highest served one.
+ * TF Serving's model config (text-format ModelServerConfig) and ModelSpec resolution as ServerCore
+ * does it: empty name and unknown label INVALID_ARGUMENT, unknown model or version NOT_FOUND, no
+ * version the highest served one.
  */
 public final class ModelConfigFile {
 
@@ -31,17 +31,20 @@ public final class ModelConfigFile {
    * the versions its version policy serves (ascending), read from disk once when the config is
    * read, as a server loads them at start-up.
    */
-  public record Entry(String name, Path basePath, Map<String, Long> labels,
-      SortedMap<Long, Path> folders, List<Long> served) {}
+  public record Entry(
+      String name,
+      Path basePath,
+      Map<String, Long> labels,
+      SortedMap<Long, Path> folders,
+      List<Long> served) {}
 
   /**
    * Version folders under {@code basePath}, as TF Serving's file_system_storage_path_source.cc
    * finds them: a child whose whole name is ASCII decimal digits with a value that fits int64 is
-   * that version and keeps its own name ("00000123" is version 123, loaded from
-   * base/00000123); other names are ignored. Names are walked in byte order and the last of two
-   * names giving one number wins ("123" over "0123"), as IndexChildrenByVersion does. Whether a
-   * folder holds a SavedModel is the loader's business, as in TF Serving. A missing or
-   * unreadable base has none.
+   * that version and keeps its own name ("00000123" is version 123, loaded from base/00000123);
+   * other names are ignored. Names are walked in byte order and the last of two names giving one
+   * number wins ("123" over "0123"), as IndexChildrenByVersion does. Whether a folder holds a
+   * SavedModel is the loader's business, as in TF Serving. A missing or unreadable base has none.
    */
   static SortedMap<Long, Path> versionFolders(Path basePath) {
     List<String> names = new ArrayList<>();
@@ -70,8 +73,8 @@ public final class ModelConfigFile {
   private static final Pattern VERSION_NAME = Pattern.compile("[0-9]+");
 
   /** The versions a policy keeps loaded out of {@code onDisk} (ascending). */
-  static List<Long> served(VersionPolicy policy, long latestN, List<Long> specific,
-      List<Long> onDisk) {
+  static List<Long> served(
+      VersionPolicy policy, long latestN, List<Long> specific, List<Long> onDisk) {
     return switch (policy) {
       case ALL -> onDisk;
       case SPECIFIC -> onDisk.stream().filter(specific::contains).toList();
@@ -154,16 +157,21 @@ public final class ModelConfigFile {
     var policy = mc.getModelVersionPolicy();
     SortedMap<Long, Path> folders = versionFolders(base);
     List<Long> onDisk = List.copyOf(folders.keySet());
-    List<Long> served = switch (policy.getPolicyChoiceCase()) {
-      case ALL -> served(VersionPolicy.ALL, 1, List.of(), onDisk);
-      case SPECIFIC ->
-          served(VersionPolicy.SPECIFIC, 1, policy.getSpecific().getVersionsList(), onDisk);
-      case LATEST ->
-          served(VersionPolicy.LATEST, policy.getLatest().getNumVersions(), List.of(), onDisk);
-      case POLICYCHOICE_NOT_SET -> served(VersionPolicy.LATEST, 1, List.of(), onDisk);
-    };
-    return new Entry(mc.getName(), base, Map.copyOf(mc.getVersionLabelsMap()),
-        Collections.unmodifiableSortedMap(folders), List.copyOf(served));
+    List<Long> served =
+        switch (policy.getPolicyChoiceCase()) {
+          case ALL -> served(VersionPolicy.ALL, 1, List.of(), onDisk);
+          case SPECIFIC ->
+              served(VersionPolicy.SPECIFIC, 1, policy.getSpecific().getVersionsList(), onDisk);
+          case LATEST ->
+              served(VersionPolicy.LATEST, policy.getLatest().getNumVersions(), List.of(), onDisk);
+          case POLICYCHOICE_NOT_SET -> served(VersionPolicy.LATEST, 1, List.of(), onDisk);
+        };
+    return new Entry(
+        mc.getName(),
+        base,
+        Map.copyOf(mc.getVersionLabelsMap()),
+        Collections.unmodifiableSortedMap(folders),
+        List.copyOf(served));
   }
 
   /** Resolves a ModelSpec as TF Serving's ServerCore does, or throws its canonical error. */
@@ -171,7 +179,8 @@ public final class ModelConfigFile {
     if (spec.getName().isEmpty()) {
       throw ServingException.invalidArgument("Missing model name in request.");
     }
-    Optional<Entry> entry = entries.stream().filter(e -> e.name().equals(spec.getName())).findFirst();
+    Optional<Entry> entry =
+        entries.stream().filter(e -> e.name().equals(spec.getName())).findFirst();
     Long wanted =
         switch (spec.getVersionChoiceCase()) {
           case VERSION_LABEL -> {

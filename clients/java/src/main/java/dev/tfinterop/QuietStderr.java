@@ -15,9 +15,9 @@ import java.util.regex.Pattern;
  * Keeps TensorFlow's own logging (TF Java's native start-up notices, absl and MLIR lines that
  * ignore TF_CPP_MIN_LOG_LEVEL) off the terminal unless the user asks for it with --verbose or
  * TFINTEROP_VERBOSE. Native code writes to fd 2 directly, which Java cannot redirect, so libc's
- * pipe/dup2 (through JNA) point fd 2 at a pipe that a thread drains: TensorFlow's log records
- * are dropped, every other byte (System.err included) passes unchanged to the real stderr. The
- * launcher sets TF_CPP_MIN_LOG_LEVEL=2, which Java cannot set for its own process.
+ * pipe/dup2 (through JNA) point fd 2 at a pipe that a thread drains: TensorFlow's log records are
+ * dropped, every other byte (System.err included) passes unchanged to the real stderr. The launcher
+ * sets TF_CPP_MIN_LOG_LEVEL=2, which Java cannot set for its own process.
  */
 final class QuietStderr implements AutoCloseable {
   /** The libc calls the filter needs. */
@@ -40,13 +40,14 @@ final class QuietStderr implements AutoCloseable {
   // absl's shape ("I0000 00:00:1700000000.1 1 f.cc:1] ..."), TensorFlow's older one, which TF
   // Java's 2.18 uses ("2026-01-02 10:02:30.163804: I tensorflow/..."), and the notices printed
   // without either. FATAL records (F...) are kept: they explain a crash.
-  private static final Pattern TF_LINE = Pattern.compile(
-      "^(?:[IWE]\\d{4} \\d\\d:\\d\\d:\\d\\d|\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?: [IWE] |"
-          + "WARNING: All log messages before absl::InitializeLog\\(\\) is called are written to"
-          + " STDERR|"
-          + "To enable the following instructions: .*rebuild TensorFlow with the appropriate"
-          + " compiler flags|"
-          + "oneDNN custom operations are on)");
+  private static final Pattern TF_LINE =
+      Pattern.compile(
+          "^(?:[IWE]\\d{4} \\d\\d:\\d\\d:\\d\\d|\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?: [IWE] |"
+              + "WARNING: All log messages before absl::InitializeLog\\(\\) is called are written to"
+              + " STDERR|"
+              + "To enable the following instructions: .*rebuild TensorFlow with the appropriate"
+              + " compiler flags|"
+              + "oneDNN custom operations are on)");
 
   /** --verbose among the arguments, or TFINTEROP_VERBOSE set to anything but "" or "0". */
   static boolean verboseRequested(List<String> args, String envValue) {
@@ -73,8 +74,8 @@ final class QuietStderr implements AutoCloseable {
   }
 
   /**
-   * Copies {@code in} to {@code out} until end of stream, dropping TensorFlow's log lines. After
-   * a failed write it keeps reading, so the writer never blocks on a full pipe.
+   * Copies {@code in} to {@code out} until end of stream, dropping TensorFlow's log lines. After a
+   * failed write it keeps reading, so the writer never blocks on a full pipe.
    */
   static void filter(InputStream in, OutputStream out) throws IOException {
     Lines lines = new Lines();
@@ -97,8 +98,8 @@ final class QuietStderr implements AutoCloseable {
     }
   }
 
-  private static boolean emit(Lines lines, ByteArrayOutputStream line, OutputStream out,
-      boolean writable) {
+  private static boolean emit(
+      Lines lines, ByteArrayOutputStream line, OutputStream out, boolean writable) {
     byte[] bytes = line.toByteArray();
     line.reset();
     // Latin-1 maps each byte to one char: the pattern sees the bytes, nothing is re-encoded.
@@ -126,8 +127,8 @@ final class QuietStderr implements AutoCloseable {
   }
 
   /**
-   * Points fd 2 at the filter; empty (fd 2 untouched) when libc cannot be reached or a call
-   * fails. Call before TensorFlow is loaded; close before exiting.
+   * Points fd 2 at the filter; empty (fd 2 untouched) when libc cannot be reached or a call fails.
+   * Call before TensorFlow is loaded; close before exiting.
    */
   static Optional<QuietStderr> start() {
     LibC libc;
@@ -154,15 +155,18 @@ final class QuietStderr implements AutoCloseable {
     }
     libc.close(fds[1]);
     int readEnd = fds[0];
-    Thread drain = new Thread(() -> {
-      try {
-        filter(new FdInput(libc, readEnd), new FdOutput(libc, saved));
-      } catch (IOException e) {
-        // The pipe broke: nothing is left to pass on.
-      } finally {
-        libc.close(readEnd);
-      }
-    }, "tfinterop-stderr-filter");
+    Thread drain =
+        new Thread(
+            () -> {
+              try {
+                filter(new FdInput(libc, readEnd), new FdOutput(libc, saved));
+              } catch (IOException e) {
+                // The pipe broke: nothing is left to pass on.
+              } finally {
+                libc.close(readEnd);
+              }
+            },
+            "tfinterop-stderr-filter");
     drain.setDaemon(true);
     drain.start();
     return Optional.of(new QuietStderr(libc, saved, drain));
@@ -201,7 +205,7 @@ final class QuietStderr implements AutoCloseable {
 
     @Override
     public int read(byte[] b) throws IOException {
-      for (;;) {
+      for (; ; ) {
         long n = libc.read(fd, b, b.length);
         if (n >= 0) {
           return n == 0 ? -1 : (int) n;

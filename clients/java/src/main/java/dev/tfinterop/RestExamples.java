@@ -24,29 +24,31 @@ final class RestExamples {
 
   /** {"signature_name"?, "context"?, "examples": [...]} for a request's Input. */
   static String body(String signature, Input input) {
-    return RestJson.write(g -> {
-      g.writeStartObject();
-      if (!signature.isEmpty()) {
-        g.writeStringField("signature_name", signature);
-      }
-      List<Example> examples;
-      switch (input.getKindCase()) {
-        case EXAMPLE_LIST_WITH_CONTEXT -> {
-          g.writeFieldName("context");
-          writeExample(g, input.getExampleListWithContext().getContext());
-          examples = input.getExampleListWithContext().getExamplesList();
-        }
-        case EXAMPLE_LIST -> examples = input.getExampleList().getExamplesList();
-        case KIND_NOT_SET -> examples = List.of();
-        default -> throw new IllegalArgumentException("unsupported input kind " + input.getKindCase());
-      }
-      g.writeArrayFieldStart("examples");
-      for (Example e : examples) {
-        writeExample(g, e);
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    });
+    return RestJson.write(
+        g -> {
+          g.writeStartObject();
+          if (!signature.isEmpty()) {
+            g.writeStringField("signature_name", signature);
+          }
+          List<Example> examples;
+          switch (input.getKindCase()) {
+            case EXAMPLE_LIST_WITH_CONTEXT -> {
+              g.writeFieldName("context");
+              writeExample(g, input.getExampleListWithContext().getContext());
+              examples = input.getExampleListWithContext().getExamplesList();
+            }
+            case EXAMPLE_LIST -> examples = input.getExampleList().getExamplesList();
+            case KIND_NOT_SET -> examples = List.of();
+            default ->
+                throw new IllegalArgumentException("unsupported input kind " + input.getKindCase());
+          }
+          g.writeArrayFieldStart("examples");
+          for (Example e : examples) {
+            writeExample(g, e);
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+        });
   }
 
   private static void writeExample(JsonGenerator g, Example example) throws IOException {
@@ -87,7 +89,9 @@ final class RestExamples {
         throw new IOException("classification result " + row + " is not a list");
       }
       for (Object pair : pairs) {
-        if (!(pair instanceof List<?> p) || p.size() != 2 || !(p.get(0) instanceof String label)
+        if (!(pair instanceof List<?> p)
+            || p.size() != 2
+            || !(p.get(0) instanceof String label)
             || !(p.get(1) instanceof RestJson.Number score)) {
           throw new IOException("classification " + pair + " is not [label, score]");
         }
@@ -104,8 +108,8 @@ final class RestExamples {
       if (!(v instanceof RestJson.Number n)) {
         throw new IOException("regression result " + v + " is not a number");
       }
-      out.getResultBuilder().addRegressions(
-          Regression.newBuilder().setValue(Float.parseFloat(n.text())));
+      out.getResultBuilder()
+          .addRegressions(Regression.newBuilder().setValue(Float.parseFloat(n.text())));
     }
     return out.build();
   }

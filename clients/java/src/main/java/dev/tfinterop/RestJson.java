@@ -28,11 +28,11 @@ import java.util.Map;
 /**
  * TF Serving's JSON tensor encoding (util/json_tensor.cc), exact in both directions.
  *
- * <p>Floats are written in the shortest form that parses back to the same double (a float32 as
- * its exact double value) and read straight from the decimal text into float or double (no
- * detour through another type), NaN and Infinity as bare tokens;
- * integers are read as BigInteger and range-checked, so int64 and uint64 beyond 2^53 stay
- * exact. Strings are JSON strings when valid UTF-8, else {"b64": ...}.
+ * <p>Floats are written in the shortest form that parses back to the same double (a float32 as its
+ * exact double value) and read straight from the decimal text into float or double (no detour
+ * through another type), NaN and Infinity as bare tokens; integers are read as BigInteger and
+ * range-checked, so int64 and uint64 beyond 2^53 stay exact. Strings are JSON strings when valid
+ * UTF-8, else {"b64": ...}.
  */
 public final class RestJson {
   static final JsonFactory FACTORY =
@@ -254,8 +254,7 @@ public final class RestJson {
       }
       return HostTensor.ofStrings(shape, values);
     }
-    ByteBuffer out =
-        ByteBuffer.allocate(flat.size() * dtype.size()).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer out = ByteBuffer.allocate(flat.size() * dtype.size()).order(ByteOrder.LITTLE_ENDIAN);
     for (Object v : flat) {
       putElement(out, v, dtype, what);
     }
@@ -299,8 +298,7 @@ public final class RestJson {
         case UINT8 -> out.put((byte) integer(text, 0, 255, what));
         case INT16 -> out.putShort((short) integer(text, Short.MIN_VALUE, Short.MAX_VALUE, what));
         case UINT16 -> out.putShort((short) integer(text, 0, 65535, what));
-        case INT32 ->
-            out.putInt((int) integer(text, Integer.MIN_VALUE, Integer.MAX_VALUE, what));
+        case INT32 -> out.putInt((int) integer(text, Integer.MIN_VALUE, Integer.MAX_VALUE, what));
         case UINT32 -> out.putInt((int) integer(text, 0, 0xFFFF_FFFFL, what));
         case INT64 -> out.putLong(bigInteger(text, what).longValueExact());
         case UINT64 -> {

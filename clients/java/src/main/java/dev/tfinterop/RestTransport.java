@@ -34,20 +34,23 @@ import tensorflow.serving.Classification.ClassificationRequest;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataResponse;
 import tensorflow.serving.GetModelMetadata.SignatureDefMap;
-import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.InputOuterClass.Input;
+import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.Predict.PredictResponse;
 import tensorflow.serving.RegressionOuterClass.RegressionRequest;
 
 /**
- * TF Serving's REST API over java.net.http: predict in the case's columnar or row form,
- * classify and regress with tf.Examples as JSON, metadata by GET, outputs turned back into a PredictResponse using the signature from the
- * model's metadata (cached per model path). HTTP errors map back to canonical codes and keep
- * their HTTP status.
+ * TF Serving's REST API over java.net.http: predict in the case's columnar or row form, classify
+ * and regress with tf.Examples as JSON, metadata by GET, outputs turned back into a PredictResponse
+ * using the signature from the model's metadata (cached per model path). HTTP errors map back to
+ * canonical codes and keep their HTTP status.
  */
 public final class RestTransport implements Transport {
   private static final ObjectMapper MAPPER = new ObjectMapper(RestJson.FACTORY);
+
+  /** What {@link #call} sends; multi_inference answers UNIMPLEMENTED (no REST endpoint). */
+  static final List<Api> APIS = List.of(Api.PREDICT, Api.CLASSIFY, Api.REGRESS, Api.METADATA);
 
   private final String base;
   private final Duration deadline;
@@ -74,7 +77,8 @@ public final class RestTransport implements Transport {
     try {
       return dispatch(request);
     } catch (IOException e) {
-      throw new ServingException(Status.Code.INTERNAL,
+      throw new ServingException(
+          Status.Code.INTERNAL,
           "cannot read the " + request.api().id() + " response: " + e.getMessage());
     }
   }
@@ -104,9 +108,11 @@ public final class RestTransport implements Transport {
     } catch (UncheckedIOException | IllegalArgumentException e) {
       throw ServingException.invalidArgument("request cannot be sent as JSON: " + e.getMessage());
     }
-    String json = send(HttpRequest.newBuilder(uri(modelPath(spec) + verb))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)));
+    String json =
+        send(
+            HttpRequest.newBuilder(uri(modelPath(spec) + verb))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
     try {
       return RestJson.parse(json);
     } catch (IOException e) {
@@ -132,9 +138,11 @@ public final class RestTransport implements Transport {
   PredictResponse predict(PredictRequest request, RestFormat format) throws ServingException {
     String body = predictBody(request, format);
     String path = modelPath(request.getModelSpec());
-    String json = send(HttpRequest.newBuilder(uri(path + ":predict"))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)));
+    String json =
+        send(
+            HttpRequest.newBuilder(uri(path + ":predict"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
     String key = request.getModelSpec().getSignatureName();
     SignatureDefMap sigs = signatures(path);
     SignatureDef sig = Signatures.select(sigs.getSignatureDefMap(), key).def();
@@ -173,51 +181,55 @@ public final class RestTransport implements Transport {
       HostTensor t = e.getValue();
       if (t.rank() == 0 || (batch >= 0 && t.dim(0) != batch)) {
         throw ServingException.invalidArgument(
-            "row format needs every input to share its first dimension; " + e.getKey()
-                + " has shape " + Arrays.toString(t.shape()));
+            "row format needs every input to share its first dimension; "
+                + e.getKey()
+                + " has shape "
+                + Arrays.toString(t.shape()));
       }
       batch = t.dim(0);
     }
     long n = Math.max(batch, 0);
-    return RestJson.write(g -> {
-      g.writeStartObject();
-      if (!signature.isEmpty()) {
-        g.writeStringField("signature_name", signature);
-      }
-      g.writeArrayFieldStart("instances");
-      for (long i = 0; i < n; i++) {
-        if (inputs.size() == 1) {
-          writeExample(g, inputs.values().iterator().next(), i);
-        } else {
+    return RestJson.write(
+        g -> {
           g.writeStartObject();
-          for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
-            g.writeFieldName(e.getKey());
-            writeExample(g, e.getValue(), i);
+          if (!signature.isEmpty()) {
+            g.writeStringField("signature_name", signature);
           }
+          g.writeArrayFieldStart("instances");
+          for (long i = 0; i < n; i++) {
+            if (inputs.size() == 1) {
+              writeExample(g, inputs.values().iterator().next(), i);
+            } else {
+              g.writeStartObject();
+              for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
+                g.writeFieldName(e.getKey());
+                writeExample(g, e.getValue(), i);
+              }
+              g.writeEndObject();
+            }
+          }
+          g.writeEndArray();
           g.writeEndObject();
-        }
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    });
+        });
   }
 
   /** {"inputs": {alias: nested list}} */
   private static String columnarBody(PredictRequest request, Map<String, HostTensor> inputs) {
     String signature = request.getModelSpec().getSignatureName();
-    return RestJson.write(g -> {
-      g.writeStartObject();
-      if (!signature.isEmpty()) {
-        g.writeStringField("signature_name", signature);
-      }
-      g.writeObjectFieldStart("inputs");
-      for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
-        g.writeFieldName(e.getKey());
-        writeTensor(g, e.getValue());
-      }
-      g.writeEndObject();
-      g.writeEndObject();
-    });
+    return RestJson.write(
+        g -> {
+          g.writeStartObject();
+          if (!signature.isEmpty()) {
+            g.writeStringField("signature_name", signature);
+          }
+          g.writeObjectFieldStart("inputs");
+          for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
+            g.writeFieldName(e.getKey());
+            writeTensor(g, e.getValue());
+          }
+          g.writeEndObject();
+          g.writeEndObject();
+        });
   }
 
   private static void writeTensor(JsonGenerator g, HostTensor t) throws IOException {
@@ -277,8 +289,7 @@ public final class RestTransport implements Transport {
     return out.build();
   }
 
-  private static TensorProto tensor(Object value, TensorInfo info, String name)
-      throws IOException {
+  private static TensorProto tensor(Object value, TensorInfo info, String name) throws IOException {
     DType dtype;
     try {
       dtype = DType.of(info.getDtype());
@@ -293,7 +304,8 @@ public final class RestTransport implements Transport {
       // The REST endpoint takes no field list: it always answers signature_def.
       throw ServingException.invalidArgument("REST metadata serves signature_def only");
     }
-    String json = send(HttpRequest.newBuilder(uri(modelPath(request.getModelSpec()) + "/metadata")).GET());
+    String json =
+        send(HttpRequest.newBuilder(uri(modelPath(request.getModelSpec()) + "/metadata")).GET());
     return metadataResponse(json);
   }
 
@@ -304,7 +316,9 @@ public final class RestTransport implements Transport {
       GetModelMetadataResponse.Builder out = GetModelMetadataResponse.newBuilder();
       JsonNode spec = root.path("model_spec");
       if (!spec.isMissingNode()) {
-        JsonFormat.parser().ignoringUnknownFields().merge(spec.toString(), out.getModelSpecBuilder());
+        JsonFormat.parser()
+            .ignoringUnknownFields()
+            .merge(spec.toString(), out.getModelSpecBuilder());
       }
       SignatureDefMap.Builder map = SignatureDefMap.newBuilder();
       JsonFormat.parser()
@@ -332,12 +346,14 @@ public final class RestTransport implements Transport {
     String json = send(HttpRequest.newBuilder(uri(path + "/metadata")).GET());
     try {
       SignatureDefMap m =
-          metadataResponse(json).getMetadataOrThrow(InprocTransport.SIGNATURE_DEF_FIELD)
+          metadataResponse(json)
+              .getMetadataOrThrow(InprocTransport.SIGNATURE_DEF_FIELD)
               .unpack(SignatureDefMap.class);
       metadataCache.put(path, m);
       return m;
     } catch (InvalidProtocolBufferException e) {
-      throw new ServingException(Status.Code.INTERNAL, "metadata of " + path + ": " + e.getMessage());
+      throw new ServingException(
+          Status.Code.INTERNAL, "metadata of " + path + ": " + e.getMessage());
     }
   }
 
@@ -351,7 +367,8 @@ public final class RestTransport implements Transport {
     try {
       response = http.send(request.timeout(deadline).build(), HttpResponse.BodyHandlers.ofString());
     } catch (HttpTimeoutException e) {
-      throw new ServingException(Status.Code.DEADLINE_EXCEEDED, "REST call timed out: " + e.getMessage());
+      throw new ServingException(
+          Status.Code.DEADLINE_EXCEEDED, "REST call timed out: " + e.getMessage());
     } catch (ConnectException e) {
       throw new ServingException(Status.Code.UNAVAILABLE, "cannot connect to " + base + ": " + e);
     } catch (IOException e) {
@@ -384,7 +401,11 @@ public final class RestTransport implements Transport {
 
   @Override
   public Map<String, String> runtime() {
-    return Map.of("http", "java.net.http (JDK " + Runtime.version() + ")", "jackson", Versions.get("jackson"));
+    return Map.of(
+        "http",
+        "java.net.http (JDK " + Runtime.version() + ")",
+        "jackson",
+        Versions.get("jackson"));
   }
 
   @Override

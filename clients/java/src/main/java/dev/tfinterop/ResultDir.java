@@ -11,8 +11,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
- * A result folder written under a temporary sibling name and renamed into place when complete,
- * so an interrupted client never leaves half a result set.
+ * A result folder written under a temporary sibling name and renamed into place when complete, so
+ * an interrupted client never leaves half a result set.
  */
 public final class ResultDir implements AutoCloseable {
   private final Path target;
@@ -37,7 +37,8 @@ public final class ResultDir implements AutoCloseable {
       }
       return new ResultDir(target.toAbsolutePath(), Files.createTempDirectory(parent, prefix));
     } catch (IOException e) {
-      throw new ToolException("cannot create a result folder beside " + target + ": " + e.getMessage());
+      throw new ToolException(
+          "cannot create a result folder beside " + target + ": " + e.getMessage());
     }
   }
 
@@ -57,7 +58,9 @@ public final class ResultDir implements AutoCloseable {
   public Path commit() {
     try {
       if (Files.exists(target)) {
-        Path old = target.resolveSibling("." + target.getFileName() + ".tmp-old-" + ProcessHandle.current().pid());
+        Path old =
+            target.resolveSibling(
+                "." + target.getFileName() + ".tmp-old-" + ProcessHandle.current().pid());
         Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         deleteTree(old);
@@ -86,18 +89,21 @@ public final class ResultDir implements AutoCloseable {
     if (!Files.exists(root)) {
       return;
     }
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+            Files.delete(dir);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }

@@ -2,7 +2,7 @@ package dev.tfinterop;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,17 +17,17 @@ import java.util.TreeMap;
 public final class Runner {
   public static final String CLIENT = "java";
 
-  private final PrintStream log;
+  private final PrintWriter log;
 
-  public Runner(PrintStream log) {
+  public Runner(PrintWriter log) {
     this.log = log;
   }
 
   /** Runs every folder; returns the result folders. Nothing runs unless every file verifies. */
-  public List<Path> run(Options.Run options) {
+  public List<Path> run(Connection connection, List<Path> caseFolders, Path out) {
     List<Manifest> manifests = new ArrayList<>();
     List<Map<String, byte[]>> requests = new ArrayList<>();
-    for (Path folder : options.cases()) {
+    for (Path folder : caseFolders) {
       Manifest m = Manifest.read(folder);
       Map<String, byte[]> bytes = new LinkedHashMap<>();
       for (Manifest.Case c : m.cases()) {
@@ -39,8 +39,8 @@ public final class Runner {
     List<Path> results = new ArrayList<>();
     for (int i = 0; i < manifests.size(); i++) {
       Manifest m = manifests.get(i);
-      try (Transport transport = Transports.open(options.connection(), m.configPath())) {
-        results.add(runSet(transport, m, requests.get(i), options.out()));
+      try (Transport transport = Transports.open(connection, m.configPath())) {
+        results.add(runSet(transport, m, requests.get(i), out));
       }
     }
     return results;
@@ -55,7 +55,8 @@ public final class Runner {
       for (Manifest.Case c : m.cases()) {
         n++;
         if (!c.appliesTo(transport.name())) {
-          dir.write(c.id() + ".skipped.json",
+          dir.write(
+              c.id() + ".skipped.json",
               Json.pretty(Map.of("reason", "case does not apply to " + transport.name())));
           statuses.put(c.id(), Map.of("status", "skipped"));
           continue;
@@ -64,8 +65,15 @@ public final class Runner {
         try {
           request = c.api().parseRequest(requests.get(c.id()));
         } catch (InvalidProtocolBufferException e) {
-          throw new ToolException("case " + c.id() + ": " + c.request() + " is not a "
-              + c.api().id() + " request: " + e.getMessage());
+          throw new ToolException(
+              "case "
+                  + c.id()
+                  + ": "
+                  + c.request()
+                  + " is not a "
+                  + c.api().id()
+                  + " request: "
+                  + e.getMessage());
         }
         long start = System.nanoTime();
         String status;
@@ -87,8 +95,9 @@ public final class Runner {
           status = "error";
           statuses.put(c.id(), Map.of("status", status, "latency_us", micros(elapsed)));
         }
-        log.printf("[%d/%d] %s/%s %s: %s%n", n, m.cases().size(), transport.name(), m.model(),
-            c.id(), status);
+        log.printf(
+            "[%d/%d] %s/%s %s: %s%n",
+            n, m.cases().size(), transport.name(), m.model(), c.id(), status);
       }
       Map<String, Object> runtime = new TreeMap<>(transport.runtime());
       runtime.put("language", "java " + Runtime.version());

@@ -24,13 +24,12 @@ import org.tensorflow.framework.SavedModel;
 import org.tensorflow.framework.SignatureDef;
 
 /**
- * One model version loaded with TF Java's SavedModelBundle (tag "serve"), run like TF Serving
- * runs a signature: feed the inputs' tensor names, fetch the outputs' tensor names.
+ * One model version loaded with TF Java's SavedModelBundle (tag "serve"), run like TF Serving runs
+ * a signature: feed the inputs' tensor names, fetch the outputs' tensor names.
  *
  * <p>The MetaGraphDef used for signatures and metadata is read from saved_model.pb with this
  * client's own generated classes (the 2.21 schema of build/protos/serving.pb), not TF Java's
- * org.tensorflow.proto copies: the same bytes TF Serving reads, independent of TF Java's
- * protobuf.
+ * org.tensorflow.proto copies: the same bytes TF Serving reads, independent of TF Java's protobuf.
  */
 public final class SavedModelServable implements AutoCloseable {
   public static final String SERVE_TAG = "serve";
@@ -129,10 +128,10 @@ public final class SavedModelServable implements AutoCloseable {
   }
 
   /**
-   * Maps TF Java's exception classes back to TF_Code. TF Java has a class for each of these
-   * codes only; any other code arrives as a plain TensorFlowException and becomes UNKNOWN.
-   * TFInvalidArgumentException is an IllegalArgumentException, which TF Java also raises
-   * itself for feeds and fetches it cannot map: both are INVALID_ARGUMENT.
+   * Maps TF Java's exception classes back to TF_Code. TF Java has a class for each of these codes
+   * only; any other code arrives as a plain TensorFlowException and becomes UNKNOWN.
+   * TFInvalidArgumentException is an IllegalArgumentException, which TF Java also raises itself for
+   * feeds and fetches it cannot map: both are INVALID_ARGUMENT.
    */
   static ServingException fromTensorFlow(RuntimeException e, String what) {
     Status.Code code;

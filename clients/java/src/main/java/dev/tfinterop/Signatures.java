@@ -13,15 +13,17 @@ import org.tensorflow.framework.TensorInfo;
 import org.tensorflow.framework.TensorProto;
 
 /**
- * Signature lookup and Predict request validation as TF Serving's predict_util.cc does it:
- * unknown signature FAILED_PRECONDITION; extra, missing or unknown inputs, a wrong dtype, a
- * tensor that does not parse and a bad output_filter INVALID_ARGUMENT.
+ * Signature lookup and Predict request validation as TF Serving's predict_util.cc does it: unknown
+ * signature FAILED_PRECONDITION; extra, missing or unknown inputs, a wrong dtype, a tensor that
+ * does not parse and a bad output_filter INVALID_ARGUMENT.
  */
 public final class Signatures {
   public static final String DEFAULT_SIGNATURE = "serving_default";
   static final Set<String> PREDICT_METHODS =
       Set.of(
-          "tensorflow/serving/predict", "tensorflow/serving/classify", "tensorflow/serving/regress");
+          "tensorflow/serving/predict",
+          "tensorflow/serving/classify",
+          "tensorflow/serving/regress");
 
   private Signatures() {}
 

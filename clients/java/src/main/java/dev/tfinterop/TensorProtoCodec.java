@@ -14,11 +14,11 @@ import org.tensorflow.framework.TensorShapeProto;
 /**
  * TensorProto to and from {@link HostTensor}, with the checks TF's Tensor::FromProto makes.
  *
- * <p>Reads tensor_content and every typed {@code *_val} field. A typed list is fitted to the
- * shape as TensorFlow's FromProtoField fits it: the first values of a longer list are kept (TF
- * Serving serves such a request), a short list is padded with its last value (zero or the
- * empty string when empty). tensor_content of the wrong size is INVALID_ARGUMENT. Writes typed
- * fields, like TF Serving's Tensor::AsProtoField.
+ * <p>Reads tensor_content and every typed {@code *_val} field. A typed list is fitted to the shape
+ * as TensorFlow's FromProtoField fits it: the first values of a longer list are kept (TF Serving
+ * serves such a request), a short list is padded with its last value (zero or the empty string when
+ * empty). tensor_content of the wrong size is INVALID_ARGUMENT. Writes typed fields, like TF
+ * Serving's Tensor::AsProtoField.
  */
 public final class TensorProtoCodec {
   /** Refuse absurd allocations before trying them (a hostile shape can claim 10^12). */
@@ -113,7 +113,8 @@ public final class TensorProtoCodec {
         case UINT32 -> out.putInt(p.getUint32Val(j));
         case UINT64 -> out.putLong(p.getUint64Val(j));
         case BOOL -> out.put((byte) (p.getBoolVal(j) ? 1 : 0));
-        case COMPLEX64 -> out.putFloat(p.getScomplexVal(2 * j)).putFloat(p.getScomplexVal(2 * j + 1));
+        case COMPLEX64 ->
+            out.putFloat(p.getScomplexVal(2 * j)).putFloat(p.getScomplexVal(2 * j + 1));
         case COMPLEX128 ->
             out.putDouble(p.getDcomplexVal(2 * j)).putDouble(p.getDcomplexVal(2 * j + 1));
         case STRING -> throw new IllegalStateException("strings are not numeric");

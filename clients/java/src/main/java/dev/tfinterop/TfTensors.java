@@ -24,10 +24,10 @@ import org.tensorflow.types.family.TType;
  * {@link HostTensor} to and from TF Java tensors, byte for byte through the raw buffer (strings
  * through TString's byte view, so non-UTF-8 bytes survive).
  *
- * <p>TF Java 1.1.0 registers tensor classes for float16/32/64, bfloat16, int32/64, uint8/16,
- * bool and string only; int8, int16, uint32, uint64 and complex tensors cannot be created or
- * read through its public API, so those are UNIMPLEMENTED in-process (the gRPC and REST
- * transports carry them).
+ * <p>TF Java 1.1.0 registers tensor classes for float16/32/64, bfloat16, int32/64, uint8/16, bool
+ * and string only; int8, int16, uint32, uint64 and complex tensors cannot be created or read
+ * through its public API, so those are UNIMPLEMENTED in-process (the gRPC and REST transports carry
+ * them).
  */
 public final class TfTensors {
   private TfTensors() {}

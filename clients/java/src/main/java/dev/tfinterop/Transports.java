@@ -1,13 +1,17 @@
 package dev.tfinterop;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /** Builds the transport a mode names. */
 public final class Transports {
+  /** The modes, in the contract's order. */
+  public static final List<String> MODES = List.of("inproc", "grpc", "rest");
+
   private Transports() {}
 
   /** The transport for {@code c}; inproc reads {@code manifestConfig} unless overridden. */
-  public static Transport open(Options.Connection c, Path manifestConfig) {
+  public static Transport open(Connection c, Path manifestConfig) {
     return switch (c.mode()) {
       case "inproc" ->
           new InprocTransport(
@@ -15,6 +19,16 @@ public final class Transports {
       case "grpc" -> new GrpcTransport(c.target(), c.deadlineMs());
       case "rest" -> new RestTransport(c.rest(), c.deadlineMs());
       default -> throw new UsageException("unknown mode " + c.mode());
+    };
+  }
+
+  /** The APIs a mode's transport sends, in {@link Api} order (info's "apis"). */
+  public static List<Api> apis(String mode) {
+    return switch (mode) {
+      case "inproc" -> InprocTransport.APIS;
+      case "grpc" -> GrpcTransport.APIS;
+      case "rest" -> RestTransport.APIS;
+      default -> throw new UsageException("unknown mode " + mode);
     };
   }
 }

@@ -33,7 +33,9 @@ class ModelConfigFileTest {
     Files.createDirectories(dir.resolve("models/m/not-a-version"));
     // No saved_model.pb, still a version: TF Serving leaves judging it to the loader.
     Files.createDirectories(dir.resolve("models/m/7"));
-    Files.writeString(dir.resolve("models.config"), """
+    Files.writeString(
+        dir.resolve("models.config"),
+        """
         model_config_list {
           config { name: "m" base_path: "models/m" model_platform: "tensorflow"
                    model_version_policy { all {} }
@@ -53,8 +55,8 @@ class ModelConfigFileTest {
 
   @Test
   void relativeBasePathResolvesAgainstTheConfigFolder() {
-    assertEquals(dir.resolve("models/m").toAbsolutePath().normalize(),
-        config.entries().get(0).basePath());
+    assertEquals(
+        dir.resolve("models/m").toAbsolutePath().normalize(), config.entries().get(0).basePath());
   }
 
   @Test
@@ -98,23 +100,27 @@ class ModelConfigFileTest {
         Arguments.of("plain", List.of("1", "2", "10"), Map.of(1L, "1", 2L, "2", 10L, "10")),
         Arguments.of("zero-padded", List.of("00000123"), Map.of(123L, "00000123")),
         Arguments.of("zero", List.of("0", "000"), Map.of(0L, "000")),
-        Arguments.of("last in byte order wins", List.of("123", "0123", "00123"),
-            Map.of(123L, "123")),
-        Arguments.of("non-numeric", List.of("v1", "1a", "tmp", "1.5", "+1", "0x1f", "\u0661"),
-            Map.of()),
+        Arguments.of(
+            "last in byte order wins", List.of("123", "0123", "00123"), Map.of(123L, "123")),
+        Arguments.of(
+            "non-numeric", List.of("v1", "1a", "tmp", "1.5", "+1", "0x1f", "\u0661"), Map.of()),
         Arguments.of("negative", List.of("-1", "-0"), Map.of()),
         Arguments.of("spaces", List.of(" 12", "12 ", "1 2"), Map.of()),
-        Arguments.of("int64 max", List.of("9223372036854775807"),
+        Arguments.of(
+            "int64 max",
+            List.of("9223372036854775807"),
             Map.of(Long.MAX_VALUE, "9223372036854775807")),
         Arguments.of("overflow", List.of("9223372036854775808", "99999999999999999999"), Map.of()),
-        Arguments.of("long padding", List.of("000000000000000000000000000007"),
+        Arguments.of(
+            "long padding",
+            List.of("000000000000000000000000000007"),
             Map.of(7L, "000000000000000000000000000007")));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("folderNames")
-  void versionFoldersFollowTfServingsRule(String name, List<String> children,
-      Map<Long, String> want) throws Exception {
+  void versionFoldersFollowTfServingsRule(
+      String name, List<String> children, Map<Long, String> want) throws Exception {
     Path base = Files.createDirectories(dir.resolve("rule"));
     for (String child : children) {
       Files.createDirectories(base.resolve(child));
@@ -137,7 +143,9 @@ class ModelConfigFileTest {
     for (String v : List.of("00000001", "0002", "2", "00000123", "v9")) {
       Files.createDirectories(base.resolve(v));
     }
-    ModelConfigFile padded = ModelConfigFile.parse("""
+    ModelConfigFile padded =
+        ModelConfigFile.parse(
+            """
         model_config_list {
           config { name: "all" base_path: "padded" model_version_policy { all {} }
                    version_labels { key: "stable" value: 1 } }
@@ -146,25 +154,30 @@ class ModelConfigFileTest {
           config { name: "specific" base_path: "padded"
                    model_version_policy { specific { versions: 2 versions: 9 } } }
         }
-        """, dir, "test.config");
+        """,
+            dir,
+            "test.config");
     record Want(ModelSpec.Builder spec, long version, String folder) {}
-    for (Want w : List.of(
-        new Want(spec("all"), 123, "00000123"),
-        new Want(spec("all").setVersion(Int64Value.of(1)), 1, "00000001"),
-        new Want(spec("all").setVersionLabel("stable"), 1, "00000001"),
-        new Want(spec("all").setVersion(Int64Value.of(2)), 2, "2"), // "2" sorts after "0002"
-        new Want(spec("latest2"), 123, "00000123"),
-        new Want(spec("latest2").setVersion(Int64Value.of(2)), 2, "2"),
-        new Want(spec("specific"), 2, "2"))) {
+    for (Want w :
+        List.of(
+            new Want(spec("all"), 123, "00000123"),
+            new Want(spec("all").setVersion(Int64Value.of(1)), 1, "00000001"),
+            new Want(spec("all").setVersionLabel("stable"), 1, "00000001"),
+            new Want(spec("all").setVersion(Int64Value.of(2)), 2, "2"), // "2" sorts after "0002"
+            new Want(spec("latest2"), 123, "00000123"),
+            new Want(spec("latest2").setVersion(Int64Value.of(2)), 2, "2"),
+            new Want(spec("specific"), 2, "2"))) {
       ModelConfigFile.Resolved r = padded.resolve(w.spec().build());
       assertEquals(w.version(), r.version(), w.spec().toString());
       assertEquals(base.resolve(w.folder()), r.path(), w.spec().toString());
     }
-    for (ModelSpec.Builder missing : List.of(spec("all").setVersion(Int64Value.of(9)),
-        spec("latest2").setVersion(Int64Value.of(1)),
-        spec("specific").setVersion(Int64Value.of(123)))) {
-      ServingException e = assertThrows(ServingException.class,
-          () -> padded.resolve(missing.build()));
+    for (ModelSpec.Builder missing :
+        List.of(
+            spec("all").setVersion(Int64Value.of(9)),
+            spec("latest2").setVersion(Int64Value.of(1)),
+            spec("specific").setVersion(Int64Value.of(123)))) {
+      ServingException e =
+          assertThrows(ServingException.class, () -> padded.resolve(missing.build()));
       assertEquals(Status.Code.NOT_FOUND, e.code());
     }
   }

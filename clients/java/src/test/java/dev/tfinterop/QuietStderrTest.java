@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.Native;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
-import com.sun.jna.Native;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class QuietStderrTest {
   /** Lines TF Java's 2.18 and the 2.21 wheel's C API print, verbatim. */
-  static final String TF_LOG = """
+  static final String TF_LOG =
+      """
       WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
       I0000 00:00:1796119347.908546   18857 mlir_graph_optimization_pass.cc:401] MLIR V1 \
       optimization pass is not enabled
@@ -51,16 +52,18 @@ class QuietStderrTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "[1/42] inproc/mnist v1-test-0000: ok\n",
-      "tfinterop-java: error: case x: sha256 mismatch\n",
-      "F0000 00:00:1796119211.1 1 tensor.cc:1] Check failed: x\n",
-      "\tindented text\n",
-      "last words without a newline",
-      "line\r\n",
-      "the model said I0000 00:00:00 in a message\n",
-      "bytes \u00ff\u0000\u00e9 pass as they are\n",
-      "\n\n"})
+  @ValueSource(
+      strings = {
+        "[1/42] inproc/mnist v1-test-0000: ok\n",
+        "tfinterop-java: error: case x: sha256 mismatch\n",
+        "F0000 00:00:1796119211.1 1 tensor.cc:1] Check failed: x\n",
+        "\tindented text\n",
+        "last words without a newline",
+        "line\r\n",
+        "the model said I0000 00:00:00 in a message\n",
+        "bytes \u00ff\u0000\u00e9 pass as they are\n",
+        "\n\n"
+      })
   void everythingElsePassesUnchanged(String line) throws Exception {
     assertEquals(line, filtered(line));
   }

@@ -41,7 +41,8 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
 
 /** The REST transport against a scripted loopback HTTP server. */
 class RestTransportTest {
-  static final String METADATA = """
+  static final String METADATA =
+      """
       {"model_spec": {"name": "m", "signature_name": "", "version": "3"},
        "metadata": {"signature_def": {"signature_def": {"serving_default": {
          "inputs": {"x": {"dtype": "DT_FLOAT", "tensor_shape": {"dim": [{"size": "-1"}]},
@@ -58,33 +59,36 @@ class RestTransportTest {
   @BeforeEach
   void start() throws Exception {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/", ex -> {
-      String path = ex.getRequestURI().getRawPath();
-      requests.put(path, new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-      int status;
-      String body;
-      if (path.equals("/v1/models/m/versions/3/metadata")) {
-        status = 200;
-        body = METADATA;
-      } else if (path.equals("/v1/models/m/versions/3:predict")) {
-        status = 200;
-        body = "{\"outputs\": [9007199254740993, -1]}";
-      } else if (path.equals("/v1/models/m:classify")) {
-        status = 200;
-        body = "{\"results\": [[[\"a\", 0.25], [\"b\", 0.75]], [[\"a\", 1]]]}";
-      } else if (path.equals("/v1/models/m:regress")) {
-        status = 200;
-        body = "{\"results\": [1.5, -2]}";
-      } else {
-        status = 404;
-        body = "{ \"error\": \"Servable not found for request: Latest(nope)\" }";
-      }
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(status, bytes.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(bytes);
-      }
-    });
+    server.createContext(
+        "/",
+        ex -> {
+          String path = ex.getRequestURI().getRawPath();
+          requests.put(
+              path, new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          int status;
+          String body;
+          if (path.equals("/v1/models/m/versions/3/metadata")) {
+            status = 200;
+            body = METADATA;
+          } else if (path.equals("/v1/models/m/versions/3:predict")) {
+            status = 200;
+            body = "{\"outputs\": [9007199254740993, -1]}";
+          } else if (path.equals("/v1/models/m:classify")) {
+            status = 200;
+            body = "{\"results\": [[[\"a\", 0.25], [\"b\", 0.75]], [[\"a\", 1]]]}";
+          } else if (path.equals("/v1/models/m:regress")) {
+            status = 200;
+            body = "{\"results\": [1.5, -2]}";
+          } else {
+            status = 404;
+            body = "{ \"error\": \"Servable not found for request: Latest(nope)\" }";
+          }
+          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(status, bytes.length);
+          try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+          }
+        });
     server.start();
     rest = new RestTransport("http://127.0.0.1:" + server.getAddress().getPort(), 5_000);
   }
@@ -98,34 +102,44 @@ class RestTransportTest {
   static PredictRequest request(String model) {
     return PredictRequest.newBuilder()
         .setModelSpec(ModelSpec.newBuilder().setName(model).setVersion(Int64Value.of(3)))
-        .putInputs("x", TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)
-            .setTensorShape(TensorProtoCodec.shapeProto(new long[] {2}))
-            .addFloatVal(0.1f).addFloatVal(Float.NaN).build())
+        .putInputs(
+            "x",
+            TensorProto.newBuilder()
+                .setDtype(DataType.DT_FLOAT)
+                .setTensorShape(TensorProtoCodec.shapeProto(new long[] {2}))
+                .addFloatVal(0.1f)
+                .addFloatVal(Float.NaN)
+                .build())
         .build();
   }
 
   @Test
   void predictUsesMetadataDtypesAndKeepsInt64Exact() throws Exception {
-    PredictResponse r = (PredictResponse) rest.call(
-        new CaseRequest(Api.PREDICT, request("m"), RestFormat.COLUMNAR));
+    PredictResponse r =
+        (PredictResponse)
+            rest.call(new CaseRequest(Api.PREDICT, request("m"), RestFormat.COLUMNAR));
     assertEquals(List.of(9007199254740993L, -1L), r.getOutputsOrThrow("y").getInt64ValList());
     assertEquals(DataType.DT_INT64, r.getOutputsOrThrow("y").getDtype());
     assertEquals(ModelSpec.getDefaultInstance(), r.getModelSpec());
-    assertEquals("{\"inputs\":{\"x\":[0.10000000149011612,NaN]}}",
+    assertEquals(
+        "{\"inputs\":{\"x\":[0.10000000149011612,NaN]}}",
         requests.get("/v1/models/m/versions/3:predict"));
   }
 
   @Test
   void rowFormatSendsInstances() throws Exception {
     rest.call(new CaseRequest(Api.PREDICT, request("m"), RestFormat.ROW));
-    assertEquals("{\"instances\":[0.10000000149011612,NaN]}",
+    assertEquals(
+        "{\"instances\":[0.10000000149011612,NaN]}",
         requests.get("/v1/models/m/versions/3:predict"));
   }
 
   @Test
   void httpErrorsMapToCodesAndKeepTheirStatus() {
-    ServingException e = assertThrows(ServingException.class,
-        () -> rest.call(new CaseRequest(Api.PREDICT, request("nope"), RestFormat.COLUMNAR)));
+    ServingException e =
+        assertThrows(
+            ServingException.class,
+            () -> rest.call(new CaseRequest(Api.PREDICT, request("nope"), RestFormat.COLUMNAR)));
     assertEquals(Status.Code.NOT_FOUND, e.code());
     assertEquals(404, e.httpStatus());
     assertEquals("Servable not found for request: Latest(nope)", e.getMessage());
@@ -133,46 +147,78 @@ class RestTransportTest {
 
   @Test
   void metadataIsReadBackIntoAGetModelMetadataResponse() throws Exception {
-    GetModelMetadataResponse r = (GetModelMetadataResponse) rest.call(new CaseRequest(
-        Api.METADATA,
-        GetModelMetadataRequest.newBuilder().setModelSpec(
-            ModelSpec.newBuilder().setName("m").setVersion(Int64Value.of(3)))
-            .addMetadataField("signature_def").build(),
-        RestFormat.COLUMNAR));
+    GetModelMetadataResponse r =
+        (GetModelMetadataResponse)
+            rest.call(
+                new CaseRequest(
+                    Api.METADATA,
+                    GetModelMetadataRequest.newBuilder()
+                        .setModelSpec(
+                            ModelSpec.newBuilder().setName("m").setVersion(Int64Value.of(3)))
+                        .addMetadataField("signature_def")
+                        .build(),
+                    RestFormat.COLUMNAR));
     assertEquals(3, r.getModelSpec().getVersion().getValue());
     SignatureDefMap map = r.getMetadataOrThrow("signature_def").unpack(SignatureDefMap.class);
-    assertEquals(DataType.DT_INT64,
+    assertEquals(
+        DataType.DT_INT64,
         map.getSignatureDefOrThrow("serving_default").getOutputsOrThrow("y").getDtype());
   }
 
   @Test
   void unreachableServerIsUnavailable() {
     RestTransport dead = new RestTransport("http://127.0.0.1:9", 2_000);
-    ServingException e = assertThrows(ServingException.class,
-        () -> dead.call(new CaseRequest(Api.PREDICT, request("m"), RestFormat.COLUMNAR)));
+    ServingException e =
+        assertThrows(
+            ServingException.class,
+            () -> dead.call(new CaseRequest(Api.PREDICT, request("m"), RestFormat.COLUMNAR)));
     assertTrue(e.code() == Status.Code.UNAVAILABLE, e.toString());
     assertEquals(null, e.httpStatus());
   }
 
   static Input examples() {
-    Example e = Example.newBuilder().setFeatures(Features.newBuilder()
-        .putFeature("x", Feature.newBuilder().setFloatList(FloatList.newBuilder().addValue(1f)).build())
-        .putFeature("id", Feature.newBuilder().setInt64List(Int64List.newBuilder()
-            .addValue(9007199254740993L)).build())
-        .putFeature("s", Feature.newBuilder().setBytesList(BytesList.newBuilder()
-            .addValue(ByteString.copyFromUtf8("t")).addValue(ByteString.copyFrom(new byte[] {-1})))
-            .build()))
-        .build();
+    Example e =
+        Example.newBuilder()
+            .setFeatures(
+                Features.newBuilder()
+                    .putFeature(
+                        "x",
+                        Feature.newBuilder()
+                            .setFloatList(FloatList.newBuilder().addValue(1f))
+                            .build())
+                    .putFeature(
+                        "id",
+                        Feature.newBuilder()
+                            .setInt64List(Int64List.newBuilder().addValue(9007199254740993L))
+                            .build())
+                    .putFeature(
+                        "s",
+                        Feature.newBuilder()
+                            .setBytesList(
+                                BytesList.newBuilder()
+                                    .addValue(ByteString.copyFromUtf8("t"))
+                                    .addValue(ByteString.copyFrom(new byte[] {-1})))
+                            .build()))
+            .build();
     return Input.newBuilder().setExampleList(ExampleList.newBuilder().addExamples(e)).build();
   }
 
   @Test
   void classifySendsExamplesAndReadsLabelScorePairs() throws Exception {
-    ClassificationResponse r = (ClassificationResponse) rest.call(new CaseRequest(Api.CLASSIFY,
-        ClassificationRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName("m"))
-            .setInput(examples()).build(), RestFormat.COLUMNAR));
-    assertEquals("{\"examples\":[{\"id\":[9007199254740993],\"s\":[\"t\",{\"b64\":\"/w==\"}],"
-        + "\"x\":[1.0]}]}", requests.get("/v1/models/m:classify"));
+    ClassificationResponse r =
+        (ClassificationResponse)
+            rest.call(
+                new CaseRequest(
+                    Api.CLASSIFY,
+                    ClassificationRequest.newBuilder()
+                        .setModelSpec(ModelSpec.newBuilder().setName("m"))
+                        .setInput(examples())
+                        .build(),
+                    RestFormat.COLUMNAR));
+    assertEquals(
+        "{\"examples\":[{\"id\":[9007199254740993],\"s\":[\"t\",{\"b64\":\"/w==\"}],"
+            + "\"x\":[1.0]}]}",
+        requests.get("/v1/models/m:classify"));
     assertEquals(2, r.getResult().getClassificationsCount());
     assertEquals("b", r.getResult().getClassifications(0).getClasses(1).getLabel());
     assertEquals(0.75f, r.getResult().getClassifications(0).getClasses(1).getScore());
@@ -180,20 +226,33 @@ class RestTransportTest {
 
   @Test
   void regressReadsOneValuePerExample() throws Exception {
-    RegressionResponse r = (RegressionResponse) rest.call(new CaseRequest(Api.REGRESS,
-        RegressionRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName("m")
-            .setSignatureName("reg")).setInput(examples()).build(), RestFormat.COLUMNAR));
-    assertEquals(List.of(1.5f, -2f), r.getResult().getRegressionsList().stream()
-        .map(x -> x.getValue()).toList());
+    RegressionResponse r =
+        (RegressionResponse)
+            rest.call(
+                new CaseRequest(
+                    Api.REGRESS,
+                    RegressionRequest.newBuilder()
+                        .setModelSpec(ModelSpec.newBuilder().setName("m").setSignatureName("reg"))
+                        .setInput(examples())
+                        .build(),
+                    RestFormat.COLUMNAR));
+    assertEquals(
+        List.of(1.5f, -2f),
+        r.getResult().getRegressionsList().stream().map(x -> x.getValue()).toList());
     assertTrue(requests.get("/v1/models/m:regress").startsWith("{\"signature_name\":\"reg\","));
   }
 
   @Test
   void urlsCarryVersionOrLabel() {
-    assertEquals("/v1/models/m", RestTransport.modelPath(ModelSpec.newBuilder().setName("m").build()));
-    assertEquals("/v1/models/m/labels/canary", RestTransport.modelPath(
-        ModelSpec.newBuilder().setName("m").setVersionLabel("canary").build()));
-    assertEquals("/v1/models/a%20b/versions/2", RestTransport.modelPath(
-        ModelSpec.newBuilder().setName("a b").setVersion(Int64Value.of(2)).build()));
+    assertEquals(
+        "/v1/models/m", RestTransport.modelPath(ModelSpec.newBuilder().setName("m").build()));
+    assertEquals(
+        "/v1/models/m/labels/canary",
+        RestTransport.modelPath(
+            ModelSpec.newBuilder().setName("m").setVersionLabel("canary").build()));
+    assertEquals(
+        "/v1/models/a%20b/versions/2",
+        RestTransport.modelPath(
+            ModelSpec.newBuilder().setName("a b").setVersion(Int64Value.of(2)).build()));
   }
 }

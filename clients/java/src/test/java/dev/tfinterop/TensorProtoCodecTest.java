@@ -24,11 +24,30 @@ class TensorProtoCodecTest {
   /** Edge values of every numeric dtype, as raw little-endian bytes of a [n] tensor. */
   static Stream<Arguments> edgeTensors() {
     return Stream.of(
-        Arguments.of(DType.FLOAT, floats(Float.NaN, Float.POSITIVE_INFINITY,
-            Float.NEGATIVE_INFINITY, -0.0f, 0.0f, Float.MIN_VALUE, Float.MAX_VALUE,
-            -Float.MAX_VALUE, Float.MIN_NORMAL, 0.1f, 1e-38f)),
-        Arguments.of(DType.DOUBLE, doubles(Double.NaN, Double.POSITIVE_INFINITY,
-            Double.NEGATIVE_INFINITY, -0.0, Double.MIN_VALUE, Double.MAX_VALUE, 0.1)),
+        Arguments.of(
+            DType.FLOAT,
+            floats(
+                Float.NaN,
+                Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY,
+                -0.0f,
+                0.0f,
+                Float.MIN_VALUE,
+                Float.MAX_VALUE,
+                -Float.MAX_VALUE,
+                Float.MIN_NORMAL,
+                0.1f,
+                1e-38f)),
+        Arguments.of(
+            DType.DOUBLE,
+            doubles(
+                Double.NaN,
+                Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY,
+                -0.0,
+                Double.MIN_VALUE,
+                Double.MAX_VALUE,
+                0.1)),
         Arguments.of(DType.HALF, shorts(0x7E00, 0x7C00, 0xFC00, 0x8000, 0x0001, 0x7BFF, 0x3C00)),
         Arguments.of(DType.BFLOAT16, shorts(0x7FC0, 0x7F80, 0xFF80, 0x8000, 0x0001, 0x7F7F)),
         Arguments.of(DType.INT8, new byte[] {-128, -1, 0, 1, 127}),
@@ -69,8 +88,10 @@ class TensorProtoCodecTest {
   void shortTypedListIsPaddedWithItsLastValue(DType dtype, byte[] raw) throws Exception {
     int n = raw.length / dtype.size();
     HostTensor t = HostTensor.ofBytes(dtype, new long[] {n}, raw);
-    TensorProto sent = TensorProtoCodec.encode(t).toBuilder()
-        .setTensorShape(TensorProtoCodec.shapeProto(new long[] {n + 3})).build();
+    TensorProto sent =
+        TensorProtoCodec.encode(t).toBuilder()
+            .setTensorShape(TensorProtoCodec.shapeProto(new long[] {n + 3}))
+            .build();
     HostTensor got = TensorProtoCodec.decode(sent);
     byte[] want = new byte[(n + 3) * dtype.size()];
     System.arraycopy(raw, 0, want, 0, raw.length);
@@ -81,19 +102,31 @@ class TensorProtoCodecTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(value = DType.class, names = {"STRING"}, mode = EnumSource.Mode.EXCLUDE)
+  @EnumSource(
+      value = DType.class,
+      names = {"STRING"},
+      mode = EnumSource.Mode.EXCLUDE)
   void emptyTypedListGivesZeros(DType dtype) throws Exception {
-    TensorProto p = TensorProto.newBuilder().setDtype(dtype.proto())
-        .setTensorShape(TensorProtoCodec.shapeProto(new long[] {2, 2})).build();
+    TensorProto p =
+        TensorProto.newBuilder()
+            .setDtype(dtype.proto())
+            .setTensorShape(TensorProtoCodec.shapeProto(new long[] {2, 2}))
+            .build();
     assertArrayEquals(new byte[4 * dtype.size()], TensorProtoCodec.decode(p).data());
   }
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(value = DType.class, names = {"STRING"}, mode = EnumSource.Mode.EXCLUDE)
+  @EnumSource(
+      value = DType.class,
+      names = {"STRING"},
+      mode = EnumSource.Mode.EXCLUDE)
   void tensorContentOfTheWrongSizeIsInvalidArgument(DType dtype) {
-    TensorProto p = TensorProto.newBuilder().setDtype(dtype.proto())
-        .setTensorShape(TensorProtoCodec.shapeProto(new long[] {3}))
-        .setTensorContent(ByteString.copyFrom(new byte[3 * dtype.size() - 1])).build();
+    TensorProto p =
+        TensorProto.newBuilder()
+            .setDtype(dtype.proto())
+            .setTensorShape(TensorProtoCodec.shapeProto(new long[] {3}))
+            .setTensorContent(ByteString.copyFrom(new byte[3 * dtype.size() - 1]))
+            .build();
     assertCode(Status.Code.INVALID_ARGUMENT, p);
   }
 
@@ -103,8 +136,10 @@ class TensorProtoCodecTest {
     // Tensor::FromProto copies the first n values and ignores the rest; TF Serving serves it.
     int n = raw.length / dtype.size();
     HostTensor t = HostTensor.ofBytes(dtype, new long[] {n}, raw);
-    TensorProto sent = TensorProtoCodec.encode(t).toBuilder()
-        .setTensorShape(TensorProtoCodec.shapeProto(new long[] {n - 1})).build();
+    TensorProto sent =
+        TensorProtoCodec.encode(t).toBuilder()
+            .setTensorShape(TensorProtoCodec.shapeProto(new long[] {n - 1}))
+            .build();
     HostTensor got = TensorProtoCodec.decode(sent);
     assertArrayEquals(new long[] {n - 1}, got.shape());
     assertArrayEquals(Arrays.copyOf(raw, (n - 1) * dtype.size()), got.data());
@@ -112,11 +147,16 @@ class TensorProtoCodecTest {
 
   @Test
   void longerStringListKeepsItsFirstValues() throws Exception {
-    TensorProto p = TensorProto.newBuilder().setDtype(DataType.DT_STRING)
-        .setTensorShape(TensorProtoCodec.shapeProto(new long[] {2}))
-        .addStringVal(ByteString.copyFromUtf8("a")).addStringVal(ByteString.copyFromUtf8("b"))
-        .addStringVal(ByteString.copyFromUtf8("c")).build();
-    assertEquals(List.of(ByteString.copyFromUtf8("a"), ByteString.copyFromUtf8("b")),
+    TensorProto p =
+        TensorProto.newBuilder()
+            .setDtype(DataType.DT_STRING)
+            .setTensorShape(TensorProtoCodec.shapeProto(new long[] {2}))
+            .addStringVal(ByteString.copyFromUtf8("a"))
+            .addStringVal(ByteString.copyFromUtf8("b"))
+            .addStringVal(ByteString.copyFromUtf8("c"))
+            .build();
+    assertEquals(
+        List.of(ByteString.copyFromUtf8("a"), ByteString.copyFromUtf8("b")),
         TensorProtoCodec.decode(p).strings());
   }
 
@@ -124,22 +164,34 @@ class TensorProtoCodecTest {
   void complexListCountsWholePairsOnly() throws Exception {
     // ProtoHelper<complex64>::NumElements is scomplex_val_size() / 2: a dangling real part is
     // never read, and the last whole pair pads the rest.
-    TensorProto p = TensorProto.newBuilder().setDtype(DataType.DT_COMPLEX64)
-        .setTensorShape(TensorProtoCodec.shapeProto(new long[] {2}))
-        .addScomplexVal(1).addScomplexVal(-1).addScomplexVal(7).build();
+    TensorProto p =
+        TensorProto.newBuilder()
+            .setDtype(DataType.DT_COMPLEX64)
+            .setTensorShape(TensorProtoCodec.shapeProto(new long[] {2}))
+            .addScomplexVal(1)
+            .addScomplexVal(-1)
+            .addScomplexVal(7)
+            .build();
     assertArrayEquals(floats(1, -1, 1, -1), TensorProtoCodec.decode(p).data());
   }
 
   @Test
   void badShapesAreInvalidArgument() {
     TensorProto.Builder b = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT);
-    assertCode(Status.Code.INVALID_ARGUMENT,
+    assertCode(
+        Status.Code.INVALID_ARGUMENT,
         b.clone().setTensorShape(TensorProtoCodec.shapeProto(new long[] {-1})).build());
-    assertCode(Status.Code.INVALID_ARGUMENT, b.clone()
-        .setTensorShape(TensorProtoCodec.shapeProto(new long[0]).toBuilder().setUnknownRank(true))
-        .build());
-    assertCode(Status.Code.INVALID_ARGUMENT, b.clone()
-        .setTensorShape(TensorProtoCodec.shapeProto(new long[] {1L << 20, 1L << 20})).build());
+    assertCode(
+        Status.Code.INVALID_ARGUMENT,
+        b.clone()
+            .setTensorShape(
+                TensorProtoCodec.shapeProto(new long[0]).toBuilder().setUnknownRank(true))
+            .build());
+    assertCode(
+        Status.Code.INVALID_ARGUMENT,
+        b.clone()
+            .setTensorShape(TensorProtoCodec.shapeProto(new long[] {1L << 20, 1L << 20}))
+            .build());
   }
 
   @Test
@@ -150,9 +202,11 @@ class TensorProtoCodecTest {
 
   @Test
   void decodeStringTensorKeepsEmptyAndNonUtf8Bytes() throws Exception {
-    List<ByteString> values = List.of(ByteString.EMPTY,
-        ByteString.copyFrom(new byte[] {(byte) 0xFF, (byte) 0xFE, 0, 0x41}),
-        ByteString.copyFromUtf8("héllo"));
+    List<ByteString> values =
+        List.of(
+            ByteString.EMPTY,
+            ByteString.copyFrom(new byte[] {(byte) 0xFF, (byte) 0xFE, 0, 0x41}),
+            ByteString.copyFromUtf8("héllo"));
     HostTensor t = HostTensor.ofStrings(new long[] {3}, values);
     TensorProto p = TensorProtoCodec.encode(t);
     assertEquals(values, p.getStringValList());
@@ -161,22 +215,33 @@ class TensorProtoCodecTest {
 
   @Test
   void shortStringListIsPaddedWithItsLastValue() throws Exception {
-    TensorProto p = TensorProto.newBuilder().setDtype(DataType.DT_STRING)
-        .setTensorShape(TensorProtoCodec.shapeProto(new long[] {3}))
-        .addStringVal(ByteString.copyFromUtf8("a")).addStringVal(ByteString.copyFromUtf8("b"))
-        .build();
-    assertEquals(List.of(ByteString.copyFromUtf8("a"), ByteString.copyFromUtf8("b"),
-        ByteString.copyFromUtf8("b")), TensorProtoCodec.decode(p).strings());
+    TensorProto p =
+        TensorProto.newBuilder()
+            .setDtype(DataType.DT_STRING)
+            .setTensorShape(TensorProtoCodec.shapeProto(new long[] {3}))
+            .addStringVal(ByteString.copyFromUtf8("a"))
+            .addStringVal(ByteString.copyFromUtf8("b"))
+            .build();
+    assertEquals(
+        List.of(
+            ByteString.copyFromUtf8("a"),
+            ByteString.copyFromUtf8("b"),
+            ByteString.copyFromUtf8("b")),
+        TensorProtoCodec.decode(p).strings());
   }
 
   @Test
   void stringTensorContentIsTensorFlowsEncodedList() throws Exception {
     // Two varint lengths (1, 2), then the bytes: TF's EncodeStringList.
-    TensorProto p = TensorProto.newBuilder().setDtype(DataType.DT_STRING)
-        .setTensorShape(TensorProtoCodec.shapeProto(new long[] {2}))
-        .setTensorContent(ByteString.copyFrom(new byte[] {1, 2, 'a', (byte) 0xFF, 'c'})).build();
-    assertEquals(List.of(ByteString.copyFromUtf8("a"),
-        ByteString.copyFrom(new byte[] {(byte) 0xFF, 'c'})), TensorProtoCodec.decode(p).strings());
+    TensorProto p =
+        TensorProto.newBuilder()
+            .setDtype(DataType.DT_STRING)
+            .setTensorShape(TensorProtoCodec.shapeProto(new long[] {2}))
+            .setTensorContent(ByteString.copyFrom(new byte[] {1, 2, 'a', (byte) 0xFF, 'c'}))
+            .build();
+    assertEquals(
+        List.of(ByteString.copyFromUtf8("a"), ByteString.copyFrom(new byte[] {(byte) 0xFF, 'c'})),
+        TensorProtoCodec.decode(p).strings());
   }
 
   @Test
@@ -189,12 +254,21 @@ class TensorProtoCodecTest {
 
   @Test
   void narrowIntegersTravelSignOrZeroExtendedInIntVal() {
-    assertEquals(List.of(-128, 127), TensorProtoCodec.encode(
-        HostTensor.ofBytes(DType.INT8, new long[] {2}, new byte[] {-128, 127})).getIntValList());
-    assertEquals(List.of(255, 128), TensorProtoCodec.encode(HostTensor.ofBytes(DType.UINT8,
-        new long[] {2}, new byte[] {(byte) 255, (byte) 128})).getIntValList());
-    assertEquals(List.of(65535), TensorProtoCodec.encode(
-        HostTensor.ofBytes(DType.UINT16, new long[] {1}, shorts(0xFFFF))).getIntValList());
+    assertEquals(
+        List.of(-128, 127),
+        TensorProtoCodec.encode(
+                HostTensor.ofBytes(DType.INT8, new long[] {2}, new byte[] {-128, 127}))
+            .getIntValList());
+    assertEquals(
+        List.of(255, 128),
+        TensorProtoCodec.encode(
+                HostTensor.ofBytes(
+                    DType.UINT8, new long[] {2}, new byte[] {(byte) 255, (byte) 128}))
+            .getIntValList());
+    assertEquals(
+        List.of(65535),
+        TensorProtoCodec.encode(HostTensor.ofBytes(DType.UINT16, new long[] {1}, shorts(0xFFFF)))
+            .getIntValList());
   }
 
   private static void assertCode(Status.Code code, TensorProto p) {

@@ -7,18 +7,17 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 import org.tensorflow.Tensor;
 
 class TfTensorsTest {
 
   static Stream<Arguments> supportedEdgeTensors() {
-    return TensorProtoCodecTest.edgeTensors()
-        .filter(a -> TfTensors.supported((DType) a.get()[0]));
+    return TensorProtoCodecTest.edgeTensors().filter(a -> TfTensors.supported((DType) a.get()[0]));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -35,11 +34,14 @@ class TfTensorsTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(value = DType.class, names = {"FLOAT", "INT64", "BOOL", "UINT8"})
+  @EnumSource(
+      value = DType.class,
+      names = {"FLOAT", "INT64", "BOOL", "UINT8"})
   void scalarsAndEmptyTensorsRoundTrip(DType dtype) throws Exception {
     for (long[] shape : List.of(new long[0], new long[] {0}, new long[] {0, 3})) {
-      HostTensor t = HostTensor.ofBytes(dtype, shape,
-          new byte[(int) HostTensor.elementCount(shape) * dtype.size()]);
+      HostTensor t =
+          HostTensor.ofBytes(
+              dtype, shape, new byte[(int) HostTensor.elementCount(shape) * dtype.size()]);
       try (Tensor tf = TfTensors.toTensor(t, "x")) {
         assertEquals(t, TfTensors.fromTensor(tf, "x"));
       }
@@ -48,9 +50,14 @@ class TfTensorsTest {
 
   @Test
   void stringTensorKeepsEmptyAndNonUtf8Bytes() throws Exception {
-    HostTensor t = HostTensor.ofStrings(new long[] {2, 2}, List.of(ByteString.EMPTY,
-        ByteString.copyFrom(new byte[] {(byte) 0xC3, (byte) 0x28}), ByteString.copyFromUtf8("ok"),
-        ByteString.copyFrom(new byte[] {0, (byte) 0xFF, 0})));
+    HostTensor t =
+        HostTensor.ofStrings(
+            new long[] {2, 2},
+            List.of(
+                ByteString.EMPTY,
+                ByteString.copyFrom(new byte[] {(byte) 0xC3, (byte) 0x28}),
+                ByteString.copyFromUtf8("ok"),
+                ByteString.copyFrom(new byte[] {0, (byte) 0xFF, 0})));
     try (Tensor tf = TfTensors.toTensor(t, "x")) {
       assertEquals(t, TfTensors.fromTensor(tf, "x"));
     }
@@ -61,8 +68,9 @@ class TfTensorsTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(value = DType.class, names = {"INT8", "INT16", "UINT32", "UINT64", "COMPLEX64",
-      "COMPLEX128"})
+  @EnumSource(
+      value = DType.class,
+      names = {"INT8", "INT16", "UINT32", "UINT64", "COMPLEX64", "COMPLEX128"})
   void dtypesTfJavaLacksAreUnimplemented(DType dtype) {
     HostTensor t = HostTensor.ofBytes(dtype, new long[] {1}, new byte[dtype.size()]);
     ServingException e =

@@ -1,0 +1,307 @@
+package dev.tfinterop;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The contract's command line (docs/CONTRACT.md "Command line"): run, bench and info, their flags
+ * and defaults. Exit 0 when the command ran, 2 on bad usage, 1 when the client could not run; a
+ * failure is one line on stderr, never a stack trace.
+ */
+@Command(
+    name = Cli.NAME,
+    subcommands = {Cli.RunCommand.class, Cli.BenchCommand.class, Cli.InfoCommand.class},
+    description = "Replays tfinterop golden cases in-process (TF Java), over gRPC or over REST.")
+public final class Cli implements Callable<Integer> {
+  static final String NAME = "tfinterop-java";
+
+  @Spec CommandSpec spec;
+
+  @Mixin Common common;
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(spec.commandLine(), "missing command (run, bench or info)");
+  }
+
+  /** Parses and runs {@code args}; returns the exit status. */
+  public static int execute(String[] args, PrintStream out, PrintStream err) {
+    return commandLine(out, err).execute(args);
+  }
+
+  /** The configured parser: output to {@code out}, one-line failures to {@code err}. */
+  static CommandLine commandLine(PrintStream out, PrintStream err) {
+    CommandLine cli = new CommandLine(new Cli());
+    cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+    cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+    // "@file" is an ordinary value here (a case folder may start with @), not an argument file.
+    cli.setExpandAtFiles(false);
+    cli.setParameterExceptionHandler(
+        (e, args) -> {
+          e.getCommandLine().getErr().println(usageLine(e));
+          return ExitCode.USAGE;
+        });
+    cli.setExecutionExceptionHandler(
+        (e, command, parsed) -> {
+          PrintWriter log = command.getErr();
+          if (e instanceof UsageException) {
+            log.println(NAME + ": usage error: " + e.getMessage());
+            return ExitCode.USAGE;
+          }
+          if (e instanceof ToolException) {
+            log.println(NAME + ": error: " + e.getMessage());
+            return ExitCode.SOFTWARE;
+          }
+          log.println(NAME + ": internal error: " + e);
+          return ExitCode.SOFTWARE;
+        });
+    return cli;
+  }
+
+  private static String usageLine(ParameterException e) {
+    CommandSpec where = e.getCommandLine().getCommandSpec();
+    if (e instanceof UnmatchedArgumentException u
+        && where.parent() == null
+        && !u.getUnmatched().isEmpty()
+        && !u.getUnmatched().get(0).startsWith("-")) {
+      return NAME
+          + ": usage error: unknown command '"
+          + u.getUnmatched().get(0)
+          + "' (run, bench or info)";
+    }
+    return NAME
+        + ": usage error: "
+        + e.getMessage()
+        + " (see '"
+        + where.qualifiedName()
+        + " --help')";
+  }
+
+  /** Flags every command takes. */
+  static final class Common {
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help.")
+    boolean help;
+
+    // Acted on in Main, before TensorFlow's native library loads; declared so every command
+    // accepts it.
+    @Option(
+        names = "--verbose",
+        description = "Let TensorFlow's start-up lines through (also TFINTEROP_VERBOSE=1).")
+    boolean verbose;
+  }
+
+  /** --mode and how to reach the model. */
+  static final class ConnectionOptions {
+    @Option(
+        names = "--mode",
+        required = true,
+        paramLabel = "inproc|grpc|rest",
+        converter = ModeConverter.class,
+        description = "inproc: load the SavedModel in-process; grpc, rest: through a server.")
+    String mode;
+
+    @Option(
+        names = "--model-config",
+        paramLabel = "FILE",
+        description = "Model config file (inproc only); default: the manifest's config.")
+    Path modelConfig;
+
+    @Option(
+        names = "--target",
+        paramLabel = "HOST:PORT",
+        defaultValue = Connection.DEFAULT_TARGET,
+        description = "gRPC server (default: ${DEFAULT-VALUE}).")
+    String target;
+
+    @Option(
+        names = "--rest",
+        paramLabel = "URL",
+        defaultValue = Connection.DEFAULT_REST,
+        description = "REST server (default: ${DEFAULT-VALUE}).")
+    String rest;
+
+    @Option(
+        names = "--deadline-ms",
+        paramLabel = "N",
+        defaultValue = "" + Connection.DEFAULT_DEADLINE_MS,
+        converter = PositiveLong.class,
+        description = "Per-request deadline over grpc and rest (default: ${DEFAULT-VALUE}).")
+    long deadlineMs;
+
+    Connection connection() {
+      return new Connection(mode, modelConfig, target, rest, deadlineMs);
+    }
+  }
+
+  @Command(name = "run", description = "Replay case sets and write one result file per case.")
+  static final class RunCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Mixin Common common;
+
+    @Mixin ConnectionOptions connection;
+
+    @Option(
+        names = "--cases",
+        required = true,
+        paramLabel = "DIR",
+        description = "A case folder (build/cases/<model>); repeatable.")
+    List<Path> cases;
+
+    @Option(
+        names = "--out",
+        required = true,
+        paramLabel = "DIR",
+        description = "The results root: writes OUT/java/<mode>/<model>/.")
+    Path out;
+
+    @Override
+    public Integer call() {
+      PrintWriter stdout = spec.commandLine().getOut();
+      for (Path p :
+          new Runner(spec.commandLine().getErr()).run(connection.connection(), cases, out)) {
+        stdout.println(p);
+      }
+      return ExitCode.OK;
+    }
+  }
+
+  @Command(name = "bench", description = "Send one case N times, C in flight; print one JSON line.")
+  static final class BenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Mixin Common common;
+
+    @Mixin ConnectionOptions connection;
+
+    @Option(names = "--cases", required = true, paramLabel = "DIR", description = "A case folder.")
+    Path cases;
+
+    @Option(names = "--case", required = true, paramLabel = "ID", description = "The case id.")
+    String caseId;
+
+    @Option(
+        names = "--requests",
+        required = true,
+        paramLabel = "N",
+        converter = PositiveInt.class,
+        description = "Measured requests, warm-up excluded.")
+    int requests;
+
+    @Option(
+        names = "--concurrency",
+        required = true,
+        paramLabel = "C",
+        converter = PositiveInt.class,
+        description = "Requests in flight.")
+    int concurrency;
+
+    @Option(
+        names = "--warmup",
+        paramLabel = "N",
+        defaultValue = "" + Bench.DEFAULT_WARMUP,
+        converter = NonNegativeInt.class,
+        description = "Requests sent before measuring (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    Bench.Settings settings() {
+      return new Bench.Settings(
+          connection.connection(), cases, caseId, requests, concurrency, warmup);
+    }
+
+    @Override
+    public Integer call() {
+      Bench bench = new Bench(spec.commandLine().getErr());
+      spec.commandLine().getOut().println(Json.line(bench.run(settings())));
+      return ExitCode.OK;
+    }
+  }
+
+  @Command(name = "info", description = "Print what this client is and can do as one JSON line.")
+  static final class InfoCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Mixin Common common;
+
+    @Override
+    public Integer call() {
+      spec.commandLine().getOut().println(Json.line(Info.describe()));
+      return ExitCode.OK;
+    }
+  }
+
+  static final class ModeConverter implements ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      if (!Transports.MODES.contains(value)) {
+        throw new TypeConversionException("'" + value + "' is not inproc, grpc or rest");
+      }
+      return value;
+    }
+  }
+
+  static final class PositiveInt implements ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      int n = NonNegativeInt.parse(value);
+      if (n == 0) {
+        throw new TypeConversionException("'" + value + "' is not a positive integer");
+      }
+      return n;
+    }
+  }
+
+  static final class NonNegativeInt implements ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      return parse(value);
+    }
+
+    static int parse(String value) {
+      int n;
+      try {
+        n = Integer.parseInt(value);
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("'" + value + "' is not an integer");
+      }
+      if (n < 0) {
+        throw new TypeConversionException("'" + value + "' is negative");
+      }
+      return n;
+    }
+  }
+
+  static final class PositiveLong implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      long n;
+      try {
+        n = Long.parseLong(value);
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("'" + value + "' is not an integer");
+      }
+      if (n <= 0) {
+        throw new TypeConversionException("'" + value + "' is not a positive integer");
+      }
+      return n;
+    }
+  }
+}
