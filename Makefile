@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 endif
 
 .PHONY: help deps venv export protos serve go java cpp clients interop interop-test test test-python \
-	test-go test-java test-cpp test-byo test-conformance verify lint clean bench-server test-reliability fuzz-short \
+	test-go test-java test-cpp test-cli test-byo test-conformance verify lint clean bench-server test-reliability fuzz-short \
 	fuzz soak bench report test-report FORCE
 
 help:
@@ -173,18 +173,28 @@ test-java: java
 test-cpp: cpp
 	$(MAKE) -C clients/cpp test
 
+# The four clients against one table of the contract's command line (docs/CONTRACT.md), and
+# each client's `info` against the client registry (harness/clients.json).
+test-cli: clients export
+	$(VENV)/bin/pytest tests/clients -q -p no:cacheprovider
+
 # Everything CI runs (.ci/run), step by step, ending with a table of each step's wall
 # time (build/report/test-times.md). Every step runs even when an earlier one failed.
 # The steps after `clients` run in two lanes side by side (tools/steps.sh): each lane's
 # steps in order, the lanes at once. TEST_STEPS may be overridden with plain names.
-TEST_LANES := test-python,test-conformance,test-go,test-java,test-cpp|interop-test,test-byo,test-reliability,fuzz-short
+TEST_LANES := test-python,test-conformance,test-go,test-java,test-cpp,test-cli|interop-test,test-byo,test-reliability,fuzz-short
 TEST_STEPS := deps export lint clients '$(TEST_LANES)' test-report
 test:
 	@tools/steps.sh $(BUILD)/report/test-times.md $(TEST_STEPS)
 
-lint: $(STAMP)
+# Every language's checks; any failure fails the step (house style: STYLE.md).
+lint: deps $(STAMP) protos
 	$(VENV)/bin/ruff check python tests
 	$(VENV)/bin/ruff format --check python tests
+	$(VENV)/bin/mypy --config-file python/pyproject.toml python/tfinterop
+	@$(MAKE) --no-print-directory -C clients/go lint
+	@$(MAKE) --no-print-directory -C clients/cpp lint
+	@$(MAKE) --no-print-directory -C clients/java lint
 
 clean:
 	rm -rf $(BUILD)

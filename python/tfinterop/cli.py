@@ -1,4 +1,7 @@
-"""The `tfinterop` command: parses arguments and dispatches; each command lives in its own module."""
+"""The `tfinterop` command: parses arguments and dispatches; each command lives in its own module.
+
+The Python client has its own command, `tfinterop-python` (tfinterop.client.cli).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from tfinterop import quiet
-from tfinterop.errors import ServingError, ToolError, UsageError
+from tfinterop.harness import registry
+from tfinterop.serving.errors import ServingError, ToolError, UsageError
+from tfinterop.util import quiet
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--dataset", default="auto", help="auto | mnist | digits (default auto)")
     e.add_argument(
         "--exporter",
+        type=_csv,
         default="keras,seed",
         help="comma list of keras (model.export) and seed (tf.saved_model.save)",
     )
@@ -42,38 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("V1", "V2_EXTRA"),
         help="epochs for version 1 and further epochs for version 2",
     )
+    e.set_defaults(handler=_export)
 
     pr = sub.add_parser("protos", help="write the API FileDescriptorSet for code generation")
     pr.add_argument("--out", type=Path, default=Path("build/protos/serving.pb"))
-
-    r = sub.add_parser("run", help="replay case sets through a client transport")
-    r.add_argument("--client", default="python", choices=["python"])
-    r.add_argument("--mode", required=True, choices=["inproc", "grpc", "rest"])
-    r.add_argument(
-        "--cases",
-        type=Path,
-        action="append",
-        required=True,
-        help="case folder (build/cases/<model>); repeatable",
-    )
-    r.add_argument("--out", type=Path, default=Path("build/results"))
-    r.add_argument("--model-config", type=Path, help="model config (default: the manifest's)")
-    r.add_argument("--target", help="gRPC host:port (default 127.0.0.1:8500)")
-    r.add_argument("--rest", help="REST base URL (default http://127.0.0.1:8501)")
-
-    cb = sub.add_parser(
-        "bench", help="the Python client's bench: one JSON line (see docs/CONTRACT.md)"
-    )
-    cb.add_argument("--client", default="python", choices=["python"])
-    cb.add_argument("--mode", required=True, choices=["inproc", "grpc", "rest"])
-    cb.add_argument("--cases", type=Path, required=True)
-    cb.add_argument("--case", required=True)
-    cb.add_argument("--requests", type=int, default=1000)
-    cb.add_argument("--concurrency", type=int, default=1)
-    cb.add_argument("--warmup", type=int, default=50)
-    cb.add_argument("--model-config", type=Path)
-    cb.add_argument("--target")
-    cb.add_argument("--rest")
+    pr.set_defaults(handler=_protos)
 
     i = sub.add_parser("interop", help="run every client in every mode over the case sets")
     i.add_argument(
@@ -83,24 +61,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="case folder; repeatable (default: every folder in build/cases)",
     )
     i.add_argument("--out", type=Path, default=Path("build/results"))
-    i.add_argument("--clients", default=os.environ.get("TFINTEROP_CLIENTS", "python,go,java,cpp"))
-    i.add_argument("--modes", default="inproc,grpc,rest")
+    i.add_argument(
+        "--clients",
+        type=_csv,
+        default=os.environ.get("TFINTEROP_CLIENTS", ",".join(registry.names())),
+        help="comma-separated (default every client of the registry, or TFINTEROP_CLIENTS)",
+    )
+    i.add_argument("--modes", type=_csv, default=",".join(registry.MODES))
+    i.set_defaults(handler=_interop)
 
     bs = sub.add_parser(
         "bench-suite", help="every client x mode x concurrency, with references (make bench)"
     )
     bs.add_argument("--out", type=Path, default=Path("build/report"))
-    bs.add_argument("--clients", default="python,go,java,cpp")
+    bs.add_argument("--clients", type=_csv, default=",".join(registry.names()))
     bs.add_argument("--repetitions", type=int, default=3)
+    bs.set_defaults(handler=_bench_suite)
 
     rp = sub.add_parser("report", help="write build/report/index.html")
     rp.add_argument("--out", type=Path, default=Path("build/report"))
     rp.add_argument("--build", type=Path, default=Path("build"))
+    rp.set_defaults(handler=_report)
 
     b = sub.add_parser("bench-server", help="the bundled server's throughput and latency")
     b.add_argument("--requests", type=int, default=3000)
-    b.add_argument("--concurrency", default="1,8,32")
+    b.add_argument("--concurrency", type=_int_csv, default="1,8,32")
     b.add_argument("--out", type=Path, default=Path("build/report"))
+    b.set_defaults(handler=_bench_server)
 
     rec = sub.add_parser("record", help="record golden cases for any SavedModel")
     rec.add_argument(
@@ -120,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write assets.extra/tf_serving_warmup_requests into the recorded copy",
     )
     rec.add_argument("--out", type=Path, default=Path("build"))
+    rec.set_defaults(handler=_record)
 
     ver = sub.add_parser("verify", help="record, run every built client in every mode, judge")
     ver.add_argument(
@@ -140,8 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ver.add_argument(
         "--clients",
-        default="python,go,java,cpp",
-        help="comma-separated clients (default all four; one that is not built is an error)",
+        type=_csv,
+        default=",".join(registry.names()),
+        help="comma-separated clients (default every client; one that is not built is an error)",
     )
     ver.add_argument(
         "--expect",
@@ -155,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 0 although some signature ran in no case that expects outputs",
     )
+    ver.set_defaults(handler=_verify)
 
     jd = sub.add_parser(
         "judge", help="judge client results against case sets (a client run on its own)"
@@ -172,14 +162,19 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="the results root the clients wrote (--out): RESULTS/<client>/<mode>/<model>/",
     )
-    jd.add_argument("--clients", help="comma-separated (default: every client under --results)")
-    jd.add_argument("--modes", help="comma-separated (default: every mode the clients ran)")
+    jd.add_argument(
+        "--clients", type=_csv, help="comma-separated (default: every client under --results)"
+    )
+    jd.add_argument(
+        "--modes", type=_csv, help="comma-separated (default: every mode the clients ran)"
+    )
     jd.add_argument(
         "--expect", type=Path, action="append", default=[], help="accepted differences; repeatable"
     )
     jd.add_argument(
         "--report", type=Path, help="also write interop.json, interop.md, failures.json here"
     )
+    jd.set_defaults(handler=_judge)
 
     doc = sub.add_parser(
         "doctor", help="fast preflight: load and run in Python and the C++ loader, explain"
@@ -200,129 +195,99 @@ def build_parser() -> argparse.ArgumentParser:
         help="for a Keras 3 tf.saved_model.save export the C API cannot run: write a repaired "
         "copy to OUT/<version>/ (a new or empty folder) and check it; your folder is not modified",
     )
+    doc.set_defaults(handler=_doctor)
 
     s = sub.add_parser("serve", help="TF Serving-compatible model server (gRPC and REST)")
     from tfinterop.server.flags import add_flags
 
     add_flags(s)
+    s.set_defaults(handler=_serve)
     return p
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    if args.command == "export":
-        from tfinterop import export, train
+    return args.handler(args)  # type: ignore[no-any-return]
 
-        exporters = tuple(x.strip() for x in args.exporter.split(",") if x.strip())
-        epochs = train.Epochs(*args.epochs) if args.epochs else None
-        export.run(export.ExportOptions(args.out, args.dataset, exporters, epochs))
-        return 0
-    if args.command == "protos":
-        from tfinterop import protos
 
-        n = protos.write(args.out)
-        print(f"{args.out}: {n} files")
-        return 0
-    if args.command == "run":
-        from tfinterop import runner
+# One function per command: import its module (TensorFlow loads only when a command needs
+# it) and make one call.
+def _export(a: argparse.Namespace) -> int:
+    from tfinterop.models import export
 
-        return runner.main_run(
-            args.mode, args.cases, args.out, args.model_config, args.target, args.rest
-        )
-    if args.command == "bench":
-        import json
+    return export.main(a.out, a.dataset, a.exporter, a.epochs)
 
-        from tfinterop import client_bench
 
-        result = client_bench.bench(
-            args.mode,
-            args.cases,
-            args.case,
-            args.requests,
-            args.concurrency,
-            args.warmup,
-            args.model_config,
-            args.target,
-            args.rest,
-        )
-        print(json.dumps(result))
-        return 0
-    if args.command == "interop":
-        from tfinterop import interop
+def _protos(a: argparse.Namespace) -> int:
+    from tfinterop.serving import protos
 
-        cases = args.cases or sorted(p.parent for p in Path("build/cases").glob("*/manifest.json"))
-        if not cases:
-            raise ToolError("no case sets under build/cases; run `make export` first")
-        names = [c.strip() for c in args.clients.split(",") if c.strip()]
-        modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-        from tfinterop.judge.report import checkout
+    return protos.main(a.out)
 
-        interop.run_all(checkout(), cases, args.out, names, modes)
-        return 0
-    if args.command == "report":
-        from tfinterop import report
 
-        print(report.write(args.build, args.out))
-        return 0
-    if args.command == "bench-suite":
-        from tfinterop import bench
+def _interop(a: argparse.Namespace) -> int:
+    from tfinterop.harness import run_clients
 
-        names = [c.strip() for c in args.clients.split(",") if c.strip()]
-        bench.run(Path.cwd(), args.out, names, args.repetitions)
-        print(args.out / "bench.md")
-        return 0
-    if args.command == "bench-server":
-        from tfinterop import bench_server
+    return run_clients.main(a.cases, a.out, a.clients, a.modes)
 
-        levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
-        bench_server.run(Path.cwd(), args.requests, levels, args.out)
-        return 0
-    if args.command == "record":
-        from tfinterop.byo import record, verify
 
-        rec_result = record.record(args.saved_model, args.out, args.name, args.inputs, args.warmup)
-        print(verify.summary(rec_result))
-        print(
-            f"cases: {args.out / 'cases' / rec_result.name}; config: {args.out / 'models' / 'models.config'}"
-        )
-        return 0
-    if args.command == "verify":
-        from tfinterop.byo import verify
+def _report(a: argparse.Namespace) -> int:
+    from tfinterop.harness import html_report
 
-        if len(args.saved_model) > 1 and (args.name or args.inputs):
-            raise UsageError("--name and --inputs apply to one --saved-model only")
-        return verify.verify(
-            args.saved_model,
-            args.name,
-            args.inputs,
-            args.build,
-            clients=_csv(args.clients),
-            expect=args.expect,
-            allow_uncovered=args.allow_uncovered,
-        )
-    if args.command == "judge":
-        from tfinterop.judge import command
+    return html_report.main(a.build, a.out)
 
-        return command.main(
-            args.cases,
-            args.results,
-            _csv(args.clients) if args.clients else None,
-            _csv(args.modes) if args.modes else None,
-            args.expect,
-            args.report,
-        )
-    if args.command == "doctor":
-        from tfinterop.byo import doctor
 
-        return doctor.main(args.saved_model, args.inputs, args.fix)
-    if args.command == "serve":
-        from tfinterop.server import serve
+def _bench_suite(a: argparse.Namespace) -> int:
+    from tfinterop.bench import suite
 
-        return serve.main(args)
-    raise UsageError(f"unknown command {args.command}")
+    return suite.main(a.out, a.clients, a.repetitions)
+
+
+def _bench_server(a: argparse.Namespace) -> int:
+    from tfinterop.bench import server
+
+    return server.main(a.requests, a.concurrency, a.out)
+
+
+def _record(a: argparse.Namespace) -> int:
+    from tfinterop.byo import record
+
+    return record.main(a.saved_model, a.out, a.name, a.inputs, a.warmup)
+
+
+def _verify(a: argparse.Namespace) -> int:
+    from tfinterop.byo import verify
+
+    return verify.main(
+        a.saved_model, a.name, a.inputs, a.build, a.clients, a.expect, a.allow_uncovered
+    )
+
+
+def _judge(a: argparse.Namespace) -> int:
+    from tfinterop.judge import command
+
+    return command.main(a.cases, a.results, a.clients, a.modes, a.expect, a.report)
+
+
+def _doctor(a: argparse.Namespace) -> int:
+    from tfinterop.byo import doctor
+
+    return doctor.main(a.saved_model, a.inputs, a.fix)
+
+
+def _serve(a: argparse.Namespace) -> int:
+    from tfinterop.server import serve
+
+    return serve.main(a)
 
 
 def _csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _int_csv(text: str) -> list[int]:
+    try:
+        return [int(part) for part in _csv(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma list of integers") from None
 
 
 def main(argv: list[str] | None = None) -> int:

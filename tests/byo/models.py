@@ -22,7 +22,8 @@ from tests.byo import build_models
 from tests.byo.build_models import build_module_model, build_string_asset_model
 from tests.server import models as server_models
 from tests.server.models import build_tf1_examples_model
-from tfinterop import atomic
+from tfinterop.harness import registry
+from tfinterop.util import atomic
 
 __all__ = [
     "KINDS",
@@ -36,8 +37,8 @@ __all__ = [
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "build" / "byo" / "models"
 STAMP = ".stamp"
-CLIENTS = ("python", "go", "java", "cpp")
-MODES = ("inproc", "grpc", "rest")
+CLIENTS = registry.names()
+MODES = registry.MODES
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class Kind:
 
 
 # TF Java 1.1.0 registers no int8 tensor class: its in-process run answers UNIMPLEMENTED
-# (docs/java-client.md "What TF Java 1.1.0 cannot carry").
+# (docs/clients/java.md "What it cannot carry").
 _JAVA_INPROC_HAS_NO_INT8 = (("java", "inproc"),)
 
 KINDS: dict[str, Kind] = {

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.byo.models import KINDS, built
+from tfinterop.harness import registry
 
 ROOT = Path(__file__).resolve().parents[2]
-ALL_CLIENTS = ("python", "go", "java", "cpp")
+ALL_CLIENTS = registry.names()
 HEALTHY = sorted(k for k, kind in KINDS.items() if kind.healthy)
 SEED = "seed_keras_save"
 
@@ -214,7 +215,7 @@ def test_tf1_classify_and_regress_are_recorded(models: dict[str, Path], tmp_path
 def test_warmup_file_is_written_and_replayed_by_the_server(
     models: dict[str, Path], tmp_path: Path
 ) -> None:
-    from tfinterop.server_process import bundled_server
+    from tfinterop.harness.server_process import bundled_server
 
     r = _tfinterop(
         "record", "--saved-model", str(models["module_scorer"]), "--out", str(tmp_path), "--warmup"

@@ -16,9 +16,9 @@ import pytest
 from tensorflow.core.framework import types_pb2
 
 from tests.byo.models import CLIENTS, KINDS, ROOT, built
-from tfinterop import signature, tensor_codec
 from tfinterop.byo import capi, doctor, fix, limits
-from tfinterop.errors import ToolError
+from tfinterop.serving import signature, tensor_codec
+from tfinterop.serving.errors import ToolError
 
 CAPI_OK = "C API (TF_LoadSessionFromSavedModel + TF_SessionRun): ok"
 PYTHON_OK = "Python (tf.saved_model.load): ok"
@@ -271,7 +271,7 @@ def test_fix_refuses_a_folder_inside_the_model_or_one_that_is_not_empty(
 
 
 def test_capi_carries_strings_both_ways_as_python_does(folders: dict[str, Path]) -> None:
-    from tfinterop.servable import ObjectServable
+    from tfinterop.client.object_servable import ObjectServable
 
     model_dir = folders["string_asset"] / "1"
     sig = signature.read_meta_graph(model_dir).signature_def["serving_default"]

@@ -10,10 +10,10 @@ import pytest
 from tensorflow.core.example import example_pb2
 
 from tests.byo.models import build_module_model, build_tf1_examples_model
-from tfinterop import signature, tensor_codec
 from tfinterop.byo import feature_spec, inputs, record
-from tfinterop.cases.manifest import Case
-from tfinterop.errors import ToolError
+from tfinterop.golden.cases.manifest import Case
+from tfinterop.serving import signature, tensor_codec
+from tfinterop.serving.errors import ToolError
 
 NO_VALUES = "No values in 'instances' array"
 

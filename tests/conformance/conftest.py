@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from tfinterop import atomic
-from tfinterop.server_process import bundled_server
+from tfinterop.harness.server_process import bundled_server
+from tfinterop.util import atomic
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("TFINTEROP_BUILD", ROOT / "build"))

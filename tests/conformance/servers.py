@@ -29,9 +29,9 @@ from tensorflow_serving.apis import (
     prediction_service_pb2_grpc,
 )
 
-from tfinterop import model_config
-from tfinterop.errors import ToolError
-from tfinterop.server_process import RunningServer, free_port, stop, wait_ready
+from tfinterop.harness.server_process import RunningServer, free_port, stop, wait_ready
+from tfinterop.serving import model_config
+from tfinterop.serving.errors import ToolError
 
 RPC_TIMEOUT = 20.0  # tensorflow_model_server_test.py's RPC_TIMEOUT
 

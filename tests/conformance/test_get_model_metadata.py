@@ -13,7 +13,7 @@ from tensorflow_serving.apis import get_model_metadata_pb2
 
 from tests.conformance.conftest import Target
 from tests.conformance.servers import RPC_TIMEOUT, models, prediction_stub
-from tfinterop.signature import read_meta_graph
+from tfinterop.serving.signature import read_meta_graph
 
 FILE = "tensorflow_serving/servables/tensorflow/get_model_metadata_impl_test.cc"
 MODEL = "half_plus_two"

@@ -31,7 +31,7 @@ from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 
 from tests.conformance.conftest import Target
 from tests.conformance.models import dtype_models as dm
-from tfinterop import tensor_codec
+from tfinterop.serving import tensor_codec
 
 TEST = "tensorflow_serving/util/json_tensor_test.cc"
 SOURCE = "tensorflow_serving/util/json_tensor.cc"  # rules no test of TF Serving asserts

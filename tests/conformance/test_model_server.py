@@ -53,8 +53,8 @@ from tests.conformance.servers import (
     strict_server,
     write_config,
 )
-from tfinterop import model_config
-from tfinterop.server_process import RunningServer
+from tfinterop.harness.server_process import RunningServer
+from tfinterop.serving import model_config
 
 FILE = "tensorflow_serving/model_servers/tensorflow_model_server_test.py"
 SERVER_CORE = "tensorflow_serving/model_servers/server_core_test.cc"

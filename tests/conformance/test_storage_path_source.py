@@ -33,7 +33,7 @@ from tests.conformance.servers import (
     model_stub,
     models,
 )
-from tfinterop.server_process import RunningServer
+from tfinterop.harness.server_process import RunningServer
 
 FILE = "tensorflow_serving/sources/storage_path/file_system_storage_path_source_test.cc"
 AVAILABLE, END = 30, 50

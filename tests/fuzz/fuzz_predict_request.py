@@ -15,8 +15,8 @@ from tensorflow_serving.apis import predict_pb2
 
 # Only the project's code is instrumented (instrumenting TensorFlow's imports took minutes).
 with atheris.instrument_imports(include=["tfinterop"]):
-    from tfinterop import signature
-    from tfinterop.errors import ServingError
+    from tfinterop.serving import signature
+    from tfinterop.serving.errors import ServingError
 
 SIG = meta_graph_pb2.SignatureDef(method_name=signature.PREDICT_METHOD)
 SIG.inputs["image"].dtype = types_pb2.DT_FLOAT

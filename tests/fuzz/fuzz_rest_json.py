@@ -17,8 +17,8 @@ from tensorflow.core.framework import types_pb2
 # Only the project's code is instrumented: instrumenting TensorFlow, Keras and their
 # imports as well took minutes before the first input ran, for coverage nobody fuzzes.
 with atheris.instrument_imports(include=["tfinterop"]):
-    from tfinterop.errors import ServingError
     from tfinterop.server import json_tensor
+    from tfinterop.serving.errors import ServingError
 
 SIGNATURES = [
     {"image": types_pb2.DT_FLOAT},

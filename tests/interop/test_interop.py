@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tfinterop.interop import clients
+from tfinterop.harness import registry
 from tfinterop.judge import report
 from tfinterop.judge.expected import ExpectedFailure
 from tfinterop.judge.matrix import Row, judge
 
-BUILD = Path(os.environ.get("TFINTEROP_BUILD", report.checkout() / "build"))
+BUILD = Path(os.environ.get("TFINTEROP_BUILD", registry.checkout() / "build"))
 REPORT_DIR = Path(os.environ.get("TFINTEROP_REPORT_DIR", BUILD / "report"))
 CLIENTS = [
     c.strip()
-    for c in os.environ.get("TFINTEROP_CLIENTS", ",".join(clients(report.checkout()))).split(",")
+    for c in os.environ.get("TFINTEROP_CLIENTS", ",".join(registry.names())).split(",")
     if c.strip()
 ]
 MODELS = [m.strip() for m in os.environ.get("TFINTEROP_MODELS", "").split(",") if m.strip()]

@@ -12,9 +12,9 @@ from google.protobuf.message import Message
 from tensorflow.core.framework import tensor_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2, predict_pb2
 
-from tfinterop import tensor_codec
 from tfinterop.judge import matrix
 from tfinterop.judge.matrix import Judgement, Row
+from tfinterop.serving import tensor_codec
 
 PRODUCER_BUILD = "pip:tensorflow==2.21.0"
 CLIENT = "c"

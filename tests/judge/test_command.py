@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from tests.judge.builders import Build, predict
-from tfinterop.errors import ToolError, UsageError
 from tfinterop.judge import command
+from tfinterop.serving.errors import ToolError, UsageError
 
 Y = np.array([[0.25, 0.5, 0.25]], np.float32)
 CLIENT = "java"  # a real client name: `judge` knows the four

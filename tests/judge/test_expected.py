@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from tests.judge.builders import Build, metadata, predict
-from tfinterop.errors import ToolError
+from tfinterop.harness import registry
 from tfinterop.judge import expected
+from tfinterop.serving.errors import ToolError
 
 Y = np.array([[0.25, 0.5, 0.25]], np.float32)
 WRONG = np.array([[0.25, 0.75, 0.25]], np.float32)
@@ -407,7 +408,7 @@ def test_the_package_lists_are_found_from_any_folder(tmp_path: Path) -> None:
     here = Path.cwd()
     os.chdir(tmp_path)
     try:
-        entries = {c: expected.load(c) for c in ("python", "go", "java", "cpp")}
+        entries = {c: expected.load(c) for c in registry.names()}
     finally:
         os.chdir(here)
     assert all(entries.values()), entries

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tfinterop.cases.manifest import ManifestCase
+from tfinterop.golden.cases.manifest import ManifestCase
 from tfinterop.judge import codes, compare, expected, matrix, precision, report, results, values
 from tfinterop.judge.compare import Outcome
 from tfinterop.judge.expected import ExpectedFailure, Verdict

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tfinterop.harness import registry
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
+PYTHON_CLIENT = "tfinterop-python"  # the Python client's own command (docs/CONTRACT.md)
 
 
 def _tfinterop(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -79,7 +82,20 @@ def test_accuracy_is_printed(second_export: Path) -> None:
     [
         (["export", "--dataset", "cifar"], 2, "unknown --dataset"),
         (["export", "--out", "/proc/forbidden"], 1, "cannot create"),
-        (["run", "--mode", "inproc", "--cases", "/no/such/cases"], 1, "cannot read"),
+        (
+            [
+                PYTHON_CLIENT,
+                "run",
+                "--mode",
+                "inproc",
+                "--cases",
+                "/no/such/cases",
+                "--out",
+                "/tmp",
+            ],
+            1,
+            "cannot read",
+        ),
         (["serve", "--model_config_file", "/no/such.config"], 1, "cannot read model config"),
         (["serve", "--model_base_path", "/no/such/model"], 1, "does not exist"),
     ],
@@ -92,7 +108,16 @@ def test_accuracy_is_printed(second_export: Path) -> None:
     ],
 )
 def test_bad_input_gives_one_line_and_no_traceback(args: list[str], code: int, needle: str) -> None:
-    r = _tfinterop(*args)
+    if args[0] == PYTHON_CLIENT:
+        r = subprocess.run(
+            registry.client("python").argv(ROOT, *args[1:]),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    else:
+        r = _tfinterop(*args)
     assert r.returncode == code, r.stderr
     assert "Traceback" not in r.stderr
     assert needle in r.stderr

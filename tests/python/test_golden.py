@@ -27,19 +27,22 @@ from tensorflow_serving.apis import (
     regression_pb2,
 )
 
-from tfinterop import model_config, tensor_codec
-from tfinterop.cases.book import CaseBook
 from tfinterop.golden import GoldenError, Reference, producer
+from tfinterop.golden.cases.book import CaseBook
+from tfinterop.serving import model_config, tensor_codec
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 FORBIDDEN = (
     "tfinterop.server",
-    "tfinterop.predict",
-    "tfinterop.signature",
-    "tfinterop.servable",
-    "tfinterop.transports",
+    "tfinterop.serving.predict",
+    "tfinterop.serving.signature",
+    "tfinterop.serving.servable",
+    "tfinterop.client",
+    "tfinterop.harness",
     "tfinterop.judge",
+    "tfinterop.bench",
+    "tfinterop.byo",
 )
 CLASSIFY = "tensorflow/serving/classify"
 REGRESS = "tensorflow/serving/regress"
@@ -568,7 +571,7 @@ def test_unknown_signature_is_invalid_argument_over_rest(zoo: Reference) -> None
 
 
 def test_multi_io_float16_inputs_are_unimplemented_over_rest(zoo: Reference) -> None:
-    from tfinterop.zoo import multi_io
+    from tfinterop.models.zoo import multi_io
 
     answer = zoo.answer(
         "predict", multi_io._request("serving_default", multi_io._default_inputs(2))

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from tensorflow.core.framework import types_pb2
 
-from tfinterop.errors import Code, ServingError
+from tfinterop.client.transports import rest_json
 from tfinterop.server import json_tensor
-from tfinterop.transports import rest_json
+from tfinterop.serving.errors import Code, ServingError
 
 F32 = types_pb2.DT_FLOAT
 

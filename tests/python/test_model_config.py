@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from tensorflow_serving.apis import model_pb2
 
-from tfinterop import model_config
-from tfinterop.errors import Code, ServingError, ToolError
+from tfinterop.serving import model_config
+from tfinterop.serving.errors import Code, ServingError, ToolError
 
 
 def _model(tmp: Path, versions: list[int]) -> Path:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tfinterop import interop, progress
+from tfinterop.harness import run_clients
+from tfinterop.util import progress
 
 
 def test_ticker_reports_while_the_block_runs_and_stops_after() -> None:
@@ -67,6 +68,6 @@ def test_results_written_counts_staging_and_complete_folders(tmp_path: Path) -> 
     _touch(mode_dir / ".mnist_seed.tmp-zz", "x.response.pb")
     _touch(mode_dir / ".mnist.tmp-old-77", "old.response.pb")
     _touch(mode_dir / ".mnist.tmp-c3d4-old", "old.response.pb")
-    assert interop.results_written(mode_dir, ["mnist", "text"]) == 5
-    assert interop.results_written(mode_dir, ["absent"]) == 0
-    assert interop.results_written(tmp_path / "nothing", ["mnist"]) == 0
+    assert run_clients.results_written(mode_dir, ["mnist", "text"]) == 5
+    assert run_clients.results_written(mode_dir, ["absent"]) == 0
+    assert run_clients.results_written(tmp_path / "nothing", ["mnist"]) == 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tfinterop import quiet
+from tfinterop.util import quiet
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
@@ -129,7 +129,7 @@ def test_filtered_process_its_children_and_its_crash_output_reach_stderr() -> No
     r = _child(
         f"""
         import os, subprocess, sys
-        from tfinterop import quiet
+        from tfinterop.util import quiet
         quiet.configure(verbose=False)
         os.write(2, {TF_LINES[1]!r} + b"\\nparent line\\n")
         subprocess.run([sys.executable, "-c",
@@ -150,7 +150,7 @@ def test_warnings_from_tensorflow_modules_are_hidden_others_shown() -> None:
     r = _child(
         """
         import warnings
-        from tfinterop import quiet
+        from tfinterop.util import quiet
         quiet.configure(verbose=False)
         warnings.warn_explicit("from keras", UserWarning, "layer.py", 1, module="keras.src.layer")
         warnings.warn_explicit("from tf", UserWarning, "ops.py", 1, module="tensorflow.python.ops")
@@ -169,7 +169,7 @@ def test_verbose_leaves_stderr_alone_and_tells_children() -> None:
     r = _child(
         f"""
         import os
-        from tfinterop import quiet
+        from tfinterop.util import quiet
         assert quiet.configure(verbose=True) is None
         os.write(2, {TF_LINES[1]!r} + b"\\n")
         print(os.environ["TFINTEROP_VERBOSE"])

@@ -8,8 +8,8 @@ import pytest
 import tensorflow as tf
 from tensorflow.core.framework import tensor_pb2, types_pb2
 
-from tfinterop import tensor_codec
-from tfinterop.errors import Code, ServingError
+from tfinterop.serving import tensor_codec
+from tfinterop.serving.errors import Code, ServingError
 
 EDGE = {
     types_pb2.DT_FLOAT: np.array(

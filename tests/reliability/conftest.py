@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from tests.reliability.figures import BUILD, ROOT, render
-from tfinterop import model_config
-from tfinterop.progress import Ticker
+from tfinterop.serving import model_config
+from tfinterop.util.progress import Ticker
 
 LOADGEN = ROOT / "build" / "bin" / "tfinterop-go"
 CASES = BUILD / "cases" / "mnist"

@@ -15,8 +15,8 @@ from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 
 from tests.reliability.conftest import ROOT, Progress, bench, copy_mnist, finish, write_config
 from tests.reliability.figures import record
-from tfinterop import tensor_codec
-from tfinterop.server_process import free_port, wait_ready
+from tfinterop.harness.server_process import free_port, wait_ready
+from tfinterop.serving import tensor_codec
 
 
 def _start(config: Path, grpc_port: int, log: Path) -> subprocess.Popen[bytes]:

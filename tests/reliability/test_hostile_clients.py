@@ -6,7 +6,6 @@ import hashlib
 import json
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,13 +13,9 @@ import pytest
 from tensorflow_serving.apis import predict_pb2
 
 from tests.reliability.figures import BUILD, ROOT, record
+from tfinterop.harness import registry
 
-CLIENTS = {
-    "python": [sys.executable, "-m", "tfinterop", "run", "--client", "python"],
-    "go": [str(ROOT / "build/bin/tfinterop-go"), "run"],
-    "java": [str(ROOT / "build/bin/tfinterop-java"), "run"],
-    "cpp": [str(ROOT / "build/bin/tfinterop-cpp"), "run"],
-}
+CLIENTS = {name: c.argv(ROOT, "run") for name, c in registry.clients().items()}
 
 
 def _manifest(folder: Path) -> dict:  # type: ignore[type-arg]

@@ -15,8 +15,8 @@ from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 
 from tests.reliability.conftest import copy_mnist, rss_kib, write_config
 from tests.reliability.figures import record
-from tfinterop import tensor_codec
-from tfinterop.server_process import RunningServer, bundled_server
+from tfinterop.harness.server_process import RunningServer, bundled_server
+from tfinterop.serving import tensor_codec
 
 MAX_MESSAGE = 4 << 20
 

@@ -27,7 +27,7 @@ from tests.reliability.conftest import (
     write_config,
 )
 from tests.reliability.figures import record
-from tfinterop.server_process import bundled_server
+from tfinterop.harness.server_process import bundled_server
 
 REQUESTS = int(os.environ.get("TFINTEROP_SOAK_REQUESTS", "50000"))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.server.models import build_tf1_examples_model
-from tfinterop import model_config
-from tfinterop.server_process import RunningServer, bundled_server
+from tfinterop.harness.server_process import RunningServer, bundled_server
+from tfinterop.serving import model_config
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"

@@ -21,9 +21,9 @@ from tensorflow_serving.apis import (
     regression_pb2,
 )
 
-from tfinterop import tensor_codec
-from tfinterop.cases import manifest
-from tfinterop.server_process import RunningServer
+from tfinterop.golden.cases import manifest
+from tfinterop.harness.server_process import RunningServer
+from tfinterop.serving import tensor_codec
 
 ROOT = Path(__file__).resolve().parents[2]
 

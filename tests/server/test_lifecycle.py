@@ -23,15 +23,15 @@ from tensorflow_serving.apis import (
 from tensorflow_serving.config import model_server_config_pb2
 
 from tests.server.conftest import BUILD, copy_mnist
-from tfinterop import model_config, tensor_codec
-from tfinterop.server_process import bundled_server
+from tfinterop.harness.server_process import bundled_server
+from tfinterop.serving import model_config, tensor_codec
 
 AUDIT = Path(__file__).with_name("audit_serve.py")
 PROJECT_TRAINING_MODULES = (
-    "tfinterop.train",
-    "tfinterop.data",
-    "tfinterop.export",
-    "tfinterop.cases.mnist_cases",
+    "tfinterop.models.train",
+    "tfinterop.models.data",
+    "tfinterop.models.export",
+    "tfinterop.golden.cases.mnist_cases",
 )
 
 

@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from tfinterop import apis, atomic, model_config, progress, tensor_codec
-from tfinterop.cases import manifest
-from tfinterop.errors import ToolError
-from tfinterop.server_process import bundled_server
+from tfinterop.golden.cases import manifest
+from tfinterop.harness import registry
+from tfinterop.harness.server_process import bundled_server
+from tfinterop.serving import apis, model_config, tensor_codec
+from tfinterop.serving.errors import ToolError
+from tfinterop.util import atomic, latency, progress
 
 CASE = "v1-test-0000"
 BATCHING = (
@@ -32,29 +32,19 @@ BATCHING = (
 )
 
 
-def _loadgen(root: Path) -> Path:
-    for name in ("tfinterop-go", "tfinterop-cpp"):
-        path = root / "build" / "bin" / name
-        if path.exists():
-            return path
+def _loadgen(root: Path) -> registry.Client:
+    for name in ("go", "cpp"):
+        client = registry.client(name)
+        if client.built(root):
+            return client
     raise ToolError(
         "bench-server needs a native load generator: run `make go` (or `make cpp`) first"
     )
 
 
-def _percentiles(samples_us: list[float], seconds: float) -> dict[str, float]:
-    arr = np.array(samples_us)
-    return {
-        "p50_us": round(float(np.percentile(arr, 50)), 1),
-        "p90_us": round(float(np.percentile(arr, 90)), 1),
-        "p99_us": round(float(np.percentile(arr, 99)), 1),
-        "rps": round(len(samples_us) / seconds, 1),
-    }
-
-
 def inprocess_baselines(model_dir: Path, request: Any, n: int) -> list[dict[str, Any]]:
     """Batch-1 calls in this process: tf.saved_model.load, then the server's session callable."""
-    from tfinterop.servable import ObjectServable
+    from tfinterop.client.object_servable import ObjectServable
     from tfinterop.server.session_servable import SessionServable
 
     image = tensor_codec.to_ndarray(request.inputs["image"])
@@ -75,10 +65,16 @@ def inprocess_baselines(model_dir: Path, request: Any, n: int) -> list[dict[str,
             {
                 "config": label,
                 "concurrency": 1,
-                **_percentiles(samples, time.perf_counter() - start),
+                **latency.summary(samples, time.perf_counter() - start),
             }
         )
     return rows
+
+
+def main(requests: int, concurrencies: list[int], out: Path) -> int:
+    """`tfinterop bench-server` from the checkout."""
+    run(registry.checkout(), requests, concurrencies, out)
+    return 0
 
 
 def run(root: Path, requests: int, concurrencies: list[int], out: Path) -> list[dict[str, Any]]:
@@ -106,8 +102,8 @@ def run(root: Path, requests: int, concurrencies: list[int], out: Path) -> list[
         label = "bundled server, batching" if batching else "bundled server"
         with bundled_server(config, ["mnist"], work / "server.log", extra=extra) as server:
             for c in concurrencies:
-                cmd = [
-                    str(loadgen),
+                cmd = loadgen.argv(
+                    root,
                     "bench",
                     "--mode",
                     "grpc",
@@ -123,7 +119,7 @@ def run(root: Path, requests: int, concurrencies: list[int], out: Path) -> list[
                     str(c),
                     "--warmup",
                     str(max(50, requests // 20)),
-                ]
+                )
                 result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
                 if result.returncode != 0:
                     raise ToolError(f"{loadgen.name} bench failed: {result.stderr.strip()[-500:]}")
@@ -136,7 +132,7 @@ def run(root: Path, requests: int, concurrencies: list[int], out: Path) -> list[
                 }
                 rows.append(row)
                 cells.done(f"{label} c={c}: {row['rps']} req/s, p50 {row['p50_us']} us")
-    _report(rows, out, loadgen.name)
+    _report(rows, out, loadgen.program(root).name)
     return rows
 
 

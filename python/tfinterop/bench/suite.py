@@ -1,4 +1,4 @@
-"""`tfinterop bench` (`make bench`): every client x mode x concurrency on MNIST batch 1 and 32.
+"""`tfinterop bench-suite` (`make bench`): every client x mode x concurrency on MNIST batch 1 and 32.
 
 Each figure is the median of REPS runs of the client's own `bench` (after its
 warm-up). References measured in the same run make every figure a ratio: the
@@ -18,10 +18,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tfinterop import atomic, interop, model_config, progress
-from tfinterop.cases import manifest
-from tfinterop.errors import ToolError
-from tfinterop.server_process import RunningServer, bundled_server
+from tfinterop.golden.cases import manifest
+from tfinterop.harness import registry
+from tfinterop.harness.server_process import RunningServer, bundled_server
+from tfinterop.serving import model_config
+from tfinterop.serving.errors import ToolError
+from tfinterop.util import atomic, progress
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +58,10 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def _client_bench(
     root: Path, client: str, mode: str, batch: int, c: int, server: RunningServer
 ) -> dict[str, Any]:
-    if client == "python":
-        cmd = [sys.executable, "-m", "tfinterop", "bench", "--client", "python"]
-    else:
-        cmd = [interop.clients(root)[client].command[0], "bench"]
     n = REQUESTS[(mode, batch)]
-    cmd += [
+    cmd = registry.client(client).argv(
+        root,
+        "bench",
         "--mode",
         mode,
         "--cases",
@@ -74,7 +74,7 @@ def _client_bench(
         str(c),
         "--warmup",
         str(max(20, n // 10)),
-    ]
+    )
     if mode == "grpc":
         cmd += ["--target", server.target]
     if mode == "rest":
@@ -160,10 +160,15 @@ def _profile_server(pid: int, out: Path, seconds: int = 5) -> list[str]:
     return [f"{100 * n / max(total, 1):.0f}% {frame}" for frame, n in top]
 
 
+def main(out: Path, clients: list[str], reps: int = REPS) -> int:
+    """`tfinterop bench-suite` from the checkout: prints where the table went."""
+    run(registry.checkout(), out, clients, reps)
+    print(out / "bench.md")
+    return 0
+
+
 def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str, Any]:
-    built = [
-        c for c in clients if c == "python" or Path(interop.clients(root)[c].command[0]).exists()
-    ]
+    built = [c for c in clients if registry.client(c).built(root)]
     missing = sorted(set(clients) - set(built))
     ghz = root / "build" / "tools" / "ghz"
     if not ghz.exists():
@@ -180,7 +185,7 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
     started = time.monotonic()
     # ghz and every client x mode per batch and concurrency, the profile, the batching run.
     cells = progress.Countdown(
-        "[bench]", len(CASES) * len(CONCURRENCY) * (1 + len(built) * len(interop.MODES)) + 2
+        "[bench]", len(CASES) * len(CONCURRENCY) * (1 + len(built) * len(registry.MODES)) + 2
     )
     with bundled_server(config, ["mnist"], work / "server.log") as server:
         for batch in CASES:
@@ -194,7 +199,7 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
                     f"ghz batch {batch} c={c}: p50 {refs[-1]['p50_us']} us, {refs[-1]['rps']} req/s"
                 )
             for client in built:
-                for mode in interop.MODES:
+                for mode in registry.MODES:
                     for c in CONCURRENCY:
                         runs = [
                             _client_bench(root, client, mode, batch, c, server) for _ in range(reps)

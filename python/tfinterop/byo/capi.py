@@ -15,8 +15,8 @@ from types import TracebackType
 
 import numpy as np
 
-from tfinterop import tensor_codec
-from tfinterop.errors import Code, ServingError
+from tfinterop.serving import tensor_codec
+from tfinterop.serving.errors import Code, ServingError
 
 TF_STRING = 7
 

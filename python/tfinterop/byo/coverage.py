@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from tensorflow.core.protobuf import meta_graph_pb2
 from tensorflow_serving.apis import classification_pb2, predict_pb2, regression_pb2
 
-from tfinterop import signature
-from tfinterop.cases.manifest import Manifest, ManifestCase
+from tfinterop.golden.cases.manifest import Manifest, ManifestCase
+from tfinterop.serving import signature
 
 # The API that serves a signature of each method (what TF Serving's handlers accept).
 API_OF_METHOD = {

@@ -24,10 +24,10 @@ import numpy as np
 from tensorflow.core.framework import function_pb2, types_pb2
 from tensorflow.core.protobuf import meta_graph_pb2
 
-from tfinterop import signature, tensor_codec
 from tfinterop.byo import limits, synth
 from tfinterop.byo.record import default_name, model_versions
-from tfinterop.errors import ServingError, ToolError
+from tfinterop.serving import signature, tensor_codec
+from tfinterop.serving.errors import ServingError, ToolError
 
 log = logging.getLogger(__name__)
 PY_OPS = {"PyFunc", "PyFuncStateless", "EagerPyFunc"}
@@ -350,7 +350,7 @@ def _runnable(d: Diagnosis, key: str) -> Outcome | None:
 
 
 def _run_python(d: Diagnosis) -> None:
-    from tfinterop.servable import ObjectServable
+    from tfinterop.client.object_servable import ObjectServable
 
     keys = sorted(d.meta.signature_def)
     start = time.monotonic()  # the first signature's time includes the load

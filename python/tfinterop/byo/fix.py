@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tfinterop import atomic
-from tfinterop.errors import ServingError, ToolError
+from tfinterop.serving.errors import ServingError, ToolError
+from tfinterop.util import atomic
 
 if TYPE_CHECKING:
     from tfinterop.byo.doctor import Diagnosis
@@ -52,7 +52,7 @@ def repair(d: Diagnosis, out: Path) -> tuple[list[str], bool]:
     """Write the copy, then show it answers as the original in Python and runs through the
     C API on doctor's inputs. The report lines, and whether the copy holds up."""
     from tfinterop.byo import capi, doctor
-    from tfinterop.servable import ObjectServable
+    from tfinterop.client.object_servable import ObjectServable
 
     target = out / str(d.version)
     with atomic.staged_dir(target) as tmp:

@@ -24,10 +24,10 @@ import numpy as np
 from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import meta_graph_pb2
 
-from tfinterop import signature, tensor_codec
 from tfinterop.byo import feature_spec, synth
-from tfinterop.errors import Code, ServingError, ToolError
 from tfinterop.server import json_tensor
+from tfinterop.serving import signature, tensor_codec
+from tfinterop.serving.errors import Code, ServingError, ToolError
 
 # The alias of a value given without one: a bare "inputs" value or plain "instances".
 UNNAMED = ""

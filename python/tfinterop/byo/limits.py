@@ -1,7 +1,8 @@
 """Dtypes a client or transport cannot carry: one table, read by doctor before a user runs verify.
 
 Each row is a (client, mode) and the tensor dtypes it refuses, with the answer the
-row gets and where that behaviour comes from. A row either is what TF Serving itself
+row gets and where that behaviour comes from; a client's own rows come from the client
+registry (harness/clients.json). A row either is what TF Serving itself
 answers (REST: the recorded cases already expect it, so the signature is only
 covered by an error over that mode) or a limitation of one client's runtime (TF
 Java in-process: the row fails unless the user accepts it with `verify --expect`).
@@ -13,10 +14,11 @@ from dataclasses import dataclass
 
 from tensorflow.core.framework import types_pb2
 
-from tfinterop import tensor_codec
+from tfinterop.harness import registry
+from tfinterop.serving import tensor_codec
 
 EVERY_CLIENT = "*"
-CLIENTS = ("python", "go", "java", "cpp")
+CLIENTS = registry.names()
 
 
 @dataclass(frozen=True)
@@ -42,16 +44,6 @@ class Limit:
         return CLIENTS if self.client == EVERY_CLIENT else (self.client,)
 
 
-_JAVA_MISSING = frozenset(
-    {
-        types_pb2.DT_INT8,
-        types_pb2.DT_INT16,
-        types_pb2.DT_UINT32,
-        types_pb2.DT_UINT64,
-        types_pb2.DT_COMPLEX64,
-        types_pb2.DT_COMPLEX128,
-    }
-)
 # tensorflow_serving/util/json_tensor.cc: AddValueToTensor (requests) and
 # AddSingleValueAndAdvance (responses) have cases for float, double, int8/16/32, uint8,
 # int64, uint32, uint64, bool and string only.
@@ -64,26 +56,38 @@ _JSON_MISSING = frozenset(
         types_pb2.DT_COMPLEX128,
     }
 )
-_JAVA_REASON = (
-    "TF Java 1.1.0 has no {dtype} tensor (it registers tensor classes for float, double, half, "
-    "bfloat16, int32, int64, uint8, uint16, bool and string only; docs/java-client.md)"
-)
 
-LIMITS: tuple[Limit, ...] = (
-    # TF Java refuses the dtype both ways, with one message.
-    *(
+
+def _dtype(name: str) -> int:
+    by_name = {d.name: d.enum for d in tensor_codec.DTYPES.values()}
+    if name not in by_name:
+        raise ValueError(f"clients.json: {name!r} is not a TensorFlow dtype name")
+    return by_name[name]
+
+
+def _client_limits() -> tuple[Limit, ...]:
+    """The registry's rows (harness/clients.json): each client's runtime refuses its
+    unsupported dtypes both ways, with one answer."""
+    return tuple(
         Limit(
-            "java",
-            "inproc",
+            c.name,
+            mode,
             side,
-            _JAVA_MISSING,
-            "UNIMPLEMENTED",
-            "no tensor type for {dtype}",
-            _JAVA_REASON,
+            frozenset(_dtype(n) for n in names),
+            c.unsupported_code or "",
+            c.unsupported_message or "",
+            c.unsupported_reason or "",
             recorded=False,
         )
+        for c in registry.clients().values()
+        for mode, names in c.unsupported_dtypes.items()
+        if names
         for side in ("input", "output")
-    ),
+    )
+
+
+LIMITS: tuple[Limit, ...] = (
+    *_client_limits(),
     Limit(
         EVERY_CLIENT,
         "rest",

@@ -34,13 +34,14 @@ import numpy as np
 from tensorflow.core.protobuf import meta_graph_pb2
 from tensorflow_serving.apis import classification_pb2, predict_pb2, regression_pb2
 
-from tfinterop import atomic, model_config, signature, tensor_codec
 from tfinterop.byo import feature_spec, synth
 from tfinterop.byo import inputs as byo_inputs
-from tfinterop.cases import manifest
-from tfinterop.cases.manifest import Case
-from tfinterop.errors import ToolError, UsageError
 from tfinterop.golden import GoldenError, Reference, metadata_request
+from tfinterop.golden.cases import manifest
+from tfinterop.golden.cases.manifest import Case
+from tfinterop.serving import model_config, signature, tensor_codec
+from tfinterop.serving.errors import ToolError, UsageError
+from tfinterop.util import atomic
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,21 @@ def api_of(sig: meta_graph_pb2.SignatureDef) -> str:
     serves whatever the method name (--enable_signature_method_name_check is off by
     default; predict_util.cc checks it only when on)."""
     return _API_OF_METHOD.get(sig.method_name, "predict")
+
+
+def main(saved_model: Path, out: Path, name: str | None, inputs: Path | None, warmup: bool) -> int:
+    """`tfinterop record`: the summary and where the cases and config went."""
+    rec = record(saved_model, out, name, inputs, warmup)
+    print(summary(rec))
+    print(f"cases: {out / 'cases' / rec.name}; config: {out / 'models' / 'models.config'}")
+    return 0
+
+
+def summary(rec: Recorded) -> str:
+    lines = [f"recorded {len(rec.cases)} cases for {rec.name} version {rec.version}"]
+    lines += [f"  not covered: {n}" for n in rec.not_covered]
+    lines += [f"  note: {n}" for n in rec.notes]
+    return "\n".join(lines)
 
 
 def record(
@@ -191,7 +207,8 @@ def record(
         "metadata",
         metadata_request(name, version),
     )
-    from tfinterop import export, golden
+    from tfinterop import golden
+    from tfinterop.models import export
 
     manifest.write(
         out / "cases" / name,

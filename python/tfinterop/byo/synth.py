@@ -12,7 +12,7 @@ import numpy as np
 from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import meta_graph_pb2
 
-from tfinterop import tensor_codec
+from tfinterop.serving import tensor_codec
 
 SEED = 1234
 BATCH = 2  # dynamic batch dimension

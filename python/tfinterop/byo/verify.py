@@ -18,13 +18,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfinterop import interop, model_config, signature
 from tfinterop.byo import coverage
-from tfinterop.byo.record import Recorded, default_name, model_versions, record
-from tfinterop.cases import manifest
-from tfinterop.errors import ToolError, UsageError
+from tfinterop.byo.record import Recorded, default_name, model_versions, record, summary
+from tfinterop.golden.cases import manifest
+from tfinterop.harness import registry, run_clients
 from tfinterop.judge import command, matrix, report
 from tfinterop.judge.expected import ExpectedFailure
+from tfinterop.serving import model_config, signature
+from tfinterop.serving.errors import ToolError, UsageError
 
 KERAS_SAVE_MARK = "Could not find variable"
 
@@ -37,13 +38,6 @@ class Plan:
     names: list[str]
     clients: list[str]
     entries: list[ExpectedFailure]
-
-
-def summary(rec: Recorded) -> str:
-    lines = [f"recorded {len(rec.cases)} cases for {rec.name} version {rec.version}"]
-    lines += [f"  not covered: {n}" for n in rec.not_covered]
-    lines += [f"  note: {n}" for n in rec.notes]
-    return "\n".join(lines)
 
 
 def _progress(line: str) -> None:
@@ -61,17 +55,16 @@ def plan(
     """Check everything that can stop the run; UsageError/ToolError before any write."""
     if len(saved_models) > 1 and (name or inputs):
         raise UsageError("--name and --inputs apply to one --saved-model only")
-    unknown = [c for c in clients if c not in command.KNOWN_CLIENTS]
+    table = registry.clients()
+    unknown = [c for c in clients if c not in table]
     if unknown or not clients:
-        raise UsageError(
-            f"--clients {','.join(clients)}: choose from {', '.join(command.KNOWN_CLIENTS)}"
-        )
-    table = interop.clients(root)
-    unbuilt = [c for c in clients if c != "python" and not Path(table[c].command[0]).exists()]
+        raise UsageError(f"--clients {','.join(clients)}: choose from {', '.join(table)}")
+    unbuilt = [c for c in clients if not table[c].built(root)]
     if unbuilt:
         others = ",".join(c for c in clients if c not in unbuilt) or "python"
+        builds = " and ".join(sorted({table[c].build or "make venv" for c in unbuilt}))
         raise ToolError(
-            f"client(s) {', '.join(unbuilt)} not built in {root}: run `make clients` there, "
+            f"client(s) {', '.join(unbuilt)} not built in {root}: run `{builds}` there, "
             f"or leave them out with --clients {others}"
         )
     if inputs is not None and not inputs.is_file():
@@ -92,6 +85,21 @@ def plan(
     return Plan(saved_models, names, clients, entries)
 
 
+def main(
+    saved_models: list[Path],
+    name: str | None,
+    inputs: Path | None,
+    build: Path,
+    clients: list[str] | None,
+    expect: list[Path],
+    allow_uncovered: bool,
+) -> int:
+    """`tfinterop verify`."""
+    if len(saved_models) > 1 and (name or inputs):
+        raise UsageError("--name and --inputs apply to one --saved-model only")
+    return verify(saved_models, name, inputs, build, clients, expect, allow_uncovered)
+
+
 def verify(
     saved_models: list[Path],
     name: str | None,
@@ -104,18 +112,18 @@ def verify(
     """Exit status 0 when every model passes (covered, or --allow-uncovered), else 1.
     Several models share one server and one client run per mode."""
     build = build.resolve()
-    root = report.checkout()
+    root = registry.checkout()
     expect = expect or []
-    p = plan(saved_models, name, inputs, clients or list(command.KNOWN_CLIENTS), expect, root)
+    p = plan(saved_models, name, inputs, clients or list(registry.names()), expect, root)
     recorded: list[Recorded] = []
     for saved_model, model_name in zip(p.saved_models, p.names, strict=True):
         _progress(f"record: {saved_model} into {build}")
         rec = record(saved_model, build, model_name, inputs)
         print(summary(rec), flush=True)
         recorded.append(rec)
-    _progress(f"run: {', '.join(p.clients)} in {', '.join(interop.MODES)} (clients from {root})")
+    _progress(f"run: {', '.join(p.clients)} in {', '.join(registry.MODES)} (clients from {root})")
     case_dirs = [build / "cases" / rec.name for rec in recorded]
-    interop.run_all(root, case_dirs, build / "results", p.clients, list(interop.MODES))
+    run_clients.run_all(root, case_dirs, build / "results", p.clients, list(registry.MODES))
     status = 0
     for rec, saved_model in zip(recorded, p.saved_models, strict=True):
         status |= _judge_one(rec, saved_model, build, p, expect, allow_uncovered)

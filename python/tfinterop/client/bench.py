@@ -1,18 +1,42 @@
-"""The Python client's `bench`: N requests at concurrency C against one case, one JSON line."""
+"""`tfinterop-python bench`: N requests at concurrency C against one case, one JSON line.
+
+The figures are util.latency's (nearest rank, docs/CONTRACT.md), as in every client.
+"""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from tfinterop.client.runner import make_transport
+from tfinterop.client.transports import DEFAULT_DEADLINE_MS, DEFAULT_REST, DEFAULT_TARGET
+from tfinterop.golden.cases import manifest
+from tfinterop.serving import apis
+from tfinterop.serving.errors import ServingError, UsageError
+from tfinterop.util import latency, progress
 
-from tfinterop import apis, progress
-from tfinterop.cases import manifest
-from tfinterop.errors import ServingError, ToolError
-from tfinterop.runner import make_transport
+
+def main(
+    mode: str,
+    cases: Path,
+    case_id: str,
+    requests: int,
+    concurrency: int,
+    warmup: int,
+    config: Path | None = None,
+    target: str = DEFAULT_TARGET,
+    rest: str = DEFAULT_REST,
+    deadline_ms: int = DEFAULT_DEADLINE_MS,
+) -> int:
+    """`bench`: the figures as one JSON line on stdout."""
+    figures = bench(
+        mode, cases, case_id, requests, concurrency, warmup, config, target, rest, deadline_ms
+    )
+    print(json.dumps(figures), flush=True)
+    return 0
 
 
 def bench(
@@ -22,17 +46,18 @@ def bench(
     requests: int,
     concurrency: int,
     warmup: int,
-    config: Path | None,
-    target: str | None,
-    rest: str | None,
+    config: Path | None = None,
+    target: str = DEFAULT_TARGET,
+    rest: str = DEFAULT_REST,
+    deadline_ms: int = DEFAULT_DEADLINE_MS,
 ) -> dict[str, Any]:
     m = manifest.read(cases)
     case = next((c for c in m.cases if c.id == case_id), None)
     if case is None:
-        raise ToolError(f"no case {case_id!r} in {cases}")
+        raise UsageError(f"--case: no case {case_id!r} in {cases}")
     request = apis.parse_request(case.api, case.read("request"))
     rest_format = case.entry.get("rest_format", "columnar")
-    shared = make_transport(mode, config or m.config_path, target, rest)
+    shared = make_transport(mode, config or m.config_path, target, rest, deadline_ms)
     # requests.Session is not thread-safe: REST gets one transport per worker.
     per_thread = mode == "rest"
 
@@ -54,7 +79,11 @@ def bench(
         progress.say(f"bench {mode}/{case_id} c={concurrency}: {what} ({elapsed:.0f}s)")
 
     def worker() -> None:
-        t = make_transport(mode, config or m.config_path, target, rest) if per_thread else shared
+        t = (
+            make_transport(mode, config or m.config_path, target, rest, deadline_ms)
+            if per_thread
+            else shared
+        )
         local: list[float] = []
         bad = 0
         while True:
@@ -81,8 +110,8 @@ def bench(
             th.join()
         elapsed = time.perf_counter() - start
     shared.close()
-    arr = np.array(latencies)
     batch = _batch(request)
+    figures = latency.summary(latencies, elapsed)
     return {
         "client": "python",
         "mode": mode,
@@ -91,11 +120,7 @@ def bench(
         "requests": requests,
         "concurrency": concurrency,
         "warmup": warmup,
-        "p50_us": round(float(np.percentile(arr, 50)), 1),
-        "p90_us": round(float(np.percentile(arr, 90)), 1),
-        "p99_us": round(float(np.percentile(arr, 99)), 1),
-        "mean_us": round(float(arr.mean()), 1),
-        "rps": round(requests / elapsed, 1),
+        **figures,
         "errors": errors[0],
     }
 

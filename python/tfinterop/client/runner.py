@@ -1,4 +1,4 @@
-"""`tfinterop run`: replay a case set through one transport and write typed results.
+"""`tfinterop-python run`: replay a case set through one transport and write typed results.
 
 Results go to OUT/<client>/<mode>/<model>/, staged and renamed so a crash never
 leaves half a result set: <id>.response.pb, <id>.error.json or <id>.skipped.json
@@ -15,10 +15,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tfinterop import apis, atomic
-from tfinterop.cases import manifest
-from tfinterop.errors import ServingError, ToolError
-from tfinterop.transports import Transport
+from tfinterop.client.transports import (
+    DEFAULT_DEADLINE_MS,
+    DEFAULT_REST,
+    DEFAULT_TARGET,
+    Transport,
+)
+from tfinterop.golden.cases import manifest
+from tfinterop.serving import apis
+from tfinterop.serving.errors import ServingError, ToolError
+from tfinterop.util import atomic
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +77,11 @@ def run_cases(transport: Transport, cases_dir: Path, out_root: Path) -> Path:
             "client": CLIENT,
             "mode": transport.name,
             "model": m.model,
-            "runtime": {"python": platform.python_version(), **transport.runtime()},
+            "runtime": {
+                "language": f"python {platform.python_version()}",
+                "python": platform.python_version(),
+                **transport.runtime(),
+            },
             "cases": latencies,
         }
         _write_json(tmp / "run.json", run)
@@ -83,40 +93,46 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def make_transport(
-    mode: str, config: Path | None, target: str | None, rest: str | None
+    mode: str,
+    config: Path | None,
+    target: str = DEFAULT_TARGET,
+    rest: str = DEFAULT_REST,
+    deadline_ms: int = DEFAULT_DEADLINE_MS,
 ) -> Transport:
-    """Build the transport for `mode`; UsageError-like ToolError on missing settings."""
+    """The transport for `mode`; ToolError when inproc has no model config."""
     if mode == "inproc":
         if config is None:
             raise ToolError("--mode inproc needs a model config (--model-config or the manifest's)")
-        from tfinterop.transports.inproc import InprocTransport
+        from tfinterop.client.transports.inproc import InprocTransport
 
         return InprocTransport(config)
     if mode == "grpc":
-        from tfinterop.transports.grpc_client import GrpcTransport
+        from tfinterop.client.transports.grpc_client import GrpcTransport
 
-        return GrpcTransport(target or "127.0.0.1:8500")
+        return GrpcTransport(target, deadline_ms / 1000)
     if mode == "rest":
-        from tfinterop.transports.rest_client import RestTransport
+        from tfinterop.client.transports.rest_client import RestTransport
 
-        return RestTransport(rest or "http://127.0.0.1:8501")
+        return RestTransport(rest, deadline_ms / 1000)
     raise ToolError(f"unknown mode {mode}")
 
 
-def main_run(
+def main(
     mode: str,
     cases: list[Path],
     out: Path,
-    config: Path | None,
-    target: str | None,
-    rest: str | None,
+    config: Path | None = None,
+    target: str = DEFAULT_TARGET,
+    rest: str = DEFAULT_REST,
+    deadline_ms: int = DEFAULT_DEADLINE_MS,
 ) -> int:
+    """`run`: each case folder in turn; prints each result folder on stdout."""
     for folder in cases:
         m = manifest.read(folder)
-        transport = make_transport(mode, config or m.config_path, target, rest)
+        transport = make_transport(mode, config or m.config_path, target, rest, deadline_ms)
         try:
             result = run_cases(transport, folder, out)
         finally:
             transport.close()
-        print(result, file=sys.stdout)
+        print(result, file=sys.stdout, flush=True)
     return 0

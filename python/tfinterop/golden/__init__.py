@@ -4,8 +4,10 @@ Values come from the runtime Python users run (tf.saved_model.load, each
 signature called directly); responses, errors and per-transport differences
 follow TF Serving's own rules, read from its sources and written once here.
 Nothing here imports the bundled server, the Python client or their shared
-validation (tfinterop.server, .predict, .signature, .servable, .transports):
-a golden never comes from the code it judges (tests/python/test_golden.py).
+validation (tfinterop.server, tfinterop.client, tfinterop.serving.predict,
+.signature, .servable): a golden never comes from the code it judges
+(tests/python/test_layers.py, tests/python/test_golden.py). The case format and
+the case books live here too (golden.cases).
 """
 
 from tfinterop.golden.reference import Answer, Reference, metadata_request, producer

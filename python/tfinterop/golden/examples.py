@@ -39,11 +39,11 @@ from tensorflow_serving.apis import (
     regression_pb2,
 )
 
-from tfinterop.errors import Code, ServingError, invalid_argument
 from tfinterop.golden import tensors
 from tfinterop.golden.models import Models
 from tfinterop.golden.predict import DEFAULT_SIGNATURE, model_spec
 from tfinterop.golden.savedmodel import GoldenError, Version
+from tfinterop.serving.errors import Code, ServingError, invalid_argument
 
 CLASSIFY_METHOD = "tensorflow/serving/classify"
 REGRESS_METHOD = "tensorflow/serving/regress"

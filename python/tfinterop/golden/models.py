@@ -16,9 +16,9 @@ from pathlib import Path
 
 from tensorflow_serving.apis import model_pb2
 
-from tfinterop import model_config
-from tfinterop.errors import ServingError, invalid_argument, not_found
 from tfinterop.golden.savedmodel import GoldenError, Version
+from tfinterop.serving import model_config
+from tfinterop.serving.errors import ServingError, invalid_argument, not_found
 
 
 class Models:

@@ -14,10 +14,10 @@ from google.protobuf import any_pb2
 from tensorflow.core.protobuf import meta_graph_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2, model_pb2, predict_pb2
 
-from tfinterop.errors import failed_precondition, invalid_argument
 from tfinterop.golden import tensors
 from tfinterop.golden.models import Models
 from tfinterop.golden.savedmodel import Version
+from tfinterop.serving.errors import failed_precondition, invalid_argument
 
 DEFAULT_SIGNATURE = "serving_default"
 SIGNATURE_DEF_FIELD = "signature_def"

@@ -17,11 +17,11 @@ from typing import Any
 from google.protobuf.message import Message
 from tensorflow_serving.apis import get_model_metadata_pb2
 
-from tfinterop.cases.manifest import TRANSPORTS
-from tfinterop.errors import ServingError
 from tfinterop.golden import examples, predict, rest
+from tfinterop.golden.cases.manifest import TRANSPORTS
 from tfinterop.golden.models import Models
 from tfinterop.golden.savedmodel import GoldenError
+from tfinterop.serving.errors import ServingError
 
 SERVER_APIS = ("classify", "regress", "multi_inference")
 

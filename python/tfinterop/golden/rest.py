@@ -51,12 +51,12 @@ from tensorflow_serving.apis import (
     regression_pb2,
 )
 
-from tfinterop import tensor_codec
-from tfinterop.errors import Code, ServingError, invalid_argument
 from tfinterop.golden import tensors
 from tfinterop.golden.models import Models
 from tfinterop.golden.predict import DEFAULT_SIGNATURE, SIGNATURE_DEF_FIELD
 from tfinterop.golden.savedmodel import GoldenError
+from tfinterop.serving import tensor_codec
+from tfinterop.serving.errors import Code, ServingError, invalid_argument
 
 # json_tensor.cc AddValueToTensor / AddSingleValueAndAdvance: the dtypes JSON carries.
 JSON_DTYPES = frozenset(

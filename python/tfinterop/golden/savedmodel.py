@@ -15,7 +15,7 @@ from typing import Any
 from google.protobuf import text_format
 from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
 
-from tfinterop.errors import Code, ServingError, ToolError
+from tfinterop.serving.errors import Code, ServingError, ToolError
 
 SERVE_TAGS = frozenset({"serve"})
 

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 from tensorflow.core.framework import tensor_pb2, types_pb2
 
-from tfinterop import tensor_codec
-from tfinterop.errors import ServingError, invalid_argument
 from tfinterop.golden.savedmodel import GoldenError
+from tfinterop.serving import tensor_codec
+from tfinterop.serving.errors import ServingError, invalid_argument
 
 # The golden never allocates what no case needs; TF Serving would try (and likely fail).
 MAX_ELEMENTS = 1 << 31

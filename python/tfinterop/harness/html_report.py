@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from tfinterop import atomic
+from tfinterop.util import atomic
 
 MODES = ("inproc", "grpc", "rest")
 STYLE = """
@@ -186,6 +186,12 @@ def reliability_html(report: Path) -> str:
             )
         out.append("</table>")
     return "\n".join(out)
+
+
+def main(build: Path, out: Path) -> int:
+    """`tfinterop report`: prints the page's path."""
+    print(write(build, out))
+    return 0
 
 
 def write(build: Path, out: Path) -> Path:

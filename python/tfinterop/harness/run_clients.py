@@ -2,7 +2,8 @@
 
 Starts the bundled server (or uses TFINTEROP_TARGET / TFINTEROP_REST), then
 runs each client's `run` once per mode over all case folders, showing progress.
-Which client supports which mode is declared here, not discovered.
+Which client supports which mode is the registry's (harness/clients.json), not
+discovered. The judge (tests/interop, `tfinterop judge`) reads what they wrote.
 """
 
 from __future__ import annotations
@@ -15,40 +16,39 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from tfinterop import atomic, progress
-from tfinterop.cases import manifest
-from tfinterop.server_process import bundled_server
+from tfinterop.golden.cases import manifest
+from tfinterop.harness import registry
+from tfinterop.harness.server_process import bundled_server
+from tfinterop.serving.errors import ToolError, UsageError
+from tfinterop.util import atomic, progress
 
 log = logging.getLogger(__name__)
 
-MODES = ("inproc", "grpc", "rest")
+MODES = registry.MODES
 
 
-@dataclass(frozen=True)
-class Client:
-    name: str
-    command: tuple[str, ...]  # program and leading arguments, relative to the repo root
-    modes: tuple[str, ...] = MODES
-
-
-def clients(root: Path) -> dict[str, Client]:
-    """The declared clients and how to start them."""
-    return {
-        "python": Client(
-            "python", (sys.executable, "-m", "tfinterop", "run", "--client", "python")
-        ),
-        "go": Client("go", (str(root / "build/bin/tfinterop-go"), "run")),
-        "java": Client("java", (str(root / "build/bin/tfinterop-java"), "run")),
-        "cpp": Client("cpp", (str(root / "build/bin/tfinterop-cpp"), "run")),
-    }
+def main(cases: list[Path] | None, out: Path, names: list[str], modes: list[str]) -> int:
+    """`tfinterop interop`: every case set under build/cases unless `cases` names some."""
+    cases = cases or sorted(p.parent for p in Path("build/cases").glob("*/manifest.json"))
+    if not cases:
+        raise ToolError("no case sets under build/cases; run `make export` first")
+    unknown = [n for n in names if n not in registry.clients()]
+    if unknown:
+        raise UsageError(
+            f"--clients: {', '.join(unknown)}: the registry has {', '.join(registry.names())}"
+        )
+    bad_modes = [m for m in modes if m not in MODES]
+    if bad_modes:
+        raise UsageError(f"--modes: {', '.join(bad_modes)}: choose from {', '.join(MODES)}")
+    run_all(registry.checkout(), cases, out, names, modes)
+    return 0
 
 
 def run_all(root: Path, cases: list[Path], out: Path, names: list[str], modes: list[str]) -> int:
     """Run the clients; returns how many client runs failed to start or exited non-zero."""
-    table = clients(root)
+    table = registry.clients()
     config = manifest.read(cases[0]).config_path
     models = [manifest.read(c).model for c in cases]
     # Stale results of these models would be judged as fresh ones.
@@ -63,14 +63,16 @@ def run_all(root: Path, cases: list[Path], out: Path, names: list[str], modes: l
     if remote_modes and not target:
         with bundled_server(config, models, out / "server.log") as server:
             _write_server_info(out, "bundled", server.target, server.rest_url)
-            failures += _run(table, names, remote_modes, cases, out, server.target, server.rest_url)
+            failures += _run(
+                root, table, names, remote_modes, cases, out, server.target, server.rest_url
+            )
     elif remote_modes:
         _write_server_info(out, "external", target, rest or "")
         failures += _run(
-            table, names, remote_modes, cases, out, target, rest or "http://127.0.0.1:8501"
+            root, table, names, remote_modes, cases, out, target, rest or "http://127.0.0.1:8501"
         )
     if "inproc" in modes:
-        failures += _run(table, names, ["inproc"], cases, out, "", "")
+        failures += _run(root, table, names, ["inproc"], cases, out, "", "")
     return failures
 
 
@@ -86,7 +88,8 @@ def _write_server_info(out: Path, kind: str, target: str, rest: str) -> None:
 
 
 def _run(
-    table: dict[str, Client],
+    root: Path,
+    table: dict[str, registry.Client],
     names: list[str],
     modes: list[str],
     cases: list[Path],
@@ -103,16 +106,17 @@ def _run(
         for mode in modes:
             if mode not in client.modes:
                 continue
-            cmd = [*client.command, "--mode", mode, "--out", str(out)]
+            cmd = client.argv(root, "run", "--mode", mode, "--out", str(out))
             for c in cases:
                 cmd += ["--cases", str(c)]
             if mode == "grpc":
                 cmd += ["--target", target]
             if mode == "rest":
                 cmd += ["--rest", rest]
-            if not Path(client.command[0]).exists():
+            if not client.built(root):
                 print(
-                    f"[interop] {name}/{mode}: {client.command[0]} is not built; its rows will be missing",
+                    f"[interop] {name}/{mode}: {cmd[0]} is not built ({client.build or 'make venv'}); "
+                    "its rows will be missing",
                     file=sys.stderr,
                     flush=True,
                 )

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfinterop.errors import ToolError
+from tfinterop.serving.errors import ToolError
 
 # Without it TF Serving refuses, at start-up, any config that assigns version labels.
 LABELS_FLAG = "--allow_version_labels_for_unavailable_models"

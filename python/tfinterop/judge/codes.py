@@ -8,8 +8,8 @@ report the code itself; the status is what the transport carries.
 
 from __future__ import annotations
 
-from tfinterop.errors import HTTP_STATUS, Code
 from tfinterop.judge.results import RecordedError
+from tfinterop.serving.errors import HTTP_STATUS, Code
 
 
 def http_status_for(code: str) -> int | None:

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tfinterop.errors import UsageError
+from tfinterop.harness import registry
 from tfinterop.judge import expected, matrix, report
-
-KNOWN_CLIENTS = ("python", "go", "java", "cpp")
+from tfinterop.serving.errors import UsageError
 
 
 def user_entries(paths: list[Path], clients: list[str]) -> list[expected.ExpectedFailure]:
     """The entries of every --expect file (ToolError naming file and line when malformed)."""
     out: list[expected.ExpectedFailure] = []
     for path in paths:
-        out += expected.load_user(path, list(KNOWN_CLIENTS))
+        out += expected.load_user(path, list(registry.names()))
     return [e for e in out if e.client in clients]
 
 
@@ -28,11 +27,11 @@ def _present(results: Path, models: list[str]) -> tuple[list[str], list[str]]:
     """Clients and modes that have a results folder for one of `models` under `results`."""
     ran = {
         (client, mode)
-        for client in KNOWN_CLIENTS
+        for client in registry.names()
         for mode in matrix.MODES
         if any((results / client / mode / m).is_dir() for m in models)
     }
-    clients = [c for c in KNOWN_CLIENTS if any(c == r[0] for r in ran)]
+    clients = [c for c in registry.names() if any(c == r[0] for r in ran)]
     return clients, [m for m in matrix.MODES if any(m == r[1] for r in ran)]
 
 
@@ -45,8 +44,8 @@ def main(
     report_dir: Path | None,
 ) -> int:
     for name in clients or []:
-        if name not in KNOWN_CLIENTS:
-            raise UsageError(f"--clients: {name!r} is not one of {', '.join(KNOWN_CLIENTS)}")
+        if name not in registry.clients():
+            raise UsageError(f"--clients: {name!r} is not one of {', '.join(registry.names())}")
     for mode in modes or []:
         if mode not in matrix.MODES:
             raise UsageError(f"--modes: {mode!r} is not one of {', '.join(matrix.MODES)}")

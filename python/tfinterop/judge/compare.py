@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 from tensorflow_serving.apis import get_model_metadata_pb2
 
-from tfinterop import apis, tensor_codec
-from tfinterop.cases.manifest import ManifestCase
+from tfinterop.golden.cases.manifest import ManifestCase
 from tfinterop.judge import codes
 from tfinterop.judge.results import RecordedError, read_error, read_skip_reason, result_files
 from tfinterop.judge.values import (
@@ -25,6 +24,7 @@ from tfinterop.judge.values import (
     argmax_agreement,
     compare_values,
 )
+from tfinterop.serving import apis, tensor_codec
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from tfinterop.cases.manifest import ManifestCase
-from tfinterop.errors import Code, ToolError
+from tfinterop.golden.cases.manifest import ManifestCase
 from tfinterop.judge import codes
 from tfinterop.judge.compare import Outcome
+from tfinterop.serving.errors import Code, ToolError
 
 PACKAGE_DIR = "tfinterop/judge/expected_failures"
 _HTTP = re.compile(r"HTTP:([1-5][0-9][0-9])")

@@ -6,13 +6,14 @@ import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfinterop.cases import manifest
-from tfinterop.errors import ToolError
+from tfinterop.golden.cases import manifest
+from tfinterop.harness import registry
 from tfinterop.judge import expected, precision
 from tfinterop.judge.compare import Outcome, compare
 from tfinterop.judge.expected import ExpectedFailure
+from tfinterop.serving.errors import ToolError
 
-MODES = ("inproc", "grpc", "rest")
+MODES = registry.MODES
 
 
 @dataclass(frozen=True)

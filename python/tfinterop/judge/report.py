@@ -13,15 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tfinterop import atomic
 from tfinterop.judge.expected import ExpectedFailure
 from tfinterop.judge.matrix import Judgement, Row
-
-
-def checkout() -> Path:
-    """The source checkout this package runs from: build/bin holds its clients, tests/ the
-    pytest wrapper the re-run commands name."""
-    return Path(__file__).resolve().parents[3]
+from tfinterop.util import atomic
 
 
 def test_id(row: Row) -> str:

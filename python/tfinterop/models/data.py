@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfinterop.errors import ToolError, UsageError
+from tfinterop.serving.errors import ToolError, UsageError
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfinterop import atomic, data, model_config, train
-from tfinterop.cases import manifest, mnist_cases
-from tfinterop.errors import ToolError, UsageError
-from tfinterop.zoo import examples, half_plus_two, multi_io, text
+from tfinterop.golden.cases import manifest, mnist_cases
+from tfinterop.models import data, train
+from tfinterop.models.zoo import examples, half_plus_two, multi_io, text
+from tfinterop.serving import model_config
+from tfinterop.serving.errors import ToolError, UsageError
+from tfinterop.util import atomic
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ MIN_ACCURACY = 0.9
 EXPORTER_NAMES = {
     "keras": "keras Model.export",
     "seed": "tf.saved_model.save (seed)",
-    "zoo": "tfinterop.zoo (tf.Module / TF1 builder)",
+    "zoo": "tfinterop.models.zoo (tf.Module / TF1 builder)",
 }
 
 
@@ -49,6 +51,12 @@ def write_savedmodel(model, path: Path, exporter: str) -> None:  # type: ignore[
         tf.saved_model.save(model, str(path))
     else:
         raise UsageError(f"unknown exporter {exporter!r}; choose from {', '.join(EXPORTERS)}")
+
+
+def main(out: Path, dataset: str, exporters: list[str], epochs: tuple[int, int] | None) -> int:
+    """`tfinterop export`."""
+    run(ExportOptions(out, dataset, tuple(exporters), train.Epochs(*epochs) if epochs else None))
+    return 0
 
 
 def run(options: ExportOptions) -> None:
@@ -135,8 +143,8 @@ def run(options: ExportOptions) -> None:
         config_path, model_config.render_config(sorted(entries.values(), key=lambda e: e.name))
     )
 
-    from tfinterop.cases.book import CaseBook
     from tfinterop.golden import Reference
+    from tfinterop.golden.cases.book import CaseBook
 
     zoo_reference = Reference(config_path)
     for zoo_model in ZOO:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfinterop.data import Dataset
+from tfinterop.models.data import Dataset
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from tfinterop.errors import Code, ServingError, invalid_argument
-from tfinterop.servable import Servable
+from tfinterop.serving.errors import Code, ServingError, invalid_argument
+from tfinterop.serving.servable import Servable
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class BatchingOptions:
         return opts
 
     def validate(self) -> None:
-        from tfinterop.errors import ToolError
+        from tfinterop.serving.errors import ToolError
 
         if self.max_batch_size <= 0 or self.num_batch_threads <= 0:
             raise ToolError("batching parameters: max_batch_size and num_batch_threads must be > 0")

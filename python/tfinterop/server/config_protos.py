@@ -18,7 +18,7 @@ from google.protobuf import (
 )
 from google.protobuf.message import Message
 
-from tfinterop.errors import ToolError
+from tfinterop.serving.errors import ToolError
 
 _F = descriptor_pb2.FieldDescriptorProto
 

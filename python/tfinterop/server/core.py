@@ -22,10 +22,10 @@ from tensorflow_serving.apis import (
     regression_pb2,
 )
 
-from tfinterop import predict, signature, tensor_codec
-from tfinterop.errors import Code, ServingError, invalid_argument
-from tfinterop.servable import Servable
 from tfinterop.server.manager import ModelManager
+from tfinterop.serving import predict, signature, tensor_codec
+from tfinterop.serving.errors import Code, ServingError, invalid_argument
+from tfinterop.serving.servable import Servable
 
 CLASSIFY_INPUTS = "inputs"
 CLASSIFY_CLASSES = "classes"

@@ -14,8 +14,8 @@ from tensorflow_serving.apis import (
     prediction_service_pb2_grpc,
 )
 
-from tfinterop.errors import ServingError
 from tfinterop.server.core import Core
+from tfinterop.serving.errors import ServingError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,7 +75,7 @@ class ModelService(model_service_pb2_grpc.ModelServiceServicer):
 
 def channel_arguments(text: str) -> list[tuple[str, Any]]:
     """TF Serving's --grpc_channel_arguments: "key=value,key=value", integers where they parse."""
-    from tfinterop.errors import UsageError
+    from tfinterop.serving.errors import UsageError
 
     out: list[tuple[str, Any]] = []
     for item in filter(None, (x.strip() for x in text.split(","))):

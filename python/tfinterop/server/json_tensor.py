@@ -35,8 +35,8 @@ import rapidjson
 from tensorflow.core.example import example_pb2, feature_pb2
 from tensorflow.core.framework import types_pb2
 
-from tfinterop import tensor_codec
-from tfinterop.errors import Code, ServingError, invalid_argument
+from tfinterop.serving import tensor_codec
+from tfinterop.serving.errors import Code, ServingError, invalid_argument
 
 ROW = "row"
 COLUMNAR = "columnar"

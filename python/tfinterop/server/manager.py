@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from tensorflow_serving.apis import model_pb2
 
-from tfinterop import model_config
-from tfinterop.errors import Code, ServingError, invalid_argument, not_found
-from tfinterop.model_config import ModelEntry
+from tfinterop.serving import model_config
+from tfinterop.serving.errors import Code, ServingError, invalid_argument, not_found
+from tfinterop.serving.model_config import ModelEntry
 
 if TYPE_CHECKING:  # importing it loads TensorFlow, which a config check does not need
-    from tfinterop.servable import Servable
+    from tfinterop.serving.servable import Servable
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ class ModelManager:
 
 def check_entries(entries: list[ModelEntry], source: str) -> None:
     """A config names base paths that exist; else one clear error naming the file."""
-    from tfinterop.errors import ToolError
+    from tfinterop.serving.errors import ToolError
 
     for e in entries:
         if not e.base_path.is_dir():

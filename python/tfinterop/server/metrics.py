@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 
-from tfinterop.errors import Code
+from tfinterop.serving.errors import Code
 
 # Latency buckets in microseconds, like TF Serving's request_latency histogram.
 BUCKETS_US = (

@@ -30,10 +30,10 @@ from tensorflow_serving.apis import (
     regression_pb2,
 )
 
-from tfinterop import tensor_codec
-from tfinterop.errors import HTTP_STATUS, ServingError, invalid_argument
 from tfinterop.server import json_tensor
 from tfinterop.server.core import Core
+from tfinterop.serving import tensor_codec
+from tfinterop.serving.errors import HTTP_STATUS, ServingError, invalid_argument
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tfinterop import model_config
-from tfinterop.errors import Code, ServingError, ToolError, UsageError
-from tfinterop.model_config import ModelEntry
 from tfinterop.server import config_protos, manager
 from tfinterop.server.metrics import Metrics
 from tfinterop.server.warmup import replay_warmup
+from tfinterop.serving import model_config
+from tfinterop.serving.errors import Code, ServingError, ToolError, UsageError
+from tfinterop.serving.model_config import ModelEntry
 
 if TYPE_CHECKING:
     from tfinterop.server.batching import Batcher

@@ -21,9 +21,8 @@ from pathlib import Path
 import numpy as np
 from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
 
-from tfinterop.errors import Code, ServingError
-from tfinterop.servable import error_from_tf
-from tfinterop.signature import SERVE_TAG
+from tfinterop.serving.errors import Code, ServingError, error_from_tf
+from tfinterop.serving.signature import SERVE_TAG
 
 _Key = tuple[str, tuple[str, ...], tuple[str, ...]]
 

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from tfinterop.errors import Code, ServingError
+from tfinterop.serving.errors import Code, ServingError
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def replay_warmup(servable: Any, model_dir: Path) -> int:
     import tensorflow as tf
     from tensorflow_serving.apis import prediction_log_pb2
 
-    from tfinterop import predict
+    from tfinterop.serving import predict
 
     count = 0
     for record in tf.compat.v1.io.tf_record_iterator(str(path)):

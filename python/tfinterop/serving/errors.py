@@ -101,3 +101,22 @@ class UsageError(Exception):
 
 class ToolError(Exception):
     """The command could not do its job (missing model, unwritable folder): one line, exit 1."""
+
+
+def error_from_tf(e: BaseException, what: str) -> ServingError:
+    """A TensorFlow exception as a ServingError with its canonical code (TF_Code == gRPC)."""
+    import tensorflow as tf
+
+    if isinstance(e, tf.errors.OpError):
+        return ServingError(Code(e.error_code), f"{what}: {_condense(e.message)}")
+    if isinstance(e, (ValueError, TypeError)):
+        return ServingError(Code.INVALID_ARGUMENT, f"{what}: {str(e).splitlines()[0]}")
+    return ServingError(Code.INTERNAL, f"{what}: {type(e).__name__}: {e}")
+
+
+def _condense(message: str, limit: int = 1000) -> str:
+    """TF's multi-line messages ("Graph execution error:" then the cause) on one line."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    lines = [ln for ln in lines if not ln.startswith(("File ", "Detected at node"))]
+    text = " ".join(lines)
+    return text if len(text) <= limit else text[:limit] + "..."

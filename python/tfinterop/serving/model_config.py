@@ -15,7 +15,7 @@ from google.protobuf import text_format
 from tensorflow_serving.apis import model_pb2
 from tensorflow_serving.config import model_server_config_pb2
 
-from tfinterop.errors import ServingError, ToolError, invalid_argument, not_found
+from tfinterop.serving.errors import ServingError, ToolError, invalid_argument, not_found
 
 INT64_MAX = (1 << 63) - 1
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from google.protobuf import any_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2, model_pb2, predict_pb2
 
-from tfinterop import signature, tensor_codec
-from tfinterop.errors import invalid_argument
-from tfinterop.servable import Servable
+from tfinterop.serving import signature, tensor_codec
+from tfinterop.serving.errors import invalid_argument
+from tfinterop.serving.servable import Servable
 
 
 def run_predict(

@@ -8,7 +8,7 @@ from pathlib import Path
 from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import FileDescriptor
 
-from tfinterop import atomic
+from tfinterop.util import atomic
 
 # Everything clients need: the serving APIs, the model config they read, and the
 # SavedModel/MetaGraphDef the C++ client parses. Dependencies follow transitively.
@@ -47,6 +47,12 @@ def descriptor_set() -> descriptor_pb2.FileDescriptorSet:
         proto = fds.file.add()
         fd.CopyToProto(proto)
     return fds
+
+
+def main(out: Path) -> int:
+    """`tfinterop protos`: prints the file and how many .proto files it holds."""
+    print(f"{out}: {write(out)} files")
+    return 0
 
 
 def write(path: Path) -> int:

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
 
-from tfinterop import tensor_codec
-from tfinterop.errors import Code, ServingError, failed_precondition, invalid_argument
+from tfinterop.serving import tensor_codec
+from tfinterop.serving.errors import Code, ServingError, failed_precondition, invalid_argument
 
 DEFAULT_SIGNATURE = "serving_default"
 PREDICT_METHOD = "tensorflow/serving/predict"

@@ -14,7 +14,7 @@ import ml_dtypes
 import numpy as np
 from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
 
-from tfinterop.errors import invalid_argument
+from tfinterop.serving.errors import invalid_argument
 
 # Refuse absurd allocations before numpy tries them (a hostile shape can claim 10^12).
 MAX_ELEMENTS = 1 << 31

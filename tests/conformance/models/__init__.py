@@ -13,7 +13,8 @@ import hashlib
 import sys
 from pathlib import Path
 
-from tfinterop import atomic, model_config
+from tfinterop.serving import model_config
+from tfinterop.util import atomic
 
 # Server flags the ported tests assume (the same ones a real tensorflow_model_server needs):
 # the config assigns version labels, which TF Serving refuses at start-up without the first.
@@ -29,7 +30,7 @@ def _generators() -> list:  # type: ignore[type-arg]
 
 def _digest() -> str:
     h = hashlib.sha256()
-    from tfinterop.zoo import half_plus_two
+    from tfinterop.models.zoo import half_plus_two
 
     # The half-plus-two generator lives in the package (the zoo model shares it).
     for path in [*sorted(Path(__file__).parent.glob("*.py")), Path(half_plus_two.__file__)]:

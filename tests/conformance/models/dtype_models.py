@@ -39,7 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tfinterop import model_config
+from tfinterop.serving import model_config
 
 DTYPES = "json_dtypes"
 HALF_PLUS_TWO = "saved_model_half_plus_two_2_versions"
@@ -158,7 +158,7 @@ def build(root: Path) -> list[model_config.ModelEntry]:
         _fresh(root / DTYPES / "1", _write_dtypes)
         entries.append(model_config.ModelEntry(name=DTYPES, base_path=root / DTYPES))
 
-        from tfinterop.zoo import half_plus_two
+        from tfinterop.models.zoo import half_plus_two
 
         folder = root / HALF_PLUS_TWO / f"{HALF_PLUS_TWO_VERSION:08d}"
         _fresh(folder, lambda p: half_plus_two.write_tf1(p, work, classify_x2_to_y3=True))

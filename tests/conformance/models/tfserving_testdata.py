@@ -37,8 +37,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tfinterop import model_config
-from tfinterop.zoo.half_plus_two import VERSION_FOLDER, write_tf1
+from tfinterop.models.zoo.half_plus_two import VERSION_FOLDER, write_tf1
+from tfinterop.serving import model_config
 
 CLASSIFY = "tensorflow/serving/classify"
 REGRESS = "tensorflow/serving/regress"

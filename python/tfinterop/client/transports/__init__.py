@@ -1,10 +1,24 @@
-"""The Python reference client's transports: one module each, one interface."""
+"""The Python client's transports: one module each, one interface, one table of APIs."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from google.protobuf.message import Message
+
+# docs/CONTRACT.md's defaults for every client.
+DEFAULT_TARGET = "127.0.0.1:8500"
+DEFAULT_REST = "http://127.0.0.1:8501"
+DEFAULT_DEADLINE_MS = 30000
+
+# The APIs each transport sends (tfinterop-python info; harness/clients.json must agree).
+# In-process there is no server: Classify, Regress and MultiInference are server APIs, and
+# TF Serving's REST API has no MultiInference.
+APIS: dict[str, tuple[str, ...]] = {
+    "inproc": ("predict", "metadata"),
+    "grpc": ("predict", "classify", "regress", "multi_inference", "metadata"),
+    "rest": ("predict", "classify", "regress", "metadata"),
+}
 
 
 class Transport(Protocol):

@@ -6,7 +6,7 @@ import grpc
 from google.protobuf.message import Message
 from tensorflow_serving.apis import prediction_service_pb2_grpc
 
-from tfinterop.errors import Code, ServingError
+from tfinterop.serving.errors import Code, ServingError
 
 DEADLINE_S = 30.0
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from google.protobuf.message import Message
 
-from tfinterop import model_config, predict
-from tfinterop.errors import Code, ServingError
-from tfinterop.servable import ObjectServable
+from tfinterop.client.object_servable import ObjectServable
+from tfinterop.serving import model_config, predict
+from tfinterop.serving.errors import Code, ServingError
 
 
 class InprocTransport:

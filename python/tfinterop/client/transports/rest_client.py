@@ -15,9 +15,9 @@ from tensorflow_serving.apis import (
     regression_pb2,
 )
 
-from tfinterop import tensor_codec
-from tfinterop.errors import Code, ServingError, code_for_http
-from tfinterop.transports import rest_json
+from tfinterop.client.transports import rest_json
+from tfinterop.serving import tensor_codec
+from tfinterop.serving.errors import Code, ServingError, code_for_http
 
 DEADLINE_S = 30.0
 

@@ -16,8 +16,8 @@ import numpy as np
 from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import meta_graph_pb2
 
-from tfinterop import tensor_codec
-from tfinterop.errors import Code, ServingError
+from tfinterop.serving import tensor_codec
+from tfinterop.serving.errors import Code, ServingError
 
 
 def _value(v: Any, dtype: int) -> Any:

@@ -6,8 +6,8 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from tfinterop.cases.manifest import TRANSPORTS, Case
 from tfinterop.golden import Answer, Reference
+from tfinterop.golden.cases.manifest import TRANSPORTS, Case
 
 
 class CaseBook:

@@ -10,8 +10,8 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from tfinterop import atomic
-from tfinterop.errors import ToolError
+from tfinterop.serving.errors import ToolError
+from tfinterop.util import atomic
 
 FORMAT = 1
 TRANSPORTS = ("inproc", "grpc", "rest")

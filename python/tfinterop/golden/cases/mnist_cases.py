@@ -9,11 +9,11 @@ import numpy as np
 from tensorflow.core.framework import types_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2, predict_pb2
 
-from tfinterop import tensor_codec
-from tfinterop.cases.book import CaseBook
-from tfinterop.cases.manifest import Case
 from tfinterop.golden import Reference
+from tfinterop.golden.cases.book import CaseBook
+from tfinterop.golden.cases.manifest import Case
 from tfinterop.golden.savedmodel import read_meta_graph
+from tfinterop.serving import tensor_codec
 
 
 def io_keys(model_dir: Path) -> tuple[str, str]:

@@ -21,10 +21,10 @@ from tensorflow_serving.apis import (
     regression_pb2,
 )
 
-from tfinterop import tensor_codec
-from tfinterop.cases.book import CaseBook
 from tfinterop.golden import metadata_request
-from tfinterop.zoo import example_requests
+from tfinterop.golden.cases.book import CaseBook
+from tfinterop.models.zoo import example_requests
+from tfinterop.serving import tensor_codec
 
 NAME = "examples"
 CLASSIFY = "tensorflow/serving/classify"

@@ -30,10 +30,10 @@ from tensorflow_serving.apis import (
     regression_pb2,
 )
 
-from tfinterop import tensor_codec
-from tfinterop.cases.book import CaseBook
 from tfinterop.golden import metadata_request
-from tfinterop.zoo import example_requests
+from tfinterop.golden.cases.book import CaseBook
+from tfinterop.models.zoo import example_requests
+from tfinterop.serving import tensor_codec
 
 NAME = "half_plus_two"
 VERSION = 123

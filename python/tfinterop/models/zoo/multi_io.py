@@ -17,9 +17,9 @@ import numpy as np
 from tensorflow.core.framework import types_pb2
 from tensorflow_serving.apis import predict_pb2
 
-from tfinterop import tensor_codec
-from tfinterop.cases.book import CaseBook
 from tfinterop.golden import metadata_request
+from tfinterop.golden.cases.book import CaseBook
+from tfinterop.serving import tensor_codec
 
 NAME = "multi_io"
 # float32's largest value is left out: TF Serving refuses it over REST (case float32-max).

@@ -13,9 +13,9 @@ import numpy as np
 from tensorflow.core.framework import types_pb2
 from tensorflow_serving.apis import predict_pb2
 
-from tfinterop import tensor_codec
-from tfinterop.cases.book import CaseBook
 from tfinterop.golden import metadata_request
+from tfinterop.golden.cases.book import CaseBook
+from tfinterop.serving import tensor_codec
 
 NAME = "text"
 VOCAB = ["<pad>", "<unk>", "the", "cat", "sat", "on", "mat", "héllo", "wörld", "日本語"]

@@ -1,0 +1,1 @@
+"""Benchmarks: `tfinterop bench-suite` (every client, with references) and `bench-server`."""

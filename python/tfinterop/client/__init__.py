@@ -1,0 +1,1 @@
+"""The Python client (`tfinterop-python run|bench|info`, docs/CONTRACT.md) and its transports."""

@@ -1,0 +1,3 @@
+"""Running clients: the client registry (clients.json), the interop runner, the bundled
+server process, the HTML report.
+"""

@@ -1,0 +1,107 @@
+"""The one list of clients: clients.json (package data), read here.
+
+Each entry says how to start the client (`command`, relative to the checkout),
+how to build it, the modes it runs, the APIs it sends per mode, and the tensor
+dtypes its own runtime cannot carry per mode (with the answer such a request
+gets and why). The interop runner, the judge, the benchmarks, doctor and the
+tests read this; tests/clients checks every client's `info` against it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1
+MODES = ("inproc", "grpc", "rest")
+APIS = ("predict", "classify", "regress", "multi_inference", "metadata")
+
+
+def checkout() -> Path:
+    """The source checkout this package runs from: the registry's commands are relative to it
+    (build/bin holds its clients), and tests/ holds the pytest wrapper re-run commands name."""
+    return Path(__file__).resolve().parents[3]
+
+
+@dataclass(frozen=True)
+class Client:
+    name: str
+    language: str
+    command: tuple[str, ...]  # program and leading arguments; the program relative to the checkout
+    build: str | None  # the make target that builds it; None: it comes with the virtualenv
+    toolchain: str | None  # the program that build needs
+    modes: tuple[str, ...]
+    apis: dict[str, tuple[str, ...]]  # mode -> APIs the client sends in that mode
+    unsupported_dtypes: dict[str, tuple[str, ...]]  # mode -> TensorFlow dtype names
+    unsupported_reason: str | None = None  # why; {dtype} is the dtype's name
+    unsupported_code: str | None = None  # the canonical code such a request gets
+    unsupported_message: str | None = None  # a substring of that answer; {dtype} as above
+
+    def program(self, root: Path) -> Path:
+        return root / self.command[0]
+
+    def argv(self, root: Path, *args: str) -> list[str]:
+        """The command line that runs `args` (e.g. "run", "--mode", ...) from any folder."""
+        return [str(self.program(root)), *self.command[1:], *args]
+
+    def built(self, root: Path) -> bool:
+        return self.program(root).is_file()
+
+
+def _client(entry: dict[str, Any]) -> Client:
+    name = entry.get("name", "?")
+    modes = tuple(entry["modes"])
+    if not set(modes) <= set(MODES):
+        raise ValueError(f"clients.json: {name}: modes {modes} not within {MODES}")
+    apis = {mode: tuple(entry["apis"][mode]) for mode in modes}
+    for mode, names in apis.items():
+        if not set(names) <= set(APIS):
+            raise ValueError(f"clients.json: {name}/{mode}: unknown API in {names}")
+    unsupported = {mode: tuple(entry["unsupported_dtypes"][mode]) for mode in modes}
+    if any(unsupported.values()) and not (
+        entry.get("unsupported_reason")
+        and entry.get("unsupported_code")
+        and entry.get("unsupported_message")
+    ):
+        raise ValueError(f"clients.json: {name}: unsupported dtypes need a reason, code, message")
+    return Client(
+        name=entry["name"],
+        language=entry["language"],
+        command=tuple(entry["command"]),
+        build=entry["build"],
+        toolchain=entry["toolchain"],
+        modes=modes,
+        apis=apis,
+        unsupported_dtypes=unsupported,
+        unsupported_reason=entry.get("unsupported_reason"),
+        unsupported_code=entry.get("unsupported_code"),
+        unsupported_message=entry.get("unsupported_message"),
+    )
+
+
+@functools.cache
+def clients() -> dict[str, Client]:
+    """Every client, in the registry's order (the order of matrix rows and reports)."""
+    doc = json.loads(resources.files(__package__).joinpath("clients.json").read_text())
+    if doc.get("format") != FORMAT:
+        raise ValueError(f"clients.json: format {doc.get('format')!r}, expected {FORMAT}")
+    table = {entry["name"]: _client(entry) for entry in doc["clients"]}
+    if len(table) != len(doc["clients"]):
+        raise ValueError("clients.json: a client name appears twice")
+    return table
+
+
+def names() -> tuple[str, ...]:
+    return tuple(clients())
+
+
+def client(name: str) -> Client:
+    """The named client; KeyError naming the known ones."""
+    table = clients()
+    if name not in table:
+        raise KeyError(f"{name!r} is not a client; the registry has {', '.join(table)}")
+    return table[name]

@@ -1,0 +1,183 @@
+"""One command line in every language (docs/CONTRACT.md "Command line"): the same table of
+invocations, exit codes, `info` JSON and defaults, run against all four clients, and each
+client's `info` checked against the client registry (python/tfinterop/harness/clients.json).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REGISTRY = json.loads((ROOT / "python/tfinterop/harness/clients.json").read_text())["clients"]
+CLIENTS = {c["name"]: c for c in REGISTRY}
+CASES = ROOT / "build" / "cases" / "half_plus_two"
+INFO_KEYS = {"client", "language", "modes", "apis", "unsupported_dtypes", "runtime"}
+BENCH_KEYS = {
+    "client",
+    "mode",
+    "case",
+    "batch",
+    "requests",
+    "concurrency",
+    "warmup",
+    "p50_us",
+    "p90_us",
+    "p99_us",
+    "mean_us",
+    "rps",
+    "errors",
+}
+
+
+def _run(client: str, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    program = ROOT / CLIENTS[client]["command"][0]
+    if not program.exists():
+        pytest.fail(f"{program} is not built: run `make clients`")
+    env = {k: v for k, v in os.environ.items() if k != "TFINTEROP_VERBOSE"}
+    return subprocess.run(
+        [str(program), *CLIENTS[client]["command"][1:], *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="module", params=sorted(CLIENTS))
+def client(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def info(client: str) -> dict[str, Any]:
+    r = _run(client, "info")
+    assert r.returncode == 0, r.stderr
+    return dict(json.loads(r.stdout))
+
+
+def test_info_has_exactly_the_contract_keys(client: str, info: dict[str, Any]) -> None:
+    assert set(info) == INFO_KEYS
+    assert info["client"] == client
+    assert info["runtime"].get("tensorflow"), "the runtime's TensorFlow version"
+
+
+def test_info_matches_the_registry(client: str, info: dict[str, Any]) -> None:
+    entry = CLIENTS[client]
+    assert info["modes"] == entry["modes"]
+    assert {m: sorted(a) for m, a in info["apis"].items()} == {
+        m: sorted(a) for m, a in entry["apis"].items()
+    }
+    assert {m: sorted(d) for m, d in info["unsupported_dtypes"].items()} == {
+        m: sorted(d) for m, d in entry["unsupported_dtypes"].items()
+    }
+
+
+USAGE_ERRORS = [
+    pytest.param(["frobnicate"], id="unknown-subcommand"),
+    pytest.param(["run", "--mode", "inproc", "--cases", str(CASES)], id="run-without-out"),
+    pytest.param(
+        ["run", "--mode", "carrier-pigeon", "--cases", str(CASES), "--out", "x"], id="bad-mode"
+    ),
+    pytest.param(
+        ["run", "--mode", "grpc", "--cases", str(CASES), "--out", "x", "--no-such-flag"],
+        id="unknown-flag",
+    ),
+    pytest.param(
+        ["run", "--mode", "grpc", "--cases", str(CASES), "--out", "x", "--deadline-ms", "0"],
+        id="deadline-not-positive",
+    ),
+    pytest.param(
+        [
+            "bench",
+            "--mode",
+            "inproc",
+            "--cases",
+            str(CASES),
+            "--case",
+            "c",
+            "--requests",
+            "x",
+            "--concurrency",
+            "1",
+        ],
+        id="requests-not-a-number",
+    ),
+    pytest.param(
+        [
+            "bench",
+            "--mode",
+            "inproc",
+            "--cases",
+            str(CASES),
+            "--requests",
+            "5",
+            "--concurrency",
+            "1",
+        ],
+        id="bench-without-case",
+    ),
+]
+
+
+@pytest.mark.parametrize("args", USAGE_ERRORS)
+def test_bad_usage_exits_2_with_one_line_and_no_output(client: str, args: list[str]) -> None:
+    r = _run(client, *args)
+    assert r.returncode == 2, (r.returncode, r.stderr[-1000:])
+    assert r.stdout == ""
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert 1 <= len(lines) <= 2, f"one clear line, not a usage dump: {r.stderr[-1500:]}"
+
+
+def test_no_subcommand_exits_2_with_the_usage_on_stderr(client: str) -> None:
+    r = _run(client)
+    assert r.returncode == 2, r.stderr[-1000:]
+    assert r.stdout == ""
+    assert "usage" in r.stderr.lower()
+
+
+def test_a_case_set_that_cannot_be_read_exits_1(client: str, tmp_path: Path) -> None:
+    r = _run(
+        client, "run", "--mode", "inproc", "--cases", str(tmp_path / "none"), "--out", str(tmp_path)
+    )
+    assert r.returncode == 1, r.stderr[-1000:]
+    assert r.stdout == ""
+
+
+def test_run_writes_results_and_prints_the_folder(client: str, tmp_path: Path) -> None:
+    r = _run(client, "run", "--mode", "inproc", "--cases", str(CASES), "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr[-2000:]
+    folder = tmp_path / client / "inproc" / "half_plus_two"
+    assert (folder / "run.json").is_file()
+    assert str(tmp_path) in r.stdout
+
+
+def test_bench_prints_the_contract_line_with_the_default_warmup(client: str) -> None:
+    manifest = json.loads((CASES / "manifest.json").read_text())
+    case = next(c["id"] for c in manifest["cases"] if c["api"] == "predict" and "error" not in c)
+    r = _run(
+        client,
+        "bench",
+        "--mode",
+        "inproc",
+        "--cases",
+        str(CASES),
+        "--case",
+        case,
+        "--requests",
+        "20",
+        "--concurrency",
+        "1",
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    line = json.loads(r.stdout.strip().splitlines()[-1])
+    assert set(line) >= BENCH_KEYS, BENCH_KEYS - set(line)
+    assert line["warmup"] == 10, "the contract's default"
+    assert line["requests"] == 20 and line["errors"] == 0
+    assert line["p50_us"] <= line["p90_us"] <= line["p99_us"]
