@@ -6,30 +6,23 @@ The Python client has its own command, `tfinterop-python` (tfinterop.client.cli)
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import sys
 from pathlib import Path
 
 from tfinterop.harness import registry
-from tfinterop.serving.errors import ServingError, ToolError, UsageError
+from tfinterop.serving import command_line
 from tfinterop.util import quiet
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="tfinterop", description=__doc__)
+    p = command_line.Parser(prog="tfinterop", description=__doc__)
     p.add_argument(
         "-v",
         "--verbose",
         action="store_true",
         help=f"debug logging and TensorFlow's own log lines (also {quiet.VERBOSE_ENV}=1)",
     )
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=command_line.Parser)
 
     e = sub.add_parser("export", help="train and export the MNIST SavedModels, config and cases")
     e.add_argument("--out", type=Path, default=Path("build"), help="build folder (default build)")
@@ -291,35 +284,4 @@ def _int_csv(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-    except UsageError as e:
-        print(f"tfinterop: usage error: {e}", file=sys.stderr)
-        return 2
-    verbose = quiet.verbose_requested(args.verbose, os.environ)
-    # Before anything imports TensorFlow: its C++ runtime logs from the first import on.
-    stderr_filter = quiet.configure(verbose)
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(message)s",
-        stream=sys.stderr,
-    )
-    try:
-        return _dispatch_reporting_errors(args)
-    finally:
-        if stderr_filter is not None:
-            stderr_filter.close()
-
-
-def _dispatch_reporting_errors(args: argparse.Namespace) -> int:
-    try:
-        return dispatch(args)
-    except UsageError as e:
-        print(f"tfinterop: usage error: {e}", file=sys.stderr)
-        return 2
-    except (ToolError, ServingError) as e:
-        print(f"tfinterop: error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("tfinterop: interrupted", file=sys.stderr)
-        return 130
+    return command_line.run("tfinterop", build_parser(), dispatch, argv)

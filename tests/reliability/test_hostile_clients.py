@@ -66,23 +66,7 @@ def test_corrupt_case_set_is_one_clear_error(client: str, corruption: str, tmp_p
     shutil.copytree(BUILD / "cases" / "mnist", cases)
     CORRUPTIONS[corruption](cases)
     out = tmp_path / "results"
-    r = subprocess.run(
-        [
-            *cmd,
-            "--mode",
-            "inproc",
-            "--cases",
-            str(cases),
-            "--out",
-            str(out),
-            "--model-config",
-            str(BUILD / "models" / "models.config"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
+    r = _run_inproc(cmd, cases, out)
     lines = [ln for ln in r.stderr.splitlines() if ln.strip() and not _tf_log(ln)]
     written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
     record(
@@ -99,6 +83,28 @@ def test_corrupt_case_set_is_one_clear_error(client: str, corruption: str, tmp_p
     assert not any(
         "Traceback" in ln or "Exception in thread" in ln or "panic:" in ln for ln in lines
     ), r.stderr
+
+
+def _run_inproc(cmd: list[str], cases: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """One client's in-process run over `cases` into `out`, with the exported model config."""
+    config = str(BUILD / "models" / "models.config")
+    return subprocess.run(
+        [
+            *cmd,
+            "--mode",
+            "inproc",
+            "--cases",
+            str(cases),
+            "--out",
+            str(out),
+            "--model-config",
+            config,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
 
 
 def _tf_log(line: str) -> bool:
@@ -121,23 +127,7 @@ def test_unknown_dtype_in_a_request_is_invalid_argument_not_a_crash(tmp_path: Pa
     (cases / "manifest.json").write_text(json.dumps(m))
     for client, cmd in CLIENTS.items():
         out = tmp_path / "results"
-        r = subprocess.run(
-            [
-                *cmd,
-                "--mode",
-                "inproc",
-                "--cases",
-                str(cases),
-                "--out",
-                str(out),
-                "--model-config",
-                str(BUILD / "models" / "models.config"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=ROOT,
-        )
+        r = _run_inproc(cmd, cases, out)
         err = out / client / "inproc" / "mnist" / "v1-test-0000.error.json"
         code = json.loads(err.read_text())["code"] if err.exists() else None
         record(

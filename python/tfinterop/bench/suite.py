@@ -82,7 +82,8 @@ def _client_bench(
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if out.returncode != 0:
         raise ToolError(f"{client} bench {mode} failed: {out.stderr.strip()[-400:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def _ghz(ghz: Path, root: Path, target: str, batch: int, c: int, n: int) -> dict[str, Any]:

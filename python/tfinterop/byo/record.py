@@ -521,9 +521,9 @@ def _has_values(case: Case) -> bool:
     if case.api == "predict":
         return any(
             int(np.prod([d.size for d in t.tensor_shape.dim], dtype=np.int64)) > 0
-            for t in case.response.outputs.values()  # type: ignore[attr-defined]
+            for t in case.response.outputs.values()
         )
-    return case.response.ByteSize() > 0
+    return bool(case.response.ByteSize() > 0)
 
 
 def _settle_coverage(result: Recorded, meta: meta_graph_pb2.MetaGraphDef, keys: list[str]) -> None:

@@ -8,6 +8,8 @@ second size of its other dynamic dimensions.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import meta_graph_pb2
@@ -64,7 +66,7 @@ def synthesize(
     ):
         return rng.integers(0, 10, size=shape).astype(tensor_codec.dtype_info(dt).numpy)
     if dt == types_pb2.DT_BOOL:
-        return (np.arange(int(np.prod(shape))) % 2 == 0).reshape(shape)
+        return cast(np.ndarray, (np.arange(int(np.prod(shape))) % 2 == 0).reshape(shape))
     if dt == types_pb2.DT_STRING:
         n = int(np.prod(shape))
         words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog"]

@@ -9,27 +9,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
 import platform
-import sys
 import urllib.parse
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from tfinterop.client.transports import APIS, DEFAULT_DEADLINE_MS, DEFAULT_REST, DEFAULT_TARGET
-from tfinterop.serving.errors import ServingError, ToolError, UsageError
+from tfinterop.serving import command_line
 from tfinterop.util import quiet
 
 CLIENT = "python"
 PROG = "tfinterop-python"
 MODES = tuple(APIS)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
 
 
 def _positive(text: str) -> int:
@@ -85,8 +77,8 @@ def _add_transport_flags(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=PROG, description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = command_line.Parser(prog=PROG, description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=command_line.Parser)
 
     r = sub.add_parser("run", help="replay case sets, write results under OUT/python/<mode>/")
     _add_transport_flags(r)
@@ -161,28 +153,8 @@ def info() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-    except UsageError as e:
-        print(f"{PROG}: usage error: {e}", file=sys.stderr)
-        return 2
-    verbose = quiet.verbose_requested(args.verbose, os.environ)
-    # Before anything imports TensorFlow: its C++ runtime logs from the first import on.
-    stderr_filter = quiet.configure(verbose)
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, format="%(message)s", stream=sys.stderr
-    )
-    try:
-        return args.handler(args)  # type: ignore[no-any-return]
-    except UsageError as e:
-        print(f"{PROG}: usage error: {e}", file=sys.stderr)
-        return 2
-    except (ToolError, ServingError) as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    finally:
-        if stderr_filter is not None:
-            stderr_filter.close()
+    return command_line.run(PROG, build_parser(), _handle, argv)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    return int(args.handler(args))

@@ -25,7 +25,7 @@ its inputs and outputs have the classification shape:
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import Message
@@ -77,8 +77,11 @@ def _serialized_input_class() -> type[Message]:
         )
     pool = descriptor_pool.DescriptorPool()
     pool.Add(f)
-    return message_factory.GetMessageClass(
-        pool.FindMessageTypeByName("tfinterop.golden.SerializedInput")
+    return cast(
+        type[Message],
+        message_factory.GetMessageClass(
+            pool.FindMessageTypeByName("tfinterop.golden.SerializedInput")
+        ),
     )
 
 
@@ -86,11 +89,11 @@ def serialized_examples(inp: input_pb2.Input) -> list[bytes]:
     """util.cc InputToSerializedExampleTensor: one serialized tf.Example per example."""
     serialized = _serialized_input_class()()
     serialized.ParseFromString(inp.SerializeToString(deterministic=True))
-    which = serialized.WhichOneof("kind")  # type: ignore[attr-defined]
+    which = serialized.WhichOneof("kind")
     if which == "example_list":
-        blobs = list(serialized.example_list.examples)  # type: ignore[attr-defined]
+        blobs = list(serialized.example_list.examples)
     elif which == "example_list_with_context":
-        lc = serialized.example_list_with_context  # type: ignore[attr-defined]
+        lc = serialized.example_list_with_context
         blobs = [lc.context + e for e in lc.examples]
     else:
         blobs = []

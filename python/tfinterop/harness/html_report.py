@@ -101,16 +101,16 @@ def matrix_html(rows: list[dict[str, Any]]) -> str:
                 f"{html.escape(r.get('why') or r['detail'])}</li>"
             )
         out.append("</ul>")
-    xf = sorted(
+    reasons = sorted(
         {
             (r["client"], r["expected_failure"])
             for r in rows
             if _verdict(r) == "expected" and r.get("expected_failure")
         }
     )
-    if xf:
+    if reasons:
         out.append("<h3>Expected failures (tfinterop/judge/expected_failures)</h3><ul>")
-        out += [f"<li>{html.escape(c)}: {html.escape(reason)}</li>" for c, reason in xf]
+        out += [f"<li>{html.escape(c)}: {html.escape(reason)}</li>" for c, reason in reasons]
         out.append("</ul>")
     return "\n".join(out)
 

@@ -66,7 +66,7 @@ def run_all(root: Path, cases: list[Path], out: Path, names: list[str], modes: l
             failures += _run(
                 root, table, names, remote_modes, cases, out, server.target, server.rest_url
             )
-    elif remote_modes:
+    elif remote_modes and target:
         _write_server_info(out, "external", target, rest or "")
         failures += _run(
             root, table, names, remote_modes, cases, out, target, rest or "http://127.0.0.1:8501"

@@ -173,7 +173,7 @@ def render_summary(judgement: Judgement) -> str:
     for r in judgement.rows:
         if not r.ok:
             by_lane.setdefault((r.model, r.client, r.mode), []).append(r)
-    groups: dict[tuple[object, ...], list[Row]] = {}
+    groups: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[Row]] = {}
     for (model, _, _), sel in by_lane.items():
         key = (model, tuple(sorted(r.case for r in sel)), tuple(sorted(map(_cause, sel))))
         groups.setdefault(key, []).extend(sel)

@@ -12,7 +12,7 @@ same infinity, whatever the tolerance.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import ml_dtypes
 import numpy as np
@@ -166,7 +166,7 @@ def _maximal(x: np.ndarray) -> np.ndarray:
     has_nan = nan.any(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore"):
         top = x == np.max(np.where(nan, -np.inf, x), axis=-1, keepdims=True)
-    return np.where(has_nan, nan, top)
+    return cast(np.ndarray, np.where(has_nan, nan, top))
 
 
 def _index(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:

@@ -66,7 +66,7 @@ class BatchingOptions:
 class _Task:
     inputs: Mapping[str, np.ndarray]
     rows: int
-    future: Future = field(default_factory=Future)
+    future: Future[dict[str, np.ndarray]] = field(default_factory=Future)
     enqueued: float = field(default_factory=time.monotonic)
 
 

@@ -32,8 +32,13 @@ def _file() -> descriptor_pb2.FileDescriptorProto:
     )
 
     def add(
-        msg, name: str, number: int, ftype: int, type_name: str = "", repeated: bool = False
-    ) -> None:  # type: ignore[no-untyped-def]
+        msg: descriptor_pb2.DescriptorProto,
+        name: str,
+        number: int,
+        ftype: int,
+        type_name: str = "",
+        repeated: bool = False,
+    ) -> None:
         f = msg.field.add(
             name=name,
             number=number,

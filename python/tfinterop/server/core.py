@@ -73,7 +73,7 @@ class Core:
             servable = self.manager.get(request.model_spec)
             return predict.run_predict(servable, request, timeout_ms, self.method_name_check)
 
-        return self._timed(request.model_spec.name, "Predict", run)  # type: ignore[return-value]
+        return self._timed(request.model_spec.name, "Predict", run)
 
     def metadata(
         self, request: get_model_metadata_pb2.GetModelMetadataRequest
@@ -105,13 +105,13 @@ class Core:
         self, request: classification_pb2.ClassificationRequest, timeout_ms: int = 0
     ) -> classification_pb2.ClassificationResponse:
         response = classification_pb2.ClassificationResponse()
-        return self._examples_api("Classify", self._classify, request, response, timeout_ms)  # type: ignore[return-value]
+        return self._examples_api("Classify", self._classify, request, response, timeout_ms)
 
     def regress(
         self, request: regression_pb2.RegressionRequest, timeout_ms: int = 0
     ) -> regression_pb2.RegressionResponse:
         response = regression_pb2.RegressionResponse()
-        return self._examples_api("Regress", self._regress, request, response, timeout_ms)  # type: ignore[return-value]
+        return self._examples_api("Regress", self._regress, request, response, timeout_ms)
 
     def _examples_api(
         self, api: str, fill: Callable[..., str], request: Any, response: Any, timeout_ms: int
@@ -355,7 +355,7 @@ def _dtype_name(arr: np.ndarray) -> str:
         return "DT_STRING"
     for info in tensor_codec.DTYPES.values():
         if info.numpy == arr.dtype:
-            return types_pb2.DataType.Name(info.enum)
+            return str(types_pb2.DataType.Name(info.enum))
     return str(arr.dtype)
 
 

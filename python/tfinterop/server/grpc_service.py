@@ -37,7 +37,7 @@ def _call(context: grpc.ServicerContext, fn: Callable[[int], T]) -> T:
         raise
 
 
-class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
+class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):  # type: ignore[misc]
     def __init__(self, core: Core) -> None:
         self.core = core
 
@@ -57,7 +57,7 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
         return _call(context, lambda t: self.core.metadata(request))
 
 
-class ModelService(model_service_pb2_grpc.ModelServiceServicer):
+class ModelService(model_service_pb2_grpc.ModelServiceServicer):  # type: ignore[misc]
     def __init__(self, core: Core, reload: Callable[[Any], None]) -> None:
         self.core = core
         self._reload = reload

@@ -61,7 +61,7 @@ _WRAPPING = (types_pb2.DT_INT8, types_pb2.DT_INT16, types_pb2.DT_UINT8)
 
 
 # -- parsing ---------------------------------------------------------------------------
-class _Decoder(rapidjson.Decoder):  # type: ignore[misc]
+class _Decoder(rapidjson.Decoder):
     """Objects keep the first of duplicate keys, as rapidjson's FindMember finds it."""
 
     def start_object(self) -> list[tuple[str, Any]]:

@@ -167,16 +167,14 @@ class RestApi:
 def _to_json(message: Any) -> str:
     """MessageToJsonString with add_whitespace and always_print_primitive_fields, as C++
     protobuf writes it: one-space indent, UTF-8 unescaped, a newline after the root object."""
-    return (
-        json_format.MessageToJson(
-            message,
-            preserving_proto_field_name=True,
-            always_print_fields_with_no_presence=True,
-            indent=1,
-            ensure_ascii=False,
-        )
-        + "\n"
+    text = json_format.MessageToJson(
+        message,
+        preserving_proto_field_name=True,
+        always_print_fields_with_no_presence=True,
+        indent=1,
+        ensure_ascii=False,
     )
+    return str(text) + "\n"
 
 
 @dataclass(frozen=True)
@@ -227,6 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "tfinterop-serve"
     api: RestApi  # set on the subclass
+    _headers_buffer: list[bytes]  # BaseHTTPRequestHandler's: send_header appends to it
 
     def _respond(self) -> None:
         length = self.headers.get("Content-Length")

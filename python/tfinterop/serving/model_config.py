@@ -155,7 +155,7 @@ def render_config(entries: list[ModelEntry]) -> str:
             mc.model_version_policy.latest.num_versions = e.latest_n
         for label, version in sorted(e.labels.items()):
             mc.version_labels[label] = version
-    return text_format.MessageToString(config)
+    return str(text_format.MessageToString(config))
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def predict_inputs(
                 f"{tensor_codec.dtype_name(proto.dtype)} is provided"  # type: ignore[attr-defined]
             )
         try:
-            arrays[alias] = tensor_codec.to_ndarray(proto)  # type: ignore[arg-type]
+            arrays[alias] = tensor_codec.to_ndarray(proto)
         except ServingError as e:
             raise invalid_argument(f"tensor parsing error: {alias}: {e.message}") from None
     return arrays

@@ -32,7 +32,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&dir, "cases", "", "case folder")
 	fs.StringVar(&id, "case", "", "case id")
 	fs.IntVar(&requests, "requests", 0, "number of measured requests")
-	fs.IntVar(&concurrency, "concurrency", 1, "concurrent callers")
+	fs.IntVar(&concurrency, "concurrency", 0, "concurrent callers (required)")
 	fs.IntVar(&warmup, "warmup", 10, "unmeasured requests first")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -48,7 +48,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	case requests <= 0:
 		return usagef("--requests must be positive")
 	case concurrency <= 0:
-		return usagef("--concurrency must be positive")
+		return usagef("--concurrency is required and must be positive")
 	case warmup < 0:
 		return usagef("--warmup must not be negative")
 	}

@@ -76,18 +76,19 @@ func run(args ...string) (int, string, string) {
 func TestUsageErrorsExitTwo(t *testing.T) {
 	dir := caseSet(t)
 	for name, args := range map[string][]string{
-		"no command":      nil,
-		"unknown command": {"train"},
-		"no mode":         {"run", "--cases", dir, "--out", t.TempDir()},
-		"unknown mode":    {"run", "--mode", "carrier-pigeon", "--cases", dir, "--out", t.TempDir()},
-		"no cases":        {"run", "--mode", "grpc", "--out", t.TempDir()},
-		"no out":          {"run", "--mode", "grpc", "--cases", dir},
-		"unknown flag":    {"run", "--mode", "grpc", "--cases", dir, "--out", t.TempDir(), "--colour"},
-		"bad deadline":    {"run", "--mode", "grpc", "--cases", dir, "--out", t.TempDir(), "--deadline-ms", "0"},
-		"bench no case":   {"bench", "--mode", "grpc", "--cases", dir, "--requests", "1"},
-		"bench bad case":  {"bench", "--mode", "grpc", "--cases", dir, "--case", "zz", "--requests", "1"},
-		"bench no n":      {"bench", "--mode", "grpc", "--cases", dir, "--case", "a"},
-		"bad rest url":    {"run", "--mode", "rest", "--rest", "ftp://x", "--cases", dir, "--out", t.TempDir()},
+		"no command":           nil,
+		"unknown command":      {"train"},
+		"no mode":              {"run", "--cases", dir, "--out", t.TempDir()},
+		"unknown mode":         {"run", "--mode", "carrier-pigeon", "--cases", dir, "--out", t.TempDir()},
+		"no cases":             {"run", "--mode", "grpc", "--out", t.TempDir()},
+		"no out":               {"run", "--mode", "grpc", "--cases", dir},
+		"unknown flag":         {"run", "--mode", "grpc", "--cases", dir, "--out", t.TempDir(), "--colour"},
+		"bad deadline":         {"run", "--mode", "grpc", "--cases", dir, "--out", t.TempDir(), "--deadline-ms", "0"},
+		"bench no case":        {"bench", "--mode", "grpc", "--cases", dir, "--requests", "1"},
+		"bench bad case":       {"bench", "--mode", "grpc", "--cases", dir, "--case", "zz", "--requests", "1", "--concurrency", "1"},
+		"bench no concurrency": {"bench", "--mode", "grpc", "--cases", dir, "--case", "a", "--requests", "1"},
+		"bench no n":           {"bench", "--mode", "grpc", "--cases", dir, "--case", "a"},
+		"bad rest url":         {"run", "--mode", "rest", "--rest", "ftp://x", "--cases", dir, "--out", t.TempDir()},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, out, errOut := run(args...)

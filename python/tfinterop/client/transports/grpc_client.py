@@ -31,10 +31,10 @@ class GrpcTransport:
 
     def call(self, api: str, request: Message, rest_format: str = "columnar") -> Message:
         try:
-            return self._methods[api](request, timeout=self._deadline)  # type: ignore[no-any-return]
+            return self._methods[api](request, timeout=self._deadline)
         except grpc.RpcError as e:
-            code = e.code()  # type: ignore[attr-defined]
-            raise ServingError(Code[code.name], e.details() or "") from None  # type: ignore[attr-defined]
+            code = e.code()
+            raise ServingError(Code[code.name], e.details() or "") from None
 
     def runtime(self) -> dict[str, str]:
         return {"grpc": grpc.__version__, "target": self._target}

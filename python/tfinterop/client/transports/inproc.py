@@ -33,9 +33,9 @@ class InprocTransport:
 
     def call(self, api: str, request: Message, rest_format: str = "columnar") -> Message:
         if api == "predict":
-            return predict.run_predict(self._servable(request.model_spec), request)  # type: ignore[attr-defined]
+            return predict.run_predict(self._servable(request.model_spec), request)
         if api == "metadata":
-            return predict.model_metadata(self._servable(request.model_spec), request)  # type: ignore[attr-defined]
+            return predict.model_metadata(self._servable(request.model_spec), request)
         raise ServingError(Code.UNIMPLEMENTED, f"{api} is a server API; not available in-process")
 
     def runtime(self) -> dict[str, str]:

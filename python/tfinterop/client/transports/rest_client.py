@@ -8,6 +8,7 @@ from typing import Any
 import requests
 from google.protobuf import any_pb2, json_format
 from google.protobuf.message import Message
+from requests.__version__ import __version__ as requests_version
 from tensorflow_serving.apis import (
     classification_pb2,
     get_model_metadata_pb2,
@@ -83,7 +84,7 @@ class RestTransport:
         if api == "classify":
             doc = self._send(
                 "POST",
-                self._model_url(request.model_spec) + ":classify",  # type: ignore[attr-defined]
+                self._model_url(request.model_spec) + ":classify",
                 rest_json.examples_body(request),
             )
             response = classification_pb2.ClassificationResponse()
@@ -95,7 +96,7 @@ class RestTransport:
         if api == "regress":
             doc = self._send(
                 "POST",
-                self._model_url(request.model_spec) + ":regress",  # type: ignore[attr-defined]
+                self._model_url(request.model_spec) + ":regress",
                 rest_json.examples_body(request),
             )
             response = regression_pb2.RegressionResponse()
@@ -131,7 +132,7 @@ class RestTransport:
         return response
 
     def runtime(self) -> dict[str, str]:
-        return {"requests": requests.__version__, "url": self._base}
+        return {"requests": requests_version, "url": self._base}
 
     def close(self) -> None:
         self._session.close()

@@ -21,6 +21,10 @@ from tfinterop.serving.errors import Code, ServingError
 
 
 def _value(v: Any, dtype: int) -> Any:
+    if dtype in (types_pb2.DT_COMPLEX64, types_pb2.DT_COMPLEX128):
+        # JSON has no complex numbers and TF Serving's codec no form for them: the request
+        # cannot be written, which is the client's UNIMPLEMENTED, not a crash.
+        raise ServingError(Code.UNIMPLEMENTED, "TF Serving's JSON has no complex numbers")
     if dtype == types_pb2.DT_STRING:
         data = bytes(v)
         try:
@@ -58,8 +62,14 @@ def predict_body(request: Any, rest_format: str) -> bytes:
             ((arr, dt),) = arrays.values()
             body["instances"] = [nested(row, dt) for row in arr]
         else:
-            rows = {a.shape[0] for a, _ in arrays.values()}
-            n = rows.pop() if len(rows) == 1 else min(rows)
+            rows = sorted({a.shape[0] for a, _ in arrays.values()})
+            if len(rows) > 1:
+                raise ServingError(
+                    Code.INVALID_ARGUMENT,
+                    f"inputs disagree on the batch size ({rows[0]} and {rows[1]}); "
+                    "the row format needs one",
+                )
+            n = rows[0]
             body["instances"] = [
                 {k: nested(a[i], dt) for k, (a, dt) in arrays.items()} for i in range(n)
             ]

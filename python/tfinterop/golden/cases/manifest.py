@@ -95,7 +95,7 @@ def write(folder: Path, case_set: CaseSet) -> None:
 
 def _serialize(message: Message) -> bytes:
     # Deterministic map order, so two exports give byte-identical files.
-    return message.SerializeToString(deterministic=True)
+    return bytes(message.SerializeToString(deterministic=True))
 
 
 @dataclass(frozen=True)
@@ -123,11 +123,12 @@ class ManifestCase:
 
     def expected_error(self, mode: str) -> str | None:
         """The code expected over `mode`: its transport_errors entry, else the case's error."""
-        return self.entry.get("transport_errors", {}).get(mode, self.error)
+        code = self.entry.get("transport_errors", {}).get(mode, self.error)
+        return None if code is None else str(code)
 
     def read(self, key: str) -> bytes:
         """Bytes of the file named by entry[key], checked against the manifest's sha256."""
-        name = self.entry[key]
+        name: str = self.entry[key]
         path = self.folder / name
         try:
             data = path.read_bytes()
@@ -153,7 +154,8 @@ class Manifest:
 
     @property
     def config_path(self) -> Path:
-        return (self.folder / self.data["model"]["config"]).resolve()
+        config: str = self.data["model"]["config"]
+        return (self.folder / config).resolve()
 
     @property
     def cases(self) -> list[ManifestCase]:

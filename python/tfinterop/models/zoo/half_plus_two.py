@@ -20,6 +20,7 @@ testdata models of tests/conformance (half_plus_three is the same graph with b=3
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tensorflow.core.example import example_pb2
 from tensorflow.core.framework import types_pb2
@@ -95,10 +96,10 @@ def write_tf1(
         info = v1.saved_model.utils.build_tensor_info
         build = v1.saved_model.signature_def_utils.build_signature_def
 
-        def regression(inp, out):  # type: ignore[no-untyped-def]
+        def regression(inp: Any, out: Any) -> Any:
             return build({"inputs": info(inp)}, {"outputs": info(out)}, REGRESS)
 
-        def classification(inp, scores):  # type: ignore[no-untyped-def]
+        def classification(inp: Any, scores: Any) -> Any:
             return build({"inputs": info(inp)}, {"scores": info(scores)}, CLASSIFY)
 
         signatures = {

@@ -32,7 +32,7 @@ PROBES = np.array(
 def export(path: Path, workdir: Path) -> None:
     import tensorflow as tf
 
-    class MultiIO(tf.Module):
+    class MultiIO(tf.Module):  # type: ignore[misc]
         @tf.function(
             input_signature=[
                 tf.TensorSpec([None, 3], tf.float64, name="f64"),
@@ -133,7 +133,7 @@ def cases(book: CaseBook) -> None:
     book.ok(
         "single-row", "batch of one", "predict", _request("serving_default", _default_inputs(1))
     )
-    probe = {
+    probe: dict[str, tuple[np.ndarray, int]] = {
         "x": (PROBES, types_pb2.DT_FLOAT),
         "big": (
             np.array([2**53 + 1, 2**62, -(2**63), 0, 9007199254740993, 2**63 - 2], np.int64),
@@ -153,7 +153,7 @@ def cases(book: CaseBook) -> None:
         _request("probe", probe),
         rest_format="row",
     )
-    top = {
+    top: dict[str, tuple[np.ndarray, int]] = {
         "x": (np.array([np.finfo(np.float32).max, 1.0], np.float32), types_pb2.DT_FLOAT),
         "big": (np.array([1, 2], np.int64), types_pb2.DT_INT64),
     }
@@ -183,7 +183,7 @@ def cases(book: CaseBook) -> None:
         "predict",
         uneven,
     )
-    nan = {
+    nan: dict[str, tuple[np.ndarray, int]] = {
         "x": (np.array([np.nan, np.inf, -np.inf, 0.0], np.float32), types_pb2.DT_FLOAT),
         "big": (np.array([1, 2, 3, 4], np.int64), types_pb2.DT_INT64),
     }

@@ -28,7 +28,7 @@ def export(path: Path, workdir: Path) -> None:
     vocab = workdir / "vocab.txt"
     vocab.write_text("\n".join(VOCAB) + "\n", encoding="utf-8")
 
-    class Text(tf.Module):
+    class Text(tf.Module):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
             init = tf.lookup.TextFileInitializer(
@@ -40,7 +40,7 @@ def export(path: Path, workdir: Path) -> None:
             )
             self.table = tf.lookup.StaticHashTable(init, default_value=1)  # 1 = <unk>
 
-        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="sentences")])
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="sentences")])  # type: ignore[untyped-decorator]
         def serve(self, sentences: tf.Tensor) -> dict[str, tf.Tensor]:
             norm = tf.strings.strip(tf.strings.lower(sentences))
             words = tf.strings.split(norm)
