@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -49,22 +48,6 @@ def test_a_client_run_alone_gets_its_row_and_the_failure_once(
     assert "judge m: FAIL" in out
     [failure] = json.loads((tmp_path / "report" / "failures.json").read_text())
     assert failure["case"] == "int8"
-
-
-def test_the_rerun_command_judges_when_pasted_in_another_folder(
-    build: Build, tmp_path: Path
-) -> None:
-    (tmp_path / "report").mkdir()
-    _judge(build, report=tmp_path / "report")
-    [failure] = json.loads((tmp_path / "report" / "failures.json").read_text())
-    judge_part = failure["rerun"].split(" && ")[1]
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    r = subprocess.run(
-        judge_part, shell=True, cwd=elsewhere, capture_output=True, text=True, timeout=300
-    )
-    assert r.returncode == 1, r.stderr
-    assert "| java | grpc | 1/2 1 ! |" in r.stdout
 
 
 def test_a_user_entry_makes_the_known_limitation_an_expected_failure(
