@@ -24,6 +24,7 @@ its inputs and outputs have the classification shape:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any, cast
 
@@ -225,33 +226,39 @@ def _run(version: Version, key: str, blobs: list[bytes]) -> dict[str, Any]:
 def classify(
     models: Models, request: classification_pb2.ClassificationRequest
 ) -> classification_pb2.ClassificationResponse:
-    if not request.HasField("model_spec"):
-        raise invalid_argument("Missing ModelSpec")
-    version = models.get(request.model_spec)
-    key, sig = _signature(version, request.model_spec.signature_name)
-    preprocess_classification(sig)
-    blobs = serialized_examples(request.input)
-    outputs = _run(version, key, blobs)
+    """classifier.cc RunClassify."""
     response = classification_pb2.ClassificationResponse()
-    model_spec(response.model_spec, request.model_spec.name, key, version.version)
-    classification_result(len(blobs), outputs, response.result)
+    _run_api(models, request, preprocess_classification, classification_result, response)
     return response
 
 
 def regress(
     models: Models, request: regression_pb2.RegressionRequest
 ) -> regression_pb2.RegressionResponse:
+    """regressor.cc RunRegress."""
+    response = regression_pb2.RegressionResponse()
+    _run_api(models, request, preprocess_regression, regression_result, response)
+    return response
+
+
+def _run_api(
+    models: Models,
+    request: Any,
+    preprocess: Callable[[meta_graph_pb2.SignatureDef], list[str]],
+    fill: Callable[[int, dict[str, Any], Any], None],
+    response: Any,
+) -> None:
+    """The steps Classify and Regress share: model spec, signature, its check, the examples,
+    one session run, then the API's own result from the outputs."""
     if not request.HasField("model_spec"):
         raise invalid_argument("Missing ModelSpec")
     version = models.get(request.model_spec)
     key, sig = _signature(version, request.model_spec.signature_name)
-    preprocess_regression(sig)
+    preprocess(sig)
     blobs = serialized_examples(request.input)
     outputs = _run(version, key, blobs)
-    response = regression_pb2.RegressionResponse()
     model_spec(response.model_spec, request.model_spec.name, key, version.version)
-    regression_result(len(blobs), outputs, response.result)
-    return response
+    fill(len(blobs), outputs, response.result)
 
 
 def multi_inference(
