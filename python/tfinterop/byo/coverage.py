@@ -74,12 +74,13 @@ def compute(
         mine = [c for c in by_signature.get(key, []) if c.api == api]
         answered = [c for c in mine if any(c.expected_error(m) is None for m in c.transports)]
         runs = tuple(c.id for c in answered if _has_values(c))
-        errors = tuple(c.id for c in mine if c not in answered)
+        refused = [c for c in mine if c not in answered]
+        errors = tuple(c.id for c in refused)
         reason = ""
         if not runs:
             empty = " and an empty batch, whose outputs hold no value," if answered else ""
             if errors:
-                codes = sorted({str(cases_error(cases, i)) for i in errors})
+                codes = sorted({str(c.error) for c in refused})
                 fix = (
                     "give inputs it accepts with --inputs"
                     if api == "predict"
@@ -108,10 +109,6 @@ def _has_values(case: ManifestCase) -> bool:
         if not dims or all(d > 0 for d in dims):
             return True
     return False
-
-
-def cases_error(cases: Manifest, case_id: str) -> str | None:
-    return next((c.error for c in cases.cases if c.id == case_id), None)
 
 
 def render(coverage: list[Coverage]) -> str:

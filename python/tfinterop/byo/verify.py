@@ -183,13 +183,8 @@ def _meta(build: Path, rec: Recorded):  # type: ignore[no-untyped-def]
 
 
 def _reasons(rec: Recorded) -> dict[str, str]:
-    """The recorder's reasons per signature ("signature 'k': ..." lines)."""
-    out = {}
-    for line in rec.not_covered:
-        if line.startswith("signature '"):
-            key = line.split("'")[1]
-            out[key] = line.split(": ", 1)[-1]
-    return out
+    """The recorder's reason per signature that no case covers."""
+    return {key: why for (key, _), why in rec.uncovered.items()}
 
 
 def _keras_save_hint(judgement: matrix.Judgement, saved_model: Path) -> str:

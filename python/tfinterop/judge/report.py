@@ -121,7 +121,7 @@ def write(judgement: Judgement, folder: Path) -> None:
 def matrix_lines(judgement: Judgement) -> list[str]:
     """The matrix as a Markdown table: one row per client and mode, one column per model."""
     rows = judgement.rows
-    models = list(dict.fromkeys(r.model for r in sorted(rows, key=lambda r: r.model)))
+    models = sorted({r.model for r in rows})
     lines = [
         "| client | mode | " + " | ".join(models) + " |",
         "| --- | --- | " + " | ".join("---" for _ in models) + " |",
