@@ -164,13 +164,13 @@ test-byo: clients
 verify: clients
 	$(TFINTEROP) verify --saved-model $(MODEL) $(if $(NAME),--name $(NAME))
 
-test-go: go
+test-go: go export
 	$(MAKE) -C clients/go test
 
-test-java: java
+test-java: java export
 	$(MAKE) -C clients/java test
 
-test-cpp: cpp
+test-cpp: cpp export
 	$(MAKE) -C clients/cpp test
 
 # The four clients against one table of the contract's command line (docs/CONTRACT.md), and

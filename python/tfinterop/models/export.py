@@ -167,6 +167,11 @@ def run(options: ExportOptions) -> None:
             flush=True,
         )
 
+    from tfinterop.golden import rest_vectors
+
+    vectors = options.out / "vectors" / "rest_json.json"
+    print(f"REST codec vectors: {rest_vectors.write(vectors)} in {vectors}", flush=True)
+
     reference = zoo_reference  # one golden reference: each model version loads once
     for exporter in options.exporters:
         name = DEFAULT_NAMES[exporter]

@@ -55,15 +55,12 @@ class RestTransport:
         if r.status_code != 200:
             try:
                 message = rest_json.loads(r.content).get("error", r.text)
-            except (ValueError, AttributeError):
+            except (ServingError, AttributeError):
                 message = r.text
             raise ServingError(
                 code_for_http(r.status_code), str(message), http_status=r.status_code
             )
-        try:
-            return rest_json.loads(r.content)
-        except ValueError as e:
-            raise ServingError(Code.INTERNAL, f"{url}: response is not JSON: {e}") from None
+        return rest_json.loads(r.content)
 
     def _signatures(self, spec: Any) -> get_model_metadata_pb2.SignatureDefMap:
         url = self._model_url(spec) + "/metadata"

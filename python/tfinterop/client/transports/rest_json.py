@@ -57,7 +57,13 @@ def predict_body(request: Any, rest_format: str) -> bytes:
     body: dict[str, Any] = {}
     if request.model_spec.signature_name:
         body["signature_name"] = request.model_spec.signature_name
-    if rest_format == "row" and arrays and all(a.ndim > 0 for a, _ in arrays.values()):
+    if rest_format == "row" and arrays:
+        scalars = sorted(k for k, (a, _) in arrays.items() if a.ndim == 0)
+        if scalars:
+            raise ServingError(
+                Code.INVALID_ARGUMENT,
+                f"input {scalars[0]} is a scalar; the row format needs a batch dimension",
+            )
         if len(arrays) == 1:
             ((arr, dt),) = arrays.values()
             body["instances"] = [nested(row, dt) for row in arr]
@@ -79,43 +85,83 @@ def predict_body(request: Any, rest_format: str) -> bytes:
 
 
 def loads(data: bytes) -> Any:
-    """Parse a response body; bytes that are not UTF-8 survive as surrogate escapes."""
-    return json.loads(data.decode("utf-8", errors="surrogateescape"))
+    """Parse a response body; bytes that are not UTF-8 survive as surrogate escapes.
+
+    A body that is not JSON is INTERNAL: the server answered something no client can read."""
+    try:
+        return json.loads(data.decode("utf-8", errors="surrogateescape"))
+    except ValueError as e:
+        raise ServingError(Code.INTERNAL, f"REST response is not JSON: {e}") from None
+
+
+def _bad(v: Any, dtype: int, why: str = "") -> ServingError:
+    name = tensor_codec.dtype_name(dtype)
+    return ServingError(
+        Code.INTERNAL, f"REST response holds {v!r} for a {name} output{': ' + why if why else ''}"
+    )
 
 
 def _leaf(v: Any, dtype: int) -> Any:
+    """One element, checked against the output's dtype (TF Serving writes nothing else)."""
     if dtype == types_pb2.DT_STRING:
-        if isinstance(v, dict) and set(v) == {"b64"}:
-            return base64.b64decode(v["b64"])
+        if isinstance(v, dict) and set(v) == {"b64"} and isinstance(v["b64"], str):
+            try:
+                return base64.b64decode(v["b64"], validate=True)
+            except ValueError:
+                raise _bad(v, dtype, "not base64") from None
         if isinstance(v, str):
             return v.encode("utf-8", errors="surrogateescape")
-        raise ServingError(Code.INTERNAL, f"REST response holds {v!r} for a string output")
+        raise _bad(v, dtype)
+    if dtype == types_pb2.DT_BOOL:
+        if isinstance(v, bool):
+            return v
+        raise _bad(v, dtype)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise _bad(v, dtype)
+    info = tensor_codec.dtype_info(dtype)
+    if info.numpy.kind in "iu":
+        if not isinstance(v, int):
+            raise _bad(v, dtype, "not an integer")
+        limits = np.iinfo(info.numpy)
+        if not limits.min <= v <= limits.max:
+            raise _bad(v, dtype, "out of range")
     return v
 
 
+def _shape(value: Any) -> tuple[int, ...]:
+    shape: list[int] = []
+    v = value
+    while isinstance(v, list):
+        shape.append(len(v))
+        if not v:
+            break
+        v = v[0]
+    return tuple(shape)
+
+
 def to_array(value: Any, dtype: int) -> np.ndarray:
+    """A nested JSON value as an array of `dtype`: rectangular, every leaf of the dtype's kind."""
     info = tensor_codec.dtype_info(dtype)
+    shape = _shape(value)
+    flat: list[Any] = []
 
-    def walk(v: Any) -> Any:
-        return [walk(x) for x in v] if isinstance(v, list) else _leaf(v, dtype)
-
-    converted = walk(value)
-    if dtype == types_pb2.DT_STRING:
-        shape = np.shape(np.array(converted, dtype=object)) if converted != [] else (0,)
-        arr = np.empty(int(np.prod(shape)), dtype=object)
-        flat: list[Any] = []
-
-        def collect(v: Any) -> None:
+    def walk(v: Any, depth: int) -> None:
+        if depth == len(shape):
             if isinstance(v, list):
-                for x in v:
-                    collect(x)
-            else:
-                flat.append(v)
+                raise _bad(v, dtype, "nested deeper than its first element")
+            flat.append(_leaf(v, dtype))
+            return
+        if not isinstance(v, list) or len(v) != shape[depth]:
+            raise _bad(v, dtype, f"not a list of {shape[depth]} at depth {depth} (ragged)")
+        for x in v:
+            walk(x, depth + 1)
 
-        collect(converted)
+    walk(value, 0)
+    if dtype == types_pb2.DT_STRING:
+        arr = np.empty(len(flat), dtype=object)
         arr[:] = flat
         return arr.reshape(shape)
-    return np.array(converted, dtype=info.numpy)
+    return np.array(flat, dtype=info.numpy).reshape(shape)
 
 
 def outputs_from_json(
@@ -123,31 +169,38 @@ def outputs_from_json(
 ) -> dict[str, tuple[np.ndarray, int]]:
     """Arrays and dtypes of a predict response ("outputs" or "predictions")."""
     names = sorted(sig.outputs)
+    if not isinstance(doc, dict):
+        raise ServingError(Code.INTERNAL, "REST response is not a JSON object")
     if "outputs" in doc:
         value = doc["outputs"]
         if len(names) == 1:
-            return {
-                names[0]: (
-                    to_array(value, sig.outputs[names[0]].dtype),
-                    sig.outputs[names[0]].dtype,
-                )
-            }
-        return {
-            n: (to_array(value[n], sig.outputs[n].dtype), sig.outputs[n].dtype)
-            for n in names
-            if n in value
-        }
-    if "predictions" in doc:
+            columns = {names[0]: value}
+        elif isinstance(value, dict):
+            columns = {n: value[n] for n in names if n in value}
+        else:
+            raise ServingError(Code.INTERNAL, "REST 'outputs' of several outputs is not an object")
+    elif "predictions" in doc:
         rows = doc["predictions"]
+        if not isinstance(rows, list):
+            raise ServingError(Code.INTERNAL, "REST 'predictions' is not a list")
         if len(names) == 1:
-            dt = sig.outputs[names[0]].dtype
-            return {names[0]: (to_array(rows, dt), dt)}
-        return {
-            n: (to_array([r[n] for r in rows], sig.outputs[n].dtype), sig.outputs[n].dtype)
-            for n in names
-            if rows and n in rows[0]
-        }
-    raise ServingError(Code.INTERNAL, "REST response has neither 'outputs' nor 'predictions'")
+            columns = {names[0]: rows}
+        elif all(isinstance(r, dict) and set(r) == set(rows[0]) for r in rows):
+            columns = {n: [r[n] for r in rows] for n in names if rows and n in rows[0]}
+        else:
+            raise ServingError(Code.INTERNAL, "REST 'predictions' rows are not objects alike")
+    else:
+        raise ServingError(Code.INTERNAL, "REST response has neither 'outputs' nor 'predictions'")
+    return {
+        n: (to_array(v, sig.outputs[n].dtype), sig.outputs[n].dtype) for n, v in columns.items()
+    }
+
+
+def read_outputs(
+    body: bytes, sig: meta_graph_pb2.SignatureDef
+) -> dict[str, tuple[np.ndarray, int]]:
+    """A predict response body as typed outputs; INTERNAL for anything TF Serving never writes."""
+    return outputs_from_json(loads(body), sig)
 
 
 def _feature_values(feature: Any) -> list[Any]:
