@@ -331,8 +331,8 @@ DECODE: tuple[Decode, ...] = (
         "strings-raw-bytes",
         "a string output not named *_bytes arrives as the raw bytes, even when not UTF-8",
         {"s": "DT_STRING"},
-        b'{"outputs": ["caf\xc3\xa9", "\xff\xfe", "tab\\t", ""]}',
-        expect={"s": _strings("café".encode(), b"\xff\xfe", b"tab\t", b"")},
+        b'{"outputs": ["caf\xc3\xa9", "\xff\xfe", "tab\\t", "", "\xff\\u0000ok"]}',
+        expect={"s": _strings("café".encode(), b"\xff\xfe", b"tab\t", b"", b"\xff\x00ok")},
     ),
     Decode(
         "scalar-output",
@@ -459,7 +459,7 @@ def _tensor(arr: np.ndarray) -> str:
     import tensorflow as tf
 
     proto = tf.make_tensor_proto(arr)
-    return _b64(proto.SerializeToString())
+    return _b64(proto.SerializeToString(deterministic=True))
 
 
 def _feature(kind: str, values: list[Any]) -> Any:
@@ -524,7 +524,7 @@ def document() -> dict[str, Any]:
             "why": e.why,
             "api": e.api,
             "rest_format": e.rest_format,
-            "request": _b64(request(e).SerializeToString()),
+            "request": _b64(request(e).SerializeToString(deterministic=True)),
         }
         if e.error:
             row["error"] = e.error
