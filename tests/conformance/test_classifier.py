@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from google.protobuf import text_format
 from tensorflow.core.example import example_pb2
 from tensorflow_serving.apis import classification_pb2
 
+from tests.conformance import examples_api
 from tests.conformance.conftest import Target
 from tests.conformance.servers import RPC_TIMEOUT, prediction_stub, strict_server
 
@@ -49,24 +49,13 @@ def example(class_scores: list[tuple[str, float]]) -> example_pb2.Example:
 TWO = [example([("dos", 2), ("uno", 1)]), example([("cuatro", 4), ("tres", 3)])]
 
 
-def _request(
-    examples: list[example_pb2.Example], signature: str = ""
-) -> classification_pb2.ClassificationRequest:
-    request = classification_pb2.ClassificationRequest()
-    request.model_spec.name = MODEL
-    request.model_spec.signature_name = signature
-    request.input.example_list.examples.extend(examples)
-    return request
-
-
-def _result(text: str) -> classification_pb2.ClassificationResult:
-    return text_format.Parse(text, classification_pb2.ClassificationResult())
-
-
-def _error(stub, request) -> grpc.RpcError:  # type: ignore[no-untyped-def]
-    with pytest.raises(grpc.RpcError) as e:
-        stub.Classify(request, RPC_TIMEOUT)
-    return e.value
+API = examples_api.ExamplesApi(
+    MODEL,
+    classification_pb2.ClassificationRequest,
+    classification_pb2.ClassificationResult,
+    "Classify",
+)
+_request, _result, _error = API.request, API.result, API.error
 
 
 LISTED = _result(
@@ -161,31 +150,9 @@ def test_empty_signature_is_invalid_argument(stub) -> None:  # type: ignore[no-u
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-@tfserving("EmptyInput")
-def test_empty_input(stub) -> None:  # type: ignore[no-untyped-def]
-    request = _request([])
-    request.input.SetInParent()
-    error = _error(stub, request)
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "Input is empty" in error.details()
-
-
-@tfserving("EmptyExampleList")
-def test_empty_example_list(stub) -> None:  # type: ignore[no-untyped-def]
-    request = _request([])
-    request.input.example_list.SetInParent()
-    error = _error(stub, request)
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "Input is empty" in error.details()
-
-
-@tfserving("EmptyExampleListWithContext")
-def test_empty_example_list_with_context(stub) -> None:  # type: ignore[no-untyped-def]
-    request = _request([])
-    request.input.example_list_with_context.context.CopyFrom(example([("dos", 2)]))
-    error = _error(stub, request)
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "Input is empty" in error.details()
+test_empty_input, test_empty_example_list, test_empty_example_list_with_context = (
+    API.empty_input_tests(tfserving, example([("dos", 2)]))
+)
 
 
 @tfserving("RunsFails")

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from google.protobuf import text_format
 from tensorflow.core.example import example_pb2
 from tensorflow_serving.apis import regression_pb2
 
+from tests.conformance import examples_api
 from tests.conformance.conftest import Target
 from tests.conformance.servers import RPC_TIMEOUT, prediction_stub, strict_server
 
@@ -44,24 +44,10 @@ def example_with_output(output: float) -> example_pb2.Example:
     return e
 
 
-def _request(
-    examples: list[example_pb2.Example], signature: str = ""
-) -> regression_pb2.RegressionRequest:
-    request = regression_pb2.RegressionRequest()
-    request.model_spec.name = MODEL
-    request.model_spec.signature_name = signature
-    request.input.example_list.examples.extend(examples)
-    return request
-
-
-def _result(text: str) -> regression_pb2.RegressionResult:
-    return text_format.Parse(text, regression_pb2.RegressionResult())
-
-
-def _error(stub, request) -> grpc.RpcError:  # type: ignore[no-untyped-def]
-    with pytest.raises(grpc.RpcError) as e:
-        stub.Regress(request, RPC_TIMEOUT)
-    return e.value
+API = examples_api.ExamplesApi(
+    MODEL, regression_pb2.RegressionRequest, regression_pb2.RegressionResult, "Regress"
+)
+_request, _result, _error = API.request, API.result, API.error
 
 
 TWO = [example_with_output(2.0), example_with_output(3.0)]
@@ -107,31 +93,9 @@ def test_rank_three_output_is_invalid_argument(stub) -> None:  # type: ignore[no
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-@tfserving("EmptyInput")
-def test_empty_input(stub) -> None:  # type: ignore[no-untyped-def]
-    request = _request([])
-    request.input.SetInParent()
-    error = _error(stub, request)
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "Input is empty" in error.details()
-
-
-@tfserving("EmptyExampleList")
-def test_empty_example_list(stub) -> None:  # type: ignore[no-untyped-def]
-    request = _request([])
-    request.input.example_list.SetInParent()
-    error = _error(stub, request)
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "Input is empty" in error.details()
-
-
-@tfserving("EmptyExampleListWithContext")
-def test_empty_example_list_with_context(stub) -> None:  # type: ignore[no-untyped-def]
-    request = _request([])
-    request.input.example_list_with_context.context.CopyFrom(example_with_output(3))
-    error = _error(stub, request)
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "Input is empty" in error.details()
+test_empty_input, test_empty_example_list, test_empty_example_list_with_context = (
+    API.empty_input_tests(tfserving, example_with_output(3))
+)
 
 
 @tfserving("RunsFails")

@@ -94,20 +94,18 @@ def _inputs(
 
 
 def _output_aliases(sig: meta_graph_pb2.SignatureDef, output_filter: list[str]) -> list[str]:
-    """The filter in order (each known, none twice: INVALID_ARGUMENT), else every output."""
-    if not output_filter:
-        return sorted(sig.outputs)
-    seen: set[str] = set()
-    for alias in output_filter:
+    """predict_util.cc PreProcessPrediction: each filter alias must name an output, once;
+    no filter fetches every output (a map, written here in sorted order)."""
+    known = sorted(sig.outputs)
+    for i, alias in enumerate(output_filter):
         if alias not in sig.outputs:
             raise invalid_argument(
                 f"output tensor alias not found in signature: {alias} Outputs expected to be "
-                f"in the set {{{','.join(sorted(sig.outputs))}}}."
+                f"in the set {{{','.join(known)}}}."
             )
-        if alias in seen:
+        if alias in output_filter[:i]:
             raise invalid_argument(f"duplicate output tensor alias: {alias}")
-        seen.add(alias)
-    return output_filter
+    return list(output_filter) or known
 
 
 def metadata(

@@ -105,30 +105,43 @@ class Core:
         self, request: classification_pb2.ClassificationRequest, timeout_ms: int = 0
     ) -> classification_pb2.ClassificationResponse:
         response = classification_pb2.ClassificationResponse()
-        return self._examples_api("Classify", self._classify, request, response, timeout_ms)
+        return self._examples_api(
+            "Classify",
+            _classification_fetches,
+            self._run_classification,
+            request,
+            response,
+            timeout_ms,
+        )
 
     def regress(
         self, request: regression_pb2.RegressionRequest, timeout_ms: int = 0
     ) -> regression_pb2.RegressionResponse:
         response = regression_pb2.RegressionResponse()
-        return self._examples_api("Regress", self._regress, request, response, timeout_ms)
+        return self._examples_api(
+            "Regress", _regression_fetches, self._run_regression, request, response, timeout_ms
+        )
 
     def _examples_api(
-        self, api: str, fill: Callable[..., str], request: Any, response: Any, timeout_ms: int
+        self,
+        api: str,
+        fetches: Callable[[Any, bool], Any],
+        runner: Callable[..., None],
+        request: Any,
+        response: Any,
+        timeout_ms: int,
     ) -> object:
-        """Classify/Regress: resolve, fill response.result through `fill`, stamp the model_spec."""
+        """classifier.cc RunClassify / regressor.cc RunRegress: resolve the servable, the
+        signature (Get{Classification,Regression}SignatureDef) and the examples, then run."""
 
         def run() -> object:
             if not request.HasField("model_spec"):
                 raise invalid_argument("Missing ModelSpec")
             servable = self.manager.get(request.model_spec)
-            key = fill(
-                servable,
-                request.model_spec.signature_name,
-                request.input,
-                response.result,
-                timeout_ms,
-            )
+            key, sig = _examples_signature(servable, request.model_spec.signature_name)
+            fetches(sig, self.method_name_check)
+            examples = serialized_examples(request.input)
+            runner(servable, key, sig, examples, response.result, timeout_ms)
             predict.set_model_spec(response.model_spec, servable, key)
             return response
 
@@ -185,21 +198,6 @@ class Core:
             predict.set_model_spec(result.model_spec, servable, key)
         return response
 
-    def _classify(
-        self,
-        servable: Servable,
-        sig_name: str,
-        inp: input_pb2.Input,
-        result: classification_pb2.ClassificationResult,
-        timeout_ms: int,
-    ) -> str:
-        """classifier.cc RunClassify: GetClassificationSignatureDef, then the classifier."""
-        key, sig = _examples_signature(servable, sig_name)
-        _classification_fetches(sig, self.method_name_check)
-        examples = serialized_examples(inp)
-        self._run_classification(servable, key, sig, examples, result, timeout_ms)
-        return key
-
     def _run_classification(
         self,
         servable: Servable,
@@ -247,21 +245,6 @@ class Core:
                     cls.label = _as_str(classes[i, j])
                 if scores is not None:
                     cls.score = float(scores[i, j])
-
-    def _regress(
-        self,
-        servable: Servable,
-        sig_name: str,
-        inp: input_pb2.Input,
-        result: regression_pb2.RegressionResult,
-        timeout_ms: int,
-    ) -> str:
-        """regressor.cc RunRegress: GetRegressionSignatureDef, then the regressor."""
-        key, sig = _examples_signature(servable, sig_name)
-        _regression_fetches(sig, self.method_name_check)
-        examples = serialized_examples(inp)
-        self._run_regression(servable, key, sig, examples, result, timeout_ms)
-        return key
 
     def _run_regression(
         self,

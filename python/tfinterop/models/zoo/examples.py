@@ -18,7 +18,6 @@ from tensorflow_serving.apis import (
     classification_pb2,
     inference_pb2,
     predict_pb2,
-    regression_pb2,
 )
 
 from tfinterop.golden import metadata_request
@@ -81,16 +80,9 @@ def example(x: list[float] | None = None, bias: int | None = None) -> example_pb
 ROWS = [example([1.0, 2.0], 0), example([-1.5, 0.25], 2), example([0.0, 3.0], -1)]
 
 
-def _classify(
-    signature: str = "", rows: list[example_pb2.Example] = ROWS
-) -> classification_pb2.ClassificationRequest:
-    return example_requests.classify(NAME, signature, rows)
-
-
-def _regress(
-    signature: str = "regress", rows: list[example_pb2.Example] = ROWS
-) -> regression_pb2.RegressionRequest:
-    return example_requests.regress(NAME, signature, rows)
+_REQUESTS = example_requests.Requests(NAME, ROWS, "", "regress")
+_classify = _REQUESTS.classify
+_regress = _REQUESTS.regress
 
 
 def cases(book: CaseBook) -> None:
@@ -116,12 +108,7 @@ def cases(book: CaseBook) -> None:
         _classify(rows=[example([1.0, 1.0]), example()]),
         transports=server,
     )
-    ctx = classification_pb2.ClassificationRequest()
-    ctx.model_spec.name = NAME
-    ctx.input.example_list_with_context.context.CopyFrom(example(bias=3))
-    ctx.input.example_list_with_context.examples.extend(
-        [example([1.0, 0.0]), example([0.0, 1.0], 1)]
-    )
+    ctx = _classify(rows=[example([1.0, 0.0]), example([0.0, 1.0], 1)], context=example(bias=3))
     book.ok(
         "classify-context",
         "example_list_with_context: context features fill each Example",
@@ -136,12 +123,9 @@ def cases(book: CaseBook) -> None:
         _regress(),
         transports=server,
     )
-    multi = inference_pb2.MultiInferenceRequest()
-    for sig, method in (("classify", CLASSIFY), ("regress", REGRESS)):
-        task = multi.tasks.add(method_name=method)
-        task.model_spec.name = NAME
-        task.model_spec.signature_name = sig
-    multi.input.example_list.examples.extend(ROWS)
+    multi = example_requests.multi_inference(
+        NAME, [("classify", CLASSIFY), ("regress", REGRESS)], ROWS
+    )
     book.ok(
         "multi-inference",
         "classify and regress in one request (gRPC only: REST has no endpoint)",

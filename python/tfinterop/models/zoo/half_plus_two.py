@@ -25,10 +25,7 @@ from typing import Any
 from tensorflow.core.example import example_pb2
 from tensorflow.core.framework import types_pb2
 from tensorflow_serving.apis import (
-    classification_pb2,
-    inference_pb2,
     predict_pb2,
-    regression_pb2,
 )
 
 from tfinterop.golden import metadata_request
@@ -149,16 +146,9 @@ def _predict(signature: str, name: str, values: list[list[float]]) -> predict_pb
     return req
 
 
-def _classify(
-    signature: str = "classify_x_to_y", rows: list[example_pb2.Example] = ROWS
-) -> classification_pb2.ClassificationRequest:
-    return example_requests.classify(NAME, signature, rows)
-
-
-def _regress(
-    signature: str = "regress_x_to_y", rows: list[example_pb2.Example] = ROWS
-) -> regression_pb2.RegressionRequest:
-    return example_requests.regress(NAME, signature, rows)
+_REQUESTS = example_requests.Requests(NAME, ROWS, "classify_x_to_y", "regress_x_to_y")
+_classify = _REQUESTS.classify
+_regress = _REQUESTS.regress
 
 
 def cases(book: CaseBook) -> None:
@@ -192,11 +182,7 @@ def cases(book: CaseBook) -> None:
         _classify(),
         transports=server,
     )
-    ctx = classification_pb2.ClassificationRequest()
-    ctx.model_spec.name = NAME
-    ctx.model_spec.signature_name = "classify_x_to_y"
-    ctx.input.example_list_with_context.context.CopyFrom(example(x=6.0))
-    ctx.input.example_list_with_context.examples.extend([example(), example(x2=1.0)])
+    ctx = _classify(rows=[example(), example(x2=1.0)], context=example(x=6.0))
     book.ok(
         "classify-context",
         "example_list_with_context: x comes from the context",
@@ -218,12 +204,9 @@ def cases(book: CaseBook) -> None:
         _regress("regress_x_to_y2"),
         transports=server,
     )
-    multi = inference_pb2.MultiInferenceRequest()
-    for sig, method in (("regress_x_to_y", REGRESS), ("classify_x_to_y", CLASSIFY)):
-        task = multi.tasks.add(method_name=method)
-        task.model_spec.name = NAME
-        task.model_spec.signature_name = sig
-    multi.input.example_list.examples.extend(ROWS)
+    multi = example_requests.multi_inference(
+        NAME, [("regress_x_to_y", REGRESS), ("classify_x_to_y", CLASSIFY)], ROWS
+    )
     book.ok(
         "multi-inference",
         "regress and classify in one request (gRPC only: REST has no endpoint)",
