@@ -3,6 +3,9 @@ package rest
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // TF Serving's JSON is JSON plus the bare tokens NaN, Infinity and -Infinity,
@@ -140,25 +143,87 @@ func (p *parser) number() (*node, error) {
 	return &node{kind: kNumber, text: text}, nil
 }
 
+// str reads a string literal. Bytes outside escapes are kept as they are,
+// valid UTF-8 or not: TF Serving writes a string output's raw bytes (RapidJSON
+// does not validate encodings by default), and encoding/json would replace
+// them with U+FFFD.
 func (p *parser) str() (string, error) {
-	start := p.pos
 	p.pos++ // opening quote
+	var out []byte
 	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case '\\':
-			p.pos += 2
-		case '"':
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
 			p.pos++
-			var s string
-			if err := json.Unmarshal(p.data[start:p.pos], &s); err != nil {
-				return "", p.errorf("bad string: %v", err)
+			return string(out), nil
+		case c < 0x20:
+			return "", p.errorf("control character %#x in a string", c)
+		case c != '\\':
+			out = append(out, c)
+			p.pos++
+			continue
+		}
+		if p.pos+1 >= len(p.data) {
+			break
+		}
+		esc := p.data[p.pos+1]
+		p.pos += 2
+		switch esc {
+		case '"', '\\', '/':
+			out = append(out, esc)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, err := p.unicodeEscape()
+			if err != nil {
+				return "", err
 			}
-			return s, nil
+			out = utf8.AppendRune(out, r)
 		default:
-			p.pos++
+			return "", p.errorf("bad escape \\%c in a string", esc)
 		}
 	}
 	return "", p.errorf("unterminated string")
+}
+
+// unicodeEscape reads the XXXX of \uXXXX (p.pos just after the u), and the
+// low half of a surrogate pair; a lone surrogate is an error (RapidJSON
+// refuses a high one without its low half; TF Serving never escapes either).
+func (p *parser) unicodeEscape() (rune, error) {
+	hex4 := func() (rune, error) {
+		if p.pos+4 > len(p.data) {
+			return 0, p.errorf("short \\u escape")
+		}
+		v, err := strconv.ParseUint(string(p.data[p.pos:p.pos+4]), 16, 16)
+		if err != nil {
+			return 0, p.errorf("bad \\u escape %q", p.data[p.pos:p.pos+4])
+		}
+		p.pos += 4
+		return rune(v), nil
+	}
+	r, err := hex4()
+	if err != nil || !utf16.IsSurrogate(r) {
+		return r, err
+	}
+	if r >= 0xdc00 || !p.literal("\\u") {
+		return 0, p.errorf("lone surrogate \\u%04x in a string", r)
+	}
+	low, err := hex4()
+	if err != nil {
+		return 0, err
+	}
+	if pair := utf16.DecodeRune(r, low); pair != utf8.RuneError {
+		return pair, nil
+	}
+	return 0, p.errorf("bad surrogate pair \\u%04x\\u%04x in a string", r, low)
 }
 
 func (p *parser) array(depth int) (*node, error) {

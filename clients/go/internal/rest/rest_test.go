@@ -1,13 +1,10 @@
 package rest
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"math"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,152 +20,22 @@ import (
 	"tfinterop.dev/clients/go/internal/transport"
 )
 
-func mustTensor(t *testing.T, d tensor.DType, shape []int64, set func(*tensor.Tensor)) *tensor.Tensor {
-	t.Helper()
-	tt, err := tensor.New(d, shape)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set(tt)
-	return tt
-}
-
-func TestWriteElementUsesRoundTripFormsAndBareTokens(t *testing.T) {
-	f := mustTensor(t, tensor.Float, []int64{6}, func(tt *tensor.Tensor) {
-		for i, v := range []float64{0.1, math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), 16777217} {
-			tt.SetFloat(i, v)
-		}
-	})
-	i := mustTensor(t, tensor.Int64, []int64{2}, func(tt *tensor.Tensor) { tt.SetInt(0, 1<<53+1); tt.SetInt(1, math.MinInt64) })
-	u := mustTensor(t, tensor.Uint64, []int64{1}, func(tt *tensor.Tensor) { tt.SetInt(0, -1) })
-	s := &tensor.Tensor{DType: tensor.String, Shape: []int64{3}, Strings: [][]byte{{}, []byte(`é"`), {0xff, 0x00}}}
-	tests := []struct {
-		t    *tensor.Tensor
-		want string
-	}{
-		{f, `[0.10000000149011612,NaN,Infinity,-Infinity,-0.0,1.6777216e+07]`},
-		{i, `[9007199254740993,-9223372036854775808]`},
-		{u, `[18446744073709551615]`},
-		{s, `["","é\"",{"b64":"/wA="}]`},
-	}
-	for _, tc := range tests {
-		var buf bytes.Buffer
-		if err := writeTensor(&buf, tc.t); err != nil {
-			t.Fatal(err)
-		}
-		if buf.String() != tc.want {
-			t.Errorf("got %s, want %s", buf.String(), tc.want)
-		}
-	}
-}
-
-func TestFloat32IsWrittenAsItsExactDouble(t *testing.T) {
-	// rapidjson's IsLosslessFloat: the decimal, read as a double, must convert
-	// to float and back unchanged. float32's own shortest forms fail that.
-	for _, v := range []float32{0.1, math.MaxFloat32, -math.SmallestNonzeroFloat32, 1.0 / 3, 16777216} {
-		tt := mustTensor(t, tensor.Float, []int64{1}, func(tt *tensor.Tensor) { tt.SetFloat(0, float64(v)) })
-		var buf bytes.Buffer
-		if err := writeTensor(&buf, tt); err != nil {
-			t.Fatal(err)
-		}
-		text := strings.Trim(buf.String(), "[]")
-		d, err := strconv.ParseFloat(text, 64)
-		if err != nil || d != float64(float32(d)) || float32(d) != v {
-			t.Errorf("%v written as %s: not lossless as a double", v, text)
-		}
-	}
-	if got := floatFeature(2); got != "2.0" {
-		t.Errorf("float feature 2 written as %s; TF Serving would read an int64", got)
-	}
-}
-
-func TestReadTensorIsExact(t *testing.T) {
-	tests := []struct {
-		json  string
-		d     tensor.DType
-		shape []int64
-		want  []any
-	}{
-		{`[[0.1, NaN], [Infinity, -Infinity]]`, tensor.Float, []int64{2, 2}, []any{float32(0.1), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}},
-		{`[1.0000001192092896]`, tensor.Float, []int64{1}, []any{math.Nextafter32(1, 2)}},
-		{`[0.1]`, tensor.Double, []int64{1}, []any{0.1}},
-		{`[9007199254740993, -9223372036854775808]`, tensor.Int64, []int64{2}, []any{int64(1<<53 + 1), int64(math.MinInt64)}},
-		{`[18446744073709551615]`, tensor.Uint64, []int64{1}, []any{uint64(math.MaxUint64)}},
-		{`[true, false]`, tensor.Bool, []int64{2}, []any{true, false}},
-		{`7`, tensor.Int32, nil, []any{int64(7)}},
-		{`[]`, tensor.Float, []int64{0}, nil},
-	}
-	for _, tc := range tests {
-		n, err := parseJSON([]byte(tc.json))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := readTensor(n, tc.d)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.json, err)
-		}
-		if len(got.Shape) != len(tc.shape) {
-			t.Fatalf("%s: shape %v, want %v", tc.json, got.Shape, tc.shape)
-		}
-		for i, w := range tc.want {
-			v := got.Value(i)
-			if f, ok := w.(float32); ok && f != f {
-				if g := v.(float32); g == g {
-					t.Fatalf("%s: element %d = %v, want NaN", tc.json, i, v)
-				}
-				continue
-			}
-			if v != w {
-				t.Fatalf("%s: element %d = %v (%T), want %v (%T)", tc.json, i, v, v, w, w)
-			}
-		}
-	}
-}
-
-func TestReadTensorDecodesB64AndKeepsBytes(t *testing.T) {
-	n, err := parseJSON([]byte(`[{"b64": "/wA="}, "plain", ""]`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := readTensor(n, tensor.String)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got.Strings[0], []byte{0xff, 0}) || string(got.Strings[1]) != "plain" || len(got.Strings[2]) != 0 {
-		t.Fatalf("got %q", got.Strings)
-	}
-}
-
-func TestReadTensorRejectsWhatTFServingNeverSends(t *testing.T) {
-	for _, tc := range []struct {
-		json string
-		d    tensor.DType
-	}{
-		{`[[1, 2], [3]]`, tensor.Float},
-		{`[[1, 2], 3]`, tensor.Float},
-		{`[1.5]`, tensor.Int32},
-		{`[128]`, tensor.Int8},
-		{`[-1]`, tensor.Uint8},
-		{`["1"]`, tensor.Float},
-		{`[1]`, tensor.Bool},
-		{`[{"b64": "!!"}]`, tensor.String},
-		{`[null]`, tensor.Float},
-	} {
-		n, err := parseJSON([]byte(tc.json))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := readTensor(n, tc.d); err == nil {
-			t.Errorf("%s as %s: accepted", tc.json, tensor.Name(tc.d))
-		}
-	}
-}
-
 func TestParseJSONRejectsMalformedDocuments(t *testing.T) {
-	for _, doc := range []string{`[1,]`, `{"a" 1}`, `[1`, `"abc`, `01`, `nan`, `[1] x`, strings.Repeat("[", 300) + strings.Repeat("]", 300)} {
+	for _, doc := range []string{`[1,]`, `{"a" 1}`, `[1`, `"abc`, `01`, `nan`, `[1] x`, strings.Repeat("[", 300) + strings.Repeat("]", 300),
+		"\"a\x01\"", `"\ud800"`, `"\ud800\u0041"`, `"\x"`, `"\u12g4"`} {
 		if _, err := parseJSON([]byte(doc)); err == nil {
 			t.Errorf("accepted %s", doc)
 		}
+	}
+}
+
+func TestParseJSONDecodesEscapesAndSurrogatePairs(t *testing.T) {
+	n, err := parseJSON([]byte(`"\ud83d\ude00\/\b\f\n\r\u00e9"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "\U0001F600/\b\f\n\ré"; n.text != want {
+		t.Fatalf("got %q, want %q", n.text, want)
 	}
 }
 
@@ -178,29 +45,6 @@ func floatRequest(shape []int64, vals []float32, signature string) *apis.Predict
 		Inputs: map[string]*framework.TensorProto{
 			"x": {Dtype: tensor.Float, TensorShape: tensor.ShapeProto(shape), FloatVal: vals},
 		},
-	}
-}
-
-func TestPredictBodyColumnarAndRow(t *testing.T) {
-	req := floatRequest([]int64{2, 2}, []float32{1, 2, 3, 4}, "sig")
-	col, err := predictBody(req, Columnar)
-	if err != nil || string(col) != `{"signature_name":"sig","inputs":{"x":[[1.0,2.0],[3.0,4.0]]}}` {
-		t.Fatalf("columnar: %s %v", col, err)
-	}
-	row, err := predictBody(req, Row)
-	if err != nil || string(row) != `{"signature_name":"sig","instances":[[1.0,2.0],[3.0,4.0]]}` {
-		t.Fatalf("row: %s %v", row, err)
-	}
-	req.Inputs["k"] = &framework.TensorProto{Dtype: tensor.String, TensorShape: tensor.ShapeProto([]int64{2}), StringVal: [][]byte{[]byte("a"), {0xff}}}
-	req.ModelSpec.SignatureName = ""
-	row, err = predictBody(req, Row)
-	if err != nil || string(row) != `{"instances":[{"k":"a","x":[1.0,2.0]},{"k":{"b64":"/w=="},"x":[3.0,4.0]}]}` {
-		t.Fatalf("row with two inputs: %s %v", row, err)
-	}
-	req.Inputs["k"].TensorShape = tensor.ShapeProto([]int64{3})
-	req.Inputs["k"].StringVal = append(req.Inputs["k"].StringVal, nil)
-	if _, err := predictBody(req, Row); status.CodeOf(err) != status.InvalidArgument {
-		t.Fatalf("row with different batch sizes: %v", err)
 	}
 }
 
