@@ -17,6 +17,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -48,8 +50,19 @@ public final class RestJson {
   /** A JSON number kept as its text, so no precision is lost before its dtype is known. */
   public record Number(String text) {}
 
-  /** A JSON value tree: Map, List, String, Boolean, {@link Number} or null. */
-  public static Object parse(String json) throws IOException {
+  /**
+   * A response body as a JSON value tree: Map, List, String, Boolean, {@link Number} or null;
+   * IOException when it is not one JSON value.
+   *
+   * <p>TF Serving writes a string tensor's bytes into its JSON strings as they are, UTF-8 or not.
+   * Bytes that are not UTF-8 are kept as the lone surrogates U+DC80..U+DCFF (Python's
+   * "surrogateescape"), which {@link #toTensor} turns back into the same bytes.
+   */
+  public static Object parse(byte[] body) throws IOException {
+    return parse(decodeKeepingBytes(body));
+  }
+
+  private static Object parse(String json) throws IOException {
     try (JsonParser p = FACTORY.createParser(json)) {
       p.nextToken();
       Object v = read(p);
@@ -116,6 +129,64 @@ public final class RestJson {
   @FunctionalInterface
   public interface JsonBody {
     void write(JsonGenerator g) throws IOException;
+  }
+
+  private static String decodeKeepingBytes(byte[] body) {
+    CharsetDecoder utf8 =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(body);
+    // UTF-8 never takes fewer bytes than UTF-16 chars, and each kept byte is one char.
+    CharBuffer out = CharBuffer.allocate(body.length);
+    CoderResult r;
+    while ((r = utf8.decode(in, out, true)).isError()) {
+      for (int i = 0; i < r.length(); i++) {
+        out.put((char) (0xDC00 | (in.get() & 0xFF)));
+      }
+    }
+    if (r.isOverflow() || utf8.flush(out).isOverflow()) {
+      throw new IllegalStateException("UTF-8 decoded to more chars than bytes");
+    }
+    return out.flip().toString();
+  }
+
+  /**
+   * A parsed JSON string as bytes: UTF-8, with the bytes {@link #parse} kept as U+DCxx. (An escaped
+   * U+DC80..U+DCFF would read as one byte too; TF Serving's writer escapes only control
+   * characters.)
+   */
+  private static ByteString keptBytes(String s) {
+    if (s.chars().noneMatch(c -> c >= 0xDC80 && c <= 0xDCFF)) {
+      return ByteString.copyFromUtf8(s);
+    }
+    ByteString.Output out = ByteString.newOutput(s.length() * 3);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        int cp = Character.toCodePoint(c, s.charAt(++i));
+        out.write(0xF0 | cp >> 18);
+        out.write(0x80 | (cp >> 12 & 0x3F));
+        out.write(0x80 | (cp >> 6 & 0x3F));
+        out.write(0x80 | (cp & 0x3F));
+      } else if (c >= 0xDC80 && c <= 0xDCFF) {
+        out.write(c & 0xFF);
+      } else if (c < 0x80) {
+        out.write(c);
+      } else if (c < 0x800) {
+        out.write(0xC0 | c >> 6);
+        out.write(0x80 | (c & 0x3F));
+      } else {
+        // The rest of the BMP; a lone surrogate (from a JSON unicode escape) as RapidJSON has it.
+        out.write(0xE0 | c >> 12);
+        out.write(0x80 | (c >> 6 & 0x3F));
+        out.write(0x80 | (c & 0x3F));
+      }
+    }
+    return out.toByteString();
   }
 
   // ---- tensors to JSON ----
@@ -263,7 +334,7 @@ public final class RestJson {
 
   private static ByteString stringValue(Object v, String what) throws IOException {
     if (v instanceof String s) {
-      return ByteString.copyFromUtf8(s);
+      return keptBytes(s);
     }
     if (v instanceof Map<?, ?> m && m.size() == 1 && m.get("b64") instanceof String b64) {
       try {

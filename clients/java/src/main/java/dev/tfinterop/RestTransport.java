@@ -1,6 +1,5 @@
 package dev.tfinterop;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Any;
@@ -108,7 +107,7 @@ public final class RestTransport implements Transport {
     } catch (UncheckedIOException | IllegalArgumentException e) {
       throw ServingException.invalidArgument("request cannot be sent as JSON: " + e.getMessage());
     }
-    String json =
+    byte[] json =
         send(
             HttpRequest.newBuilder(uri(modelPath(spec) + verb))
                 .header("Content-Type", "application/json")
@@ -138,7 +137,7 @@ public final class RestTransport implements Transport {
   PredictResponse predict(PredictRequest request, RestFormat format) throws ServingException {
     String body = predictBody(request, format);
     String path = modelPath(request.getModelSpec());
-    String json =
+    byte[] json =
         send(
             HttpRequest.newBuilder(uri(path + ":predict"))
                 .header("Content-Type", "application/json")
@@ -146,24 +145,44 @@ public final class RestTransport implements Transport {
     String key = request.getModelSpec().getSignatureName();
     SignatureDefMap sigs = signatures(path);
     SignatureDef sig = Signatures.select(sigs.getSignatureDefMap(), key).def();
+    return readPredictResponse(json, sig);
+  }
+
+  /**
+   * A predict response body typed by the signature's output dtypes; INTERNAL for a body TF Serving
+   * never writes (not JSON, ragged, a value of the wrong kind or range, bad base64), as gRPC
+   * reports a response it cannot parse.
+   */
+  static PredictResponse readPredictResponse(byte[] body, SignatureDef sig)
+      throws ServingException {
     try {
-      return predictResponse(RestJson.parse(json), sig);
+      return predictResponse(RestJson.parse(body), sig);
     } catch (IOException e) {
       throw new ServingException(
           Status.Code.INTERNAL, "cannot read the predict response: " + e.getMessage());
     }
   }
 
-  /** The request body; INVALID_ARGUMENT when an input cannot be expressed in JSON. */
+  /**
+   * The request body: INVALID_ARGUMENT for an input that is not a valid tensor or (row format) has
+   * no shared batch dimension, UNIMPLEMENTED for a complex input (TF Serving's JSON codec has no
+   * form for it: AddValueToTensor answers Unimplemented).
+   */
   static String predictBody(PredictRequest request, RestFormat format) throws ServingException {
     Map<String, HostTensor> inputs = new LinkedHashMap<>();
     for (Map.Entry<String, TensorProto> e : new TreeMap<>(request.getInputsMap()).entrySet()) {
+      HostTensor t;
       try {
-        inputs.put(e.getKey(), TensorProtoCodec.decode(e.getValue()));
+        t = TensorProtoCodec.decode(e.getValue());
       } catch (ServingException ex) {
         throw ServingException.invalidArgument(
             "input " + e.getKey() + " cannot be sent as JSON: " + ex.getMessage());
       }
+      if (t.dtype() == DType.COMPLEX64 || t.dtype() == DType.COMPLEX128) {
+        throw ServingException.unimplemented(
+            "input " + e.getKey() + " is " + t.dtype().tfName() + ": JSON has no complex numbers");
+      }
+      inputs.put(e.getKey(), t);
     }
     try {
       return format == RestFormat.ROW ? rowBody(request, inputs) : columnarBody(request, inputs);
@@ -179,7 +198,11 @@ public final class RestTransport implements Transport {
     long batch = -1;
     for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
       HostTensor t = e.getValue();
-      if (t.rank() == 0 || (batch >= 0 && t.dim(0) != batch)) {
+      if (t.rank() == 0) {
+        throw ServingException.invalidArgument(
+            "input " + e.getKey() + " is a scalar; the row format needs a batch dimension");
+      }
+      if (batch >= 0 && t.dim(0) != batch) {
         throw ServingException.invalidArgument(
             "row format needs every input to share its first dimension; "
                 + e.getKey()
@@ -198,12 +221,12 @@ public final class RestTransport implements Transport {
           g.writeArrayFieldStart("instances");
           for (long i = 0; i < n; i++) {
             if (inputs.size() == 1) {
-              writeExample(g, inputs.values().iterator().next(), i);
+              RestJson.writeExample(g, inputs.values().iterator().next(), i);
             } else {
               g.writeStartObject();
               for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
                 g.writeFieldName(e.getKey());
-                writeExample(g, e.getValue(), i);
+                RestJson.writeExample(g, e.getValue(), i);
               }
               g.writeEndObject();
             }
@@ -225,31 +248,15 @@ public final class RestTransport implements Transport {
           g.writeObjectFieldStart("inputs");
           for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
             g.writeFieldName(e.getKey());
-            writeTensor(g, e.getValue());
+            RestJson.writeTensor(g, e.getValue());
           }
           g.writeEndObject();
           g.writeEndObject();
         });
   }
 
-  private static void writeTensor(JsonGenerator g, HostTensor t) throws IOException {
-    refuseComplex(t);
-    RestJson.writeTensor(g, t);
-  }
-
-  private static void writeExample(JsonGenerator g, HostTensor t, long i) throws IOException {
-    refuseComplex(t);
-    RestJson.writeExample(g, t, i);
-  }
-
-  private static void refuseComplex(HostTensor t) throws IOException {
-    if (t.dtype() == DType.COMPLEX64 || t.dtype() == DType.COMPLEX128) {
-      throw new IOException("TF Serving's JSON has no complex numbers");
-    }
-  }
-
   /** "outputs" (columnar) or "predictions" (row), typed by the signature's output dtypes. */
-  static PredictResponse predictResponse(Object json, SignatureDef sig) throws IOException {
+  private static PredictResponse predictResponse(Object json, SignatureDef sig) throws IOException {
     if (!(json instanceof Map<?, ?> body)) {
       throw new IOException("response is not a JSON object");
     }
@@ -258,6 +265,9 @@ public final class RestTransport implements Transport {
     PredictResponse.Builder out = PredictResponse.newBuilder();
     if (body.containsKey("outputs")) {
       Object outputs = body.get("outputs");
+      if (!single && !(outputs instanceof Map<?, ?>)) {
+        throw new IOException("\"outputs\" of " + names.size() + " outputs is not an object");
+      }
       for (String name : names) {
         Object value;
         if (single) {
@@ -304,9 +314,9 @@ public final class RestTransport implements Transport {
       // The REST endpoint takes no field list: it always answers signature_def.
       throw ServingException.invalidArgument("REST metadata serves signature_def only");
     }
-    String json =
+    byte[] json =
         send(HttpRequest.newBuilder(uri(modelPath(request.getModelSpec()) + "/metadata")).GET());
-    return metadataResponse(json);
+    return metadataResponse(new String(json, StandardCharsets.UTF_8));
   }
 
   /** {"model_spec": ..., "metadata": {"signature_def": SignatureDefMap JSON}} */
@@ -343,10 +353,10 @@ public final class RestTransport implements Transport {
     if (cached != null) {
       return cached;
     }
-    String json = send(HttpRequest.newBuilder(uri(path + "/metadata")).GET());
+    byte[] json = send(HttpRequest.newBuilder(uri(path + "/metadata")).GET());
     try {
       SignatureDefMap m =
-          metadataResponse(json)
+          metadataResponse(new String(json, StandardCharsets.UTF_8))
               .getMetadataOrThrow(InprocTransport.SIGNATURE_DEF_FIELD)
               .unpack(SignatureDefMap.class);
       metadataCache.put(path, m);
@@ -361,11 +371,15 @@ public final class RestTransport implements Transport {
     return URI.create(base + path);
   }
 
-  /** Sends one request; the body on HTTP 200, else the mapped error. */
-  private String send(HttpRequest.Builder request) throws ServingException {
-    HttpResponse<String> response;
+  /**
+   * Sends one request; the body's bytes on HTTP 200 (not decoded: string outputs carry raw bytes),
+   * else the mapped error.
+   */
+  private byte[] send(HttpRequest.Builder request) throws ServingException {
+    HttpResponse<byte[]> response;
     try {
-      response = http.send(request.timeout(deadline).build(), HttpResponse.BodyHandlers.ofString());
+      response =
+          http.send(request.timeout(deadline).build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (HttpTimeoutException e) {
       throw new ServingException(
           Status.Code.DEADLINE_EXCEEDED, "REST call timed out: " + e.getMessage());
@@ -382,7 +396,7 @@ public final class RestTransport implements Transport {
     }
     throw new ServingException(
         HttpStatusCodes.codeFor(response.statusCode()),
-        errorMessage(response.body()),
+        errorMessage(new String(response.body(), StandardCharsets.UTF_8)),
         response.statusCode());
   }
 

@@ -52,6 +52,13 @@ class RestTransportTest {
          "method_name": "tensorflow/serving/predict"}}}}}
       """;
 
+  /** Model "s": one string output, answered with bytes that are not UTF-8. */
+  static final String STRING_METADATA = METADATA.replace("DT_INT64", "DT_STRING");
+
+  static final byte[] STRING_PREDICTION = {
+    '{', '"', 'o', 'u', 't', 'p', 'u', 't', 's', '"', ':', '[', '"', (byte) 0xFF, 'a', '"', ']', '}'
+  };
+
   HttpServer server;
   RestTransport rest;
   final Map<String, String> requests = new ConcurrentHashMap<>();
@@ -67,7 +74,13 @@ class RestTransportTest {
               path, new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
           int status;
           String body;
-          if (path.equals("/v1/models/m/versions/3/metadata")) {
+          if (path.equals("/v1/models/s/versions/3/metadata")) {
+            status = 200;
+            body = STRING_METADATA;
+          } else if (path.equals("/v1/models/s/versions/3:predict")) {
+            status = 200;
+            body = null;
+          } else if (path.equals("/v1/models/m/versions/3/metadata")) {
             status = 200;
             body = METADATA;
           } else if (path.equals("/v1/models/m/versions/3:predict")) {
@@ -83,7 +96,7 @@ class RestTransportTest {
             status = 404;
             body = "{ \"error\": \"Servable not found for request: Latest(nope)\" }";
           }
-          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+          byte[] bytes = body == null ? STRING_PREDICTION : body.getBytes(StandardCharsets.UTF_8);
           ex.sendResponseHeaders(status, bytes.length);
           try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);
@@ -122,7 +135,7 @@ class RestTransportTest {
     assertEquals(DataType.DT_INT64, r.getOutputsOrThrow("y").getDtype());
     assertEquals(ModelSpec.getDefaultInstance(), r.getModelSpec());
     assertEquals(
-        "{\"inputs\":{\"x\":[0.10000000149011612,NaN]}}",
+        RestTransport.predictBody(request("m"), RestFormat.COLUMNAR),
         requests.get("/v1/models/m/versions/3:predict"));
   }
 
@@ -130,8 +143,20 @@ class RestTransportTest {
   void rowFormatSendsInstances() throws Exception {
     rest.call(new CaseRequest(Api.PREDICT, request("m"), RestFormat.ROW));
     assertEquals(
-        "{\"instances\":[0.10000000149011612,NaN]}",
+        RestTransport.predictBody(request("m"), RestFormat.ROW),
         requests.get("/v1/models/m/versions/3:predict"));
+    assertTrue(requests.get("/v1/models/m/versions/3:predict").startsWith("{\"instances\":"));
+  }
+
+  @Test
+  void stringOutputKeepsBytesThatAreNotUtf8() throws Exception {
+    // The body reaches the codec undecoded: TF Serving writes a string tensor's raw bytes.
+    PredictResponse r =
+        (PredictResponse)
+            rest.call(new CaseRequest(Api.PREDICT, request("s"), RestFormat.COLUMNAR));
+    assertEquals(
+        List.of(ByteString.copyFrom(new byte[] {(byte) 0xFF, 'a'})),
+        r.getOutputsOrThrow("y").getStringValList());
   }
 
   @Test
@@ -215,10 +240,7 @@ class RestTransportTest {
                         .setInput(examples())
                         .build(),
                     RestFormat.COLUMNAR));
-    assertEquals(
-        "{\"examples\":[{\"id\":[9007199254740993],\"s\":[\"t\",{\"b64\":\"/w==\"}],"
-            + "\"x\":[1.0]}]}",
-        requests.get("/v1/models/m:classify"));
+    assertEquals(RestExamples.body("", examples()), requests.get("/v1/models/m:classify"));
     assertEquals(2, r.getResult().getClassificationsCount());
     assertEquals("b", r.getResult().getClassifications(0).getClasses(1).getLabel());
     assertEquals(0.75f, r.getResult().getClassifications(0).getClasses(1).getScore());
