@@ -478,14 +478,6 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-std::string FormatFloat(float v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  char buf[64];
-  const auto result = std::to_chars(buf, buf + sizeof buf, v);
-  return FinishFloatText(buf, result.ptr);
-}
-
 std::string FormatDouble(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";

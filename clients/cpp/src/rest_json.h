@@ -76,9 +76,8 @@ std::string Base64Encode(std::string_view bytes);
 bool Base64Decode(std::string_view text, std::string* out);
 bool IsValidUtf8(std::string_view bytes);
 
-// Shortest text that parses back to the same float / double bits; NaN,
-// Infinity and -Infinity as bare tokens; always looks like a float ("1.0").
-std::string FormatFloat(float v);
+// Shortest text that parses back to the same double bits; NaN, Infinity and
+// -Infinity as bare tokens; always looks like a float ("1.0").
 std::string FormatDouble(double v);
 
 // IEEE half and bfloat16 bits <-> float (round to nearest even).

@@ -51,6 +51,38 @@ Status HttpError(const HttpReply& reply) {
       .set_http_status(static_cast<int>(reply.status));
 }
 
+void WriteKey(const std::string& key, JsonWriter* out) {
+  out->Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+}
+
+// "signature_name", omitted when empty.
+void WriteSignatureName(const tfs::ModelSpec& spec, JsonWriter* out) {
+  if (spec.signature_name().empty()) return;
+  out->Key("signature_name");
+  WriteJsonString(spec.signature_name(), out);
+}
+
+// {name: [values...]} for every feature, sorted; floats always look like
+// floats (TF Serving infers the feature type from the JSON token).
+void WriteExample(const tensorflow::Example& example, JsonWriter* out) {
+  std::map<std::string, const tensorflow::Feature*> features;
+  for (const auto& [name, f] : example.features().feature()) features.emplace(name, &f);
+  out->StartObject();
+  for (const auto& [name, f] : features) {
+    WriteKey(name, out);
+    out->StartArray();
+    if (f->has_float_list()) {
+      for (const float v : f->float_list().value()) WriteJsonDouble(v, out);
+    } else if (f->has_int64_list()) {
+      for (const int64_t v : f->int64_list().value()) out->Int64(v);
+    } else if (f->has_bytes_list()) {
+      for (const std::string& v : f->bytes_list().value()) WriteJsonBytes(v, out);
+    }
+    out->EndArray();
+  }
+  out->EndObject();
+}
+
 class RestTransport : public Transport {
  public:
   RestTransport(std::string base_url, std::chrono::milliseconds deadline)
@@ -199,76 +231,12 @@ class RestTransport : public Transport {
     return map;
   }
 
-  StatusOr<std::string> PredictBody(const tfs::PredictRequest& request, RestFormat format) {
-    if (!request.output_filter().empty()) {
-      return InvalidArgument("output_filter has no form in TF Serving's REST API");
-    }
-    std::map<std::string, HostTensor> inputs;  // sorted, deterministic bodies
-    for (const auto& [alias, proto] : request.inputs()) {
-      auto t = DecodeTensorProto(proto);
-      if (!t.ok()) return InvalidArgument("input " + alias + ": " + t.status().message());
-      inputs.emplace(alias, std::move(t).value());
-    }
-    rapidjson::StringBuffer buffer;
-    JsonWriter body(buffer);
-    body.StartObject();
-    WriteSignatureName(request.model_spec(), &body);
-    // Row format needs every input batched with one size along dimension 0;
-    // a request it cannot express (no inputs, a scalar, ragged batches) goes
-    // columnar, so the server still judges the real tensors.
-    int64_t batch = -1;
-    bool row = format == RestFormat::kRow && !inputs.empty();
-    for (const auto& [alias, t] : inputs) {
-      const int64_t rows = t.shape.empty() ? -1 : t.shape[0];
-      if (rows < 0 || (batch >= 0 && rows != batch)) row = false;
-      batch = rows;
-    }
-    if (!row) {
-      body.Key("inputs");
-      body.StartObject();
-      for (const auto& [alias, t] : inputs) {
-        WriteKey(alias, &body);
-        TFI_RETURN_IF_ERROR(WriteTensorJson(t, &body));
-      }
-      body.EndObject();
-    } else {
-      body.Key("instances");
-      body.StartArray();
-      for (int64_t i = 0; i < std::max<int64_t>(batch, 0); ++i) {
-        if (inputs.size() == 1) {
-          TFI_RETURN_IF_ERROR(WriteTensorRowJson(inputs.begin()->second, i, &body));
-          continue;
-        }
-        body.StartObject();
-        for (const auto& [alias, t] : inputs) {
-          WriteKey(alias, &body);
-          TFI_RETURN_IF_ERROR(WriteTensorRowJson(t, i, &body));
-        }
-        body.EndObject();
-      }
-      body.EndArray();
-    }
-    body.EndObject();
-    return JsonText(buffer);
-  }
-
-  static void WriteKey(const std::string& key, JsonWriter* out) {
-    out->Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  }
-
-  // "signature_name", omitted when empty.
-  static void WriteSignatureName(const tfs::ModelSpec& spec, JsonWriter* out) {
-    if (spec.signature_name().empty()) return;
-    out->Key("signature_name");
-    WriteJsonString(spec.signature_name(), out);
-  }
-
   Status Predict(const tfs::PredictRequest& request, tfs::PredictResponse* response,
                  const CallOptions& options) {
-    auto body = PredictBody(request, options.rest_format);
+    auto body = PredictRequestJson(request, options.rest_format);
     if (!body.ok()) return body.status();
     const std::string model_url = ModelUrl(request.model_spec());
-    auto reply = Exchange(model_url + ":predict", &body.value());
+    auto reply = Exchange(model_url + ":predict", &body->json);
     if (!reply.ok()) return reply.status();
     if (reply->status != 200) return HttpError(reply.value());
     // Output names and dtypes come from the signature, as the JSON has neither.
@@ -282,96 +250,13 @@ class RestTransport : public Transport {
     }
     std::map<std::string, tensorflow::DataType> outputs;
     for (const auto& [alias, info] : sig->second.outputs()) outputs.emplace(alias, info.dtype());
-    return DecodePredictReply(reply->body, outputs, response);
-  }
-
-  static Status DecodePredictReply(const std::string& body,
-                                   const std::map<std::string, tensorflow::DataType>& outputs,
-                                   tfs::PredictResponse* response) {
-    const auto parsed = ParseJson(body);
-    if (!parsed.ok()) return Internal("predict response: " + parsed.status().message());
-    const JsonValue& root = parsed.value();
-    response->Clear();
-    if (const JsonValue* columnar = root.Find("outputs")) {
-      for (const auto& [alias, dtype] : outputs) {
-        const JsonValue* value = columnar;
-        if (outputs.size() > 1) {
-          value = columnar->Find(alias);
-          if (value == nullptr) return Internal("predict response lacks output " + alias);
-        }
-        auto t = TensorFromJson(*value, dtype);
-        if (!t.ok()) return Internal("output " + alias + ": " + t.status().message());
-        EncodeTensorProto(t.value(), &(*response->mutable_outputs())[alias]);
-      }
-      return OkStatus();
-    }
-    const JsonValue* rows = root.Find("predictions");
-    if (rows == nullptr || rows->kind != JsonValue::Kind::kArray) {
-      return Internal("predict response has neither outputs nor a predictions list");
-    }
-    for (const auto& [alias, dtype] : outputs) {
-      std::vector<const JsonValue*> slices;
-      for (const JsonValue& row : rows->items) {
-        const JsonValue* value = outputs.size() > 1 ? row.Find(alias) : &row;
-        if (value == nullptr) return Internal("a prediction lacks output " + alias);
-        slices.push_back(value);
-      }
-      auto t = TensorFromJsonRows(slices, dtype);
-      if (!t.ok()) return Internal("output " + alias + ": " + t.status().message());
-      EncodeTensorProto(t.value(), &(*response->mutable_outputs())[alias]);
-    }
-    return OkStatus();
-  }
-
-  // {name: [values...]} for every feature, sorted; floats always look like
-  // floats (TF Serving infers the feature type from the JSON token).
-  static void WriteExample(const tensorflow::Example& example, JsonWriter* out) {
-    std::map<std::string, const tensorflow::Feature*> features;
-    for (const auto& [name, f] : example.features().feature()) features.emplace(name, &f);
-    out->StartObject();
-    for (const auto& [name, f] : features) {
-      WriteKey(name, out);
-      out->StartArray();
-      if (f->has_float_list()) {
-        for (const float v : f->float_list().value()) WriteJsonDouble(v, out);
-      } else if (f->has_int64_list()) {
-        for (const int64_t v : f->int64_list().value()) out->Int64(v);
-      } else if (f->has_bytes_list()) {
-        for (const std::string& v : f->bytes_list().value()) WriteJsonBytes(v, out);
-      }
-      out->EndArray();
-    }
-    out->EndObject();
-  }
-
-  // {"signature_name"?, "context"?, "examples": [...]}
-  static std::string ExamplesBody(const tfs::ModelSpec& spec, const tfs::Input& input) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter body(buffer);
-    body.StartObject();
-    WriteSignatureName(spec, &body);
-    const google::protobuf::RepeatedPtrField<tensorflow::Example>* examples = nullptr;
-    if (input.has_example_list_with_context()) {
-      body.Key("context");
-      WriteExample(input.example_list_with_context().context(), &body);
-      examples = &input.example_list_with_context().examples();
-    } else if (input.has_example_list()) {
-      examples = &input.example_list().examples();
-    }
-    body.Key("examples");
-    body.StartArray();
-    for (int i = 0; examples != nullptr && i < examples->size(); ++i) {
-      WriteExample(examples->Get(i), &body);
-    }
-    body.EndArray();
-    body.EndObject();
-    return JsonText(buffer);
+    return ReadPredictResponseJson(reply->body, outputs, body->format, response);
   }
 
   // POST …:classify or …:regress; {"results": ...} back into the response.
   Status ClassifyOrRegress(const tfs::ModelSpec& spec, const tfs::Input& input, const char* verb,
                            google::protobuf::Message* response) {
-    const std::string body = ExamplesBody(spec, input);
+    const std::string body = ExamplesRequestJson(spec, input);
     auto reply = Exchange(ModelUrl(spec) + verb, &body);
     if (!reply.ok()) return reply.status();
     if (reply->status != 200) return HttpError(reply.value());
@@ -469,6 +354,138 @@ const std::vector<Api>& RestApis() {
 std::unique_ptr<Transport> MakeRestTransport(const std::string& base_url,
                                              std::chrono::milliseconds deadline) {
   return std::make_unique<RestTransport>(base_url, deadline);
+}
+
+StatusOr<PredictBody> PredictRequestJson(const tfs::PredictRequest& request, RestFormat format) {
+  if (!request.output_filter().empty()) {
+    return InvalidArgument("output_filter has no form in TF Serving's REST API");
+  }
+  std::map<std::string, HostTensor> inputs;  // sorted, deterministic bodies
+  for (const auto& [alias, proto] : request.inputs()) {
+    auto t = DecodeTensorProto(proto);
+    if (!t.ok()) return InvalidArgument("input " + alias + ": " + t.status().message());
+    inputs.emplace(alias, std::move(t).value());
+  }
+  // TF Serving stacks row-format instances along a new dimension 0, so a
+  // scalar input, or inputs of different batch sizes, have no row form: refused,
+  // not sent columnar behind the caller's back. No inputs at all go columnar.
+  const bool row = format == RestFormat::kRow && !inputs.empty();
+  int64_t batch = 0;
+  if (row) {
+    const std::string* first = nullptr;
+    for (const auto& [alias, t] : inputs) {
+      if (t.shape.empty()) {
+        return InvalidArgument("input " + alias +
+                               " is a scalar; the row format needs a batch dimension");
+      }
+      if (first != nullptr && t.shape[0] != batch) {
+        return InvalidArgument("inputs " + *first + " and " + alias +
+                               " disagree on the batch size (" + std::to_string(batch) + " and " +
+                               std::to_string(t.shape[0]) + "); the row format needs one");
+      }
+      if (first == nullptr) first = &alias;
+      batch = t.shape[0];
+    }
+  }
+  rapidjson::StringBuffer buffer;
+  JsonWriter body(buffer);
+  body.StartObject();
+  WriteSignatureName(request.model_spec(), &body);
+  if (!row) {
+    body.Key("inputs");
+    body.StartObject();
+    for (const auto& [alias, t] : inputs) {
+      WriteKey(alias, &body);
+      TFI_RETURN_IF_ERROR(WriteTensorJson(t, &body));
+    }
+    body.EndObject();
+  } else {
+    body.Key("instances");
+    body.StartArray();
+    for (int64_t i = 0; i < batch; ++i) {
+      if (inputs.size() == 1) {
+        TFI_RETURN_IF_ERROR(WriteTensorRowJson(inputs.begin()->second, i, &body));
+        continue;
+      }
+      body.StartObject();
+      for (const auto& [alias, t] : inputs) {
+        WriteKey(alias, &body);
+        TFI_RETURN_IF_ERROR(WriteTensorRowJson(t, i, &body));
+      }
+      body.EndObject();
+    }
+    body.EndArray();
+  }
+  body.EndObject();
+  return PredictBody{JsonText(buffer), row ? RestFormat::kRow : RestFormat::kColumnar};
+}
+
+std::string ExamplesRequestJson(const tfs::ModelSpec& spec, const tfs::Input& input) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter body(buffer);
+  body.StartObject();
+  WriteSignatureName(spec, &body);
+  const google::protobuf::RepeatedPtrField<tensorflow::Example>* examples = nullptr;
+  if (input.has_example_list_with_context()) {
+    body.Key("context");
+    WriteExample(input.example_list_with_context().context(), &body);
+    examples = &input.example_list_with_context().examples();
+  } else if (input.has_example_list()) {
+    examples = &input.example_list().examples();
+  }
+  body.Key("examples");
+  body.StartArray();
+  for (int i = 0; examples != nullptr && i < examples->size(); ++i) {
+    WriteExample(examples->Get(i), &body);
+  }
+  body.EndArray();
+  body.EndObject();
+  return JsonText(buffer);
+}
+
+Status ReadPredictResponseJson(std::string_view body,
+                               const std::map<std::string, tensorflow::DataType>& outputs,
+                               RestFormat format, tfs::PredictResponse* response) {
+  const auto parsed = ParseJson(body);
+  if (!parsed.ok()) return Internal("predict response: " + parsed.status().message());
+  response->Clear();
+  // TF Serving answers in the request's format (MakeJsonFromTensors): a
+  // columnar request under "outputs", a row request under "predictions".
+  const bool row = format == RestFormat::kRow;
+  const char* key = row ? "predictions" : "outputs";
+  const JsonValue* answer = parsed.value().Find(key);
+  if (answer == nullptr) {
+    return Internal(std::string("predict response to a ") + (row ? "row" : "columnar") +
+                    " request has no '" + key + "'");
+  }
+  if (!row) {
+    if (outputs.size() > 1 && answer->kind != JsonValue::Kind::kObject) {
+      return Internal("predict response 'outputs' of several outputs is not an object");
+    }
+    for (const auto& [alias, dtype] : outputs) {
+      const JsonValue* value = outputs.size() > 1 ? answer->Find(alias) : answer;
+      if (value == nullptr) return Internal("predict response lacks output " + alias);
+      auto t = TensorFromJson(*value, dtype);
+      if (!t.ok()) return Internal("output " + alias + ": " + t.status().message());
+      EncodeTensorProto(t.value(), &(*response->mutable_outputs())[alias]);
+    }
+    return OkStatus();
+  }
+  if (answer->kind != JsonValue::Kind::kArray) {
+    return Internal("predict response 'predictions' is not a list");
+  }
+  for (const auto& [alias, dtype] : outputs) {
+    std::vector<const JsonValue*> slices;
+    for (const JsonValue& item : answer->items) {
+      const JsonValue* value = outputs.size() > 1 ? item.Find(alias) : &item;
+      if (value == nullptr) return Internal("a prediction lacks output " + alias);
+      slices.push_back(value);
+    }
+    auto t = TensorFromJsonRows(slices, dtype);
+    if (!t.ok()) return Internal("output " + alias + ": " + t.status().message());
+    EncodeTensorProto(t.value(), &(*response->mutable_outputs())[alias]);
+  }
+  return OkStatus();
 }
 
 }  // namespace tfinterop
