@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 endif
 
 .PHONY: help deps venv export protos serve go java cpp clients interop interop-test test test-python \
-	test-go test-java test-cpp test-cli test-byo test-conformance verify lint clean bench-server test-reliability fuzz-short \
+	test-go test-java test-cpp test-cli test-byo test-dist test-conformance verify lint dist clean bench-server test-reliability fuzz-short \
 	fuzz soak bench report test-report FORCE
 
 help:
@@ -173,6 +173,11 @@ test-java: java export
 test-cpp: cpp export
 	$(MAKE) -C clients/cpp test
 
+# The wheel of `make dist` in a fresh virtualenv outside the checkout: clients built on
+# first use into a private cache, verify on a zoo model (tests/dist).
+test-dist: export
+	$(VENV)/bin/pytest tests/dist -q -p no:cacheprovider
+
 # The four clients against one table of the contract's command line (docs/CONTRACT.md), and
 # each client's `info` against the client registry (harness/clients.json).
 test-cli: clients export
@@ -182,7 +187,7 @@ test-cli: clients export
 # time (build/report/test-times.md). Every step runs even when an earlier one failed.
 # The steps after `clients` run in two lanes side by side (tools/steps.sh): each lane's
 # steps in order, the lanes at once. TEST_STEPS may be overridden with plain names.
-TEST_LANES := test-python,test-conformance,test-go,test-java,test-cpp,test-cli|interop-test,test-byo,test-reliability,fuzz-short
+TEST_LANES := test-python,test-conformance,test-go,test-java,test-cpp,test-cli|interop-test,test-byo,test-dist,test-reliability,fuzz-short
 TEST_STEPS := deps export lint clients '$(TEST_LANES)' test-report
 test:
 	@tools/steps.sh $(BUILD)/report/test-times.md $(TEST_STEPS)
@@ -195,6 +200,10 @@ lint: deps $(STAMP) protos
 	@$(MAKE) --no-print-directory -C clients/go lint
 	@$(MAKE) --no-print-directory -C clients/cpp lint
 	@$(MAKE) --no-print-directory -C clients/java lint
+
+# A wheel and an sdist of tfinterop, carrying the clients' sources (tools/dist.sh).
+dist: $(STAMP)
+	PY=$(PY) tools/dist.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,16 @@ BENCH_KEYS = {
 }
 
 
+def _program(client: str) -> Path:
+    """The registry's program: "{bin}/" is the running interpreter's scripts folder."""
+    command = CLIENTS[client]["command"][0]
+    if command.startswith("{bin}/"):
+        return Path(sys.executable).parent / command.removeprefix("{bin}/")
+    return ROOT / command
+
+
 def _run(client: str, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    program = ROOT / CLIENTS[client]["command"][0]
+    program = _program(client)
     if not program.exists():
         pytest.fail(f"{program} is not built: run `make clients`")
     env = {k: v for k, v in os.environ.items() if k != "TFINTEROP_VERBOSE"}

@@ -73,7 +73,7 @@ def inprocess_baselines(model_dir: Path, request: Any, n: int) -> list[dict[str,
 
 def main(requests: int, concurrencies: list[int], out: Path) -> int:
     """`tfinterop bench-server` from the checkout."""
-    run(registry.checkout(), requests, concurrencies, out)
+    run(registry.clients_root(), requests, concurrencies, out)
     return 0
 
 

@@ -163,7 +163,7 @@ def _profile_server(pid: int, out: Path, seconds: int = 5) -> list[str]:
 
 def main(out: Path, clients: list[str], reps: int = REPS) -> int:
     """`tfinterop bench-suite` from the checkout: prints where the table went."""
-    run(registry.checkout(), out, clients, reps)
+    run(registry.clients_root(), out, clients, reps)
     print(out / "bench.md")
     return 0
 

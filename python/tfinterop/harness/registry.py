@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
+import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -27,13 +29,35 @@ def checkout() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
+def in_checkout() -> bool:
+    """True when the package runs from a source checkout (an editable install), False when it
+    was installed from a wheel: then the clients live in the per-user cache (client_cache)."""
+    root = checkout()
+    return (root / "Makefile").is_file() and (root / "clients" / "go" / "go.mod").is_file()
+
+
+def clients_root() -> Path:
+    """Where the registry's client commands are: the checkout, or the installed package's cache."""
+    if in_checkout():
+        return checkout()
+    from tfinterop.harness import client_cache
+
+    return client_cache.root()
+
+
+# A command starting with this runs from the folder of the running interpreter's scripts
+# (the virtualenv's bin/): the Python client comes with the package, wherever it is installed.
+SCRIPTS = "{bin}/"
+
+
 @dataclass(frozen=True)
 class Client:
     name: str
     language: str
-    command: tuple[str, ...]  # program and leading arguments; the program relative to the checkout
+    command: tuple[str, ...]  # program and leading arguments; the program relative to the root
     build: str | None  # the make target that builds it; None: it comes with the virtualenv
-    toolchain: str | None  # the program that build needs
+    toolchain: tuple[str, ...]  # the programs that build needs
+    install: str | None  # how to get them
     modes: tuple[str, ...]
     apis: dict[str, tuple[str, ...]]  # mode -> APIs the client sends in that mode
     unsupported_dtypes: dict[str, tuple[str, ...]]  # mode -> TensorFlow dtype names
@@ -42,7 +66,13 @@ class Client:
     unsupported_message: str | None = None  # a substring of that answer; {dtype} as above
 
     def program(self, root: Path) -> Path:
+        if self.command[0].startswith(SCRIPTS):
+            return Path(sys.executable).parent / self.command[0].removeprefix(SCRIPTS)
         return root / self.command[0]
+
+    def missing_tools(self) -> list[str]:
+        """The build's programs not on PATH."""
+        return [p for p in self.toolchain if shutil.which(p) is None]
 
     def argv(self, root: Path, *args: str) -> list[str]:
         """The command line that runs `args` (e.g. "run", "--mode", ...) from any folder."""
@@ -73,7 +103,8 @@ def _client(entry: dict[str, Any]) -> Client:
         language=entry["language"],
         command=tuple(entry["command"]),
         build=entry["build"],
-        toolchain=entry["toolchain"],
+        toolchain=tuple(entry["toolchain"]),
+        install=entry.get("install"),
         modes=modes,
         apis=apis,
         unsupported_dtypes=unsupported,
