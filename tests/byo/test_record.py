@@ -304,3 +304,15 @@ def test_user_inputs_the_model_refuses_are_named_as_yours(
     assert rec.uncovered[("lookup", "predict")].startswith(
         "only error cases ran it: TF Serving refuses your inputs"
     )
+
+
+def test_regress_signature_over_plain_tensors_is_covered_through_predict(tmp_path: Path) -> None:
+    """TF Serving's own half_plus_two: regress_x2_to_y3 takes a float tensor, not tf.Examples,
+    so Regress refuses it; Predict serves a signature of any method, and record uses it."""
+    model = Path(__file__).resolve().parents[2] / "build" / "models" / "half_plus_two"
+    rec = record.record(model, tmp_path)
+    ids = rec.coverage[("regress_x2_to_y3", "regress")]
+    assert ids and all(i.startswith("predict-regress_x2_to_y3-") for i in ids)
+    assert ("regress_x2_to_y3", "regress") not in rec.uncovered
+    # A signature that does read tf.Examples is covered by its own API, with no predict case.
+    assert rec.coverage[("regress_x_to_y", "regress")] == ["regress-regress_x_to_y"]

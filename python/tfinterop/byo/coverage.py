@@ -71,7 +71,8 @@ def compute(
         # Predict serves a signature of any method name (TF Serving's
         # --enable_signature_method_name_check is off by default).
         api = API_OF_METHOD.get(sig.method_name, "predict")
-        mine = [c for c in by_signature.get(key, []) if c.api == api]
+        # A classify/regress signature over plain tensors runs through Predict too.
+        mine = [c for c in by_signature.get(key, []) if c.api in (api, "predict")]
         answered = [c for c in mine if any(c.expected_error(m) is None for m in c.transports)]
         runs = tuple(c.id for c in answered if _has_values(c))
         refused = [c for c in mine if c not in answered]

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import meta_graph_pb2
 from tensorflow_serving.apis import classification_pb2, predict_pb2, regression_pb2
 
@@ -193,6 +194,11 @@ def record(
                     "from tf.Examples of the feature spec"
                 )
             _record_examples(result, ref, key, sig, meta)
+            if not _covered(result, key, api) and not _takes_examples(sig):
+                # A classify/regress signature over plain tensors (TF Serving's
+                # half_plus_two regress_x2_to_y3): the Examples API refuses it, and
+                # Predict, which serves a signature of any method, runs it.
+                _record_predict(result, ref, meta, key, sig, user_arrays.get(key), rng)
         if len(keys) > 1:  # the first includes loading the model into the reference
             log.info(
                 "signature %r recorded (%d/%d, %.1fs)", key, i, len(keys), time.monotonic() - start
@@ -526,23 +532,43 @@ def _has_values(case: Case) -> bool:
     return bool(case.response.ByteSize() > 0)
 
 
+def _takes_examples(sig: meta_graph_pb2.SignatureDef) -> bool:
+    """Whether the signature reads serialized tf.Examples: one string input."""
+    return len(sig.inputs) == 1 and next(iter(sig.inputs.values())).dtype == types_pb2.DT_STRING
+
+
+def _covering(result: Recorded, key: str, api: str) -> list[str]:
+    """Ids of the cases that run signature `key` expecting values: through its own API, or
+    through Predict, which TF Serving runs on a signature of any method."""
+    return [
+        c.id
+        for c in result.cases
+        if c.api in (api, "predict")
+        and (c.request.model_spec.signature_name or signature.DEFAULT_SIGNATURE) == key
+        and _has_values(c)
+    ]
+
+
+def _covered(result: Recorded, key: str, api: str) -> bool:
+    return bool(_covering(result, key, api))
+
+
 def _settle_coverage(result: Recorded, meta: meta_graph_pb2.MetaGraphDef, keys: list[str]) -> None:
     """Fill coverage from the recorded cases; each signature without one gets its reason
     in `uncovered` and a "signature 'k': why" line in not_covered."""
     for key in keys:
         api = api_of(meta.signature_def[key])
-        ids = [
-            c.id
-            for c in result.cases
-            if c.api == api
-            and (c.request.model_spec.signature_name or signature.DEFAULT_SIGNATURE) == key
-            and _has_values(c)
-        ]
+        ids = _covering(result, key, api)
+        predict_reason = result.uncovered.pop((key, "predict"), None) if api != "predict" else None
         if ids:
             result.coverage[(key, api)] = ids
             result.uncovered.pop((key, api), None)
             continue
         reason = result.uncovered.setdefault((key, api), "no case was recorded for it")
+        if predict_reason:
+            reason = result.uncovered[(key, api)] = (
+                f"{reason}; Predict through it: {predict_reason}"
+            )
         result.not_covered.append(f"signature {key!r}: {reason}")
 
 
