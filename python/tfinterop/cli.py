@@ -13,6 +13,11 @@ from tfinterop.harness import registry
 from tfinterop.serving import command_line
 from tfinterop.util import quiet
 
+EXIT_STATUS = (
+    "exit status: 0 every row passes; 1 a row failed (or an entry is stale, or a signature "
+    "is not covered); 2 usage; 3 a client or the server could not run"
+)
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = command_line.Parser(prog="tfinterop", description=__doc__)
@@ -102,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--out", type=Path, default=Path("build"))
     rec.set_defaults(handler=_record)
 
-    ver = sub.add_parser("verify", help="record, run every built client in every mode, judge")
+    ver = sub.add_parser(
+        "verify", help="record, run every built client in every mode, judge", epilog=EXIT_STATUS
+    )
     ver.add_argument(
         "--saved-model",
         type=Path,
@@ -111,7 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="SavedModel or versioned base folder; repeatable: one server and one client run "
         "per mode for all of them, one verdict each",
     )
-    ver.add_argument("--name", help="model name (one --saved-model only)")
+    ver.add_argument(
+        "--name",
+        help="model name (one --saved-model only; default the folder's name): what the copy "
+        "and cases are called, and with --target the model's name on that server",
+    )
     ver.add_argument("--inputs", type=Path, help="inputs file (one --saved-model only)")
     ver.add_argument(
         "--build",
@@ -137,10 +148,26 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 0 although some signature ran in no case that expects outputs",
     )
+    ver.add_argument(
+        "--target",
+        metavar="HOST:PORT",
+        help="the gRPC address of an existing TF Serving-compatible server: the grpc and rest "
+        "rows run against it instead of the bundled server. Needs --rest (no default: a "
+        "guessed REST port would only turn every rest row into UNAVAILABLE). It must serve "
+        "the model under --name, at the version verify records (the highest of --saved-model)",
+    )
+    ver.add_argument(
+        "--rest",
+        metavar="URL",
+        help="that server's REST API (http://HOST:8501); needs --target",
+    )
+    _ci_flags(ver)
     ver.set_defaults(handler=_verify)
 
     jd = sub.add_parser(
-        "judge", help="judge client results against case sets (a client run on its own)"
+        "judge",
+        help="judge client results against case sets (a client run on its own)",
+        epilog=EXIT_STATUS,
     )
     jd.add_argument(
         "--cases",
@@ -167,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     jd.add_argument(
         "--report", type=Path, help="also write interop.json, interop.md, failures.json here"
     )
+    _ci_flags(jd)
     jd.set_defaults(handler=_judge)
 
     doc = sub.add_parser(
@@ -190,12 +218,112 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doc.set_defaults(handler=_doctor)
 
+    df = sub.add_parser(
+        "diff", help="two versions of a model on A's recorded cases: signatures, values, errors"
+    )
+    df.add_argument(
+        "--saved-model",
+        type=Path,
+        required=True,
+        help="A: a SavedModel or versioned base folder (its latest version), or with --versions "
+        "the base folder holding both",
+    )
+    which = df.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--against", type=Path, metavar="B", help="B: a SavedModel or versioned base folder"
+    )
+    which.add_argument(
+        "--versions",
+        type=_int_csv,
+        metavar="V1,V2",
+        help="two version numbers under --saved-model: A and B",
+    )
+    df.add_argument("--name", help="model name of A's copy and cases (default the folder's name)")
+    df.add_argument("--inputs", type=Path, help="inputs for A's cases, as for record")
+    df.add_argument(
+        "--build",
+        type=Path,
+        default=Path("build/diff"),
+        help="where the copies, cases, client results and diff.json go (default build/diff)",
+    )
+    df.add_argument(
+        "--clients",
+        type=_csv,
+        default="",
+        help="also replay through these clients in process (comma list; default none: only the "
+        "reference runtime, tf.saved_model.load)",
+    )
+    df.add_argument("--json", type=Path, metavar="FILE", help="also write the report's data here")
+    df.add_argument(
+        "--max-abs",
+        type=float,
+        metavar="X",
+        help="exit 1 when an output's max abs error is above X",
+    )
+    df.add_argument(
+        "--max-flip-rate",
+        type=float,
+        metavar="R",
+        help="exit 1 when a classifier-like output's share of argmax flips is above R (0..1)",
+    )
+    df.add_argument(
+        "--allow-signature-changes",
+        action="store_true",
+        help="exit 0 although inputs, outputs, dtypes, shapes, methods or signatures changed",
+    )
+    df.add_argument(
+        "--allow-new-errors",
+        action="store_true",
+        help="exit 0 although cases A answers fail on B or fail with another code",
+    )
+    df.add_argument(
+        "--latency-runs",
+        type=int,
+        default=20,
+        metavar="N",
+        help="in-process calls per side for the latency median (default 20; 0 skips it)",
+    )
+    df.set_defaults(handler=_diff)
+
+    cl = sub.add_parser(
+        "clients", help="build or list the Go, Java and C++ clients (an installed tfinterop)"
+    )
+    cl.add_argument("action", choices=["build", "list"])
+    cl.add_argument(
+        "--clients",
+        type=_csv,
+        default=",".join(registry.names()),
+        help="comma-separated clients to build (default every client)",
+    )
+    cl.add_argument("--force", action="store_true", help="build again although built")
+    cl.set_defaults(handler=_clients)
+
     s = sub.add_parser("serve", help="TF Serving-compatible model server (gRPC and REST)")
     from tfinterop.server.flags import add_flags
 
     add_flags(s)
     s.set_defaults(handler=_serve)
     return p
+
+
+def _ci_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--junit-xml",
+        type=Path,
+        metavar="FILE",
+        help="also write JUnit XML: one testcase per client x mode x case, one testsuite per model",
+    )
+    p.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write the same rows as JSON, with totals"
+    )
+
+
+# Their 1 means "a row failed"; a client or server that could not run is 3 (README, verify).
+_EXIT_3_COMMANDS = frozenset({"verify", "judge", "interop", "diff"})
+
+
+def _tool_error_status(args: argparse.Namespace) -> int:
+    return 3 if args.command in _EXIT_3_COMMANDS else 1
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -250,20 +378,54 @@ def _verify(a: argparse.Namespace) -> int:
     from tfinterop.byo import verify
 
     return verify.main(
-        a.saved_model, a.name, a.inputs, a.build, a.clients, a.expect, a.allow_uncovered
+        a.saved_model,
+        a.name,
+        a.inputs,
+        a.build,
+        a.clients,
+        a.expect,
+        a.allow_uncovered,
+        a.target,
+        a.rest,
+        a.junit_xml,
+        a.json,
     )
 
 
 def _judge(a: argparse.Namespace) -> int:
     from tfinterop.judge import command
 
-    return command.main(a.cases, a.results, a.clients, a.modes, a.expect, a.report)
+    return command.main(
+        a.cases, a.results, a.clients, a.modes, a.expect, a.report, a.junit_xml, a.json
+    )
 
 
 def _doctor(a: argparse.Namespace) -> int:
     from tfinterop.byo import doctor
 
     return doctor.main(a.saved_model, a.inputs, a.fix)
+
+
+def _diff(a: argparse.Namespace) -> int:
+    from tfinterop.byo import diff
+
+    options = diff.Options(
+        a.clients,
+        a.max_abs,
+        a.max_flip_rate,
+        a.allow_signature_changes,
+        a.allow_new_errors,
+        a.latency_runs,
+    )
+    return diff.main(
+        a.saved_model, a.against, a.versions, a.name, a.inputs, a.build, a.json, options
+    )
+
+
+def _clients(a: argparse.Namespace) -> int:
+    from tfinterop.harness import client_cache
+
+    return client_cache.main(a.action, a.clients, a.force)
 
 
 def _serve(a: argparse.Namespace) -> int:
@@ -284,4 +446,4 @@ def _int_csv(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return command_line.run("tfinterop", build_parser(), dispatch, argv)
+    return command_line.run("tfinterop", build_parser(), dispatch, argv, _tool_error_status)

@@ -190,8 +190,8 @@ def test_nothing_is_written_before_verify_knows_it_can_run(
     bad_expect.write_text('rust/grpc/m/*  INTERNAL  ""  not a client\n')
     for args, code in [
         (["--clients", "python,rust"], 2),
-        (["--expect", str(bad_expect)], 1),
-        (["--saved-model", str(tmp_path / "missing")], 1),
+        (["--expect", str(bad_expect)], 2),
+        (["--saved-model", str(tmp_path / "missing")], 2),
     ]:
         r = _tfinterop(
             "verify", "--saved-model", str(models["two_tower"]), "--build", str(build), *args

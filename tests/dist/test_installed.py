@@ -170,7 +170,7 @@ def test_a_client_whose_toolchain_is_missing_is_named_with_how_to_get_it(
         str(installed["work"] / "nojava"),
         path=str(bins),
     )
-    assert r.returncode != 0
+    assert r.returncode == 3, r.stderr
     assert "java: needs mvn on PATH: apt-get install" in r.stderr
     assert "--clients python" in r.stderr
     assert shutil.which("mvn", path=str(bins)) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from tests.judge.builders import Build, predict
 from tfinterop.judge import command
-from tfinterop.serving.errors import ToolError, UsageError
+from tfinterop.serving.errors import UsageError
 
 Y = np.array([[0.25, 0.5, 0.25]], np.float32)
 CLIENT = "java"  # a real client name: `judge` knows the four
@@ -83,14 +84,36 @@ def test_a_user_entry_that_states_the_wrong_failure_or_covers_nothing_fails(
     assert "stale entry" in capsys.readouterr().out
 
 
-def test_a_malformed_user_entry_names_file_and_line(build: Build, tmp_path: Path) -> None:
+def test_a_malformed_user_entry_is_a_usage_error_naming_file_and_line(
+    build: Build, tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text('\nrust/grpc/m/int8  INTERNAL  ""  not a client\n')
-    with pytest.raises(ToolError, match=r"bad.txt:2: 'rust' is not a client"):
+    with pytest.raises(UsageError, match=r"bad.txt:2: 'rust' is not a client"):
         _judge(build, bad)
     bad.write_text('java/grpc/m/int8  NOT_A_CODE  ""  reason\n')
-    with pytest.raises(ToolError, match=r"bad.txt:1: outcome 'NOT_A_CODE'"):
+    with pytest.raises(UsageError, match=r"bad.txt:1: outcome 'NOT_A_CODE'"):
         _judge(build, bad)
+    with pytest.raises(UsageError, match=r"--expect .*absent.txt"):
+        _judge(build, tmp_path / "absent.txt")
+
+
+def test_junit_xml_and_json_hold_the_rows_judge_printed(build: Build, tmp_path: Path) -> None:
+    xml_path, json_path = tmp_path / "ci" / "judge.xml", tmp_path / "ci" / "judge.json"
+    status = command.main(
+        [build.root / "cases"], build.root / "results", None, None, [], None, xml_path, json_path
+    )
+    assert status == 1
+    root = ET.parse(xml_path).getroot()
+    # java ran grpc only: judge judges that mode, so two testcases, one of them failing.
+    assert (root.attrib["tests"], root.attrib["failures"], root.attrib["errors"]) == ("2", "1", "0")
+    [failure] = root.findall(".//testcase[@name='int8']/failure")
+    assert "no tensor class for DT_INT8" in failure.attrib["message"]
+    rows = json.loads(json_path.read_text())["rows"]
+    assert [(r["client"], r["mode"], r["case"], r["verdict"]) for r in rows] == [
+        ("java", "grpc", "ok", "pass"),
+        ("java", "grpc", "int8", "unexpected"),
+    ]
 
 
 def test_results_of_other_models_are_a_clear_usage_error(build: Build, tmp_path: Path) -> None:

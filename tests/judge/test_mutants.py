@@ -19,7 +19,17 @@ import numpy as np
 import pytest
 
 from tfinterop.golden.cases.manifest import ManifestCase
-from tfinterop.judge import codes, compare, expected, matrix, precision, report, results, values
+from tfinterop.judge import (
+    codes,
+    compare,
+    expected,
+    junit,
+    matrix,
+    precision,
+    report,
+    results,
+    values,
+)
 from tfinterop.judge.compare import Outcome
 from tfinterop.judge.expected import ExpectedFailure, Verdict
 from tfinterop.judge.values import Tolerance, ValueCheck
@@ -625,6 +635,38 @@ def report_counts_listed_passes_as_passes(mp: pytest.MonkeyPatch) -> None:
     _wrap(mp, report, "row_json", make)
 
 
+# ---- JUnit XML and JSON rows -------------------------------------------------------------
+
+
+def junit_missing_is_a_failure(mp: pytest.MonkeyPatch) -> None:
+    def kind(self: junit.CiRow) -> str:
+        if self.verdict == "skipped":
+            return "skipped"
+        return "failure" if self.verdict == "unexpected" else "pass"
+
+    mp.setattr(junit.CiRow, "junit", property(kind))
+
+
+def junit_message_without_rerun(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(junit.CiRow, "message", lambda self: f"[{self.outcome}] {self.case}: {self.detail}")
+
+
+def junit_leaves_out_cases_that_do_not_apply(mp: pytest.MonkeyPatch) -> None:
+    def make(orig: Any) -> Any:
+        return lambda judgement: [r for r in orig(judgement) if r.verdict != "skipped"]
+
+    _wrap(mp, junit, "ci_rows", make)
+
+
+def junit_expected_failures_fail(mp: pytest.MonkeyPatch) -> None:
+    orig = junit.CiRow.junit.fget  # type: ignore[attr-defined]
+
+    def kind(self: junit.CiRow) -> str:
+        return "failure" if self.verdict == "expected" else str(orig(self))
+
+    mp.setattr(junit.CiRow, "junit", property(kind))
+
+
 MUTATIONS: dict[str, Patch] = {
     "NaN equals nothing": nan_equals_nothing,
     "NaN equals anything": nan_equals_anything,
@@ -686,6 +728,10 @@ MUTATIONS: dict[str, Patch] = {
     "failures.json without stale entries": failures_without_stale_entries,
     "failures without re-run commands": failures_without_rerun,
     "report counts listed passes as passes": report_counts_listed_passes_as_passes,
+    "JUnit: a missing result is a failure, not an error": junit_missing_is_a_failure,
+    "JUnit: failure message without the re-run command": junit_message_without_rerun,
+    "JUnit: cases that do not apply left out": junit_leaves_out_cases_that_do_not_apply,
+    "JUnit: expected failures fail": junit_expected_failures_fail,
 }
 
 

@@ -10,6 +10,15 @@ The verdict per model: PASS when every row passes or fails as an expected-failur
 entry states and every signature ran in a case that expects outputs; `PASS (n
 signatures not covered)` when some did not (exit 1 unless --allow-uncovered);
 FAIL otherwise.
+
+Exit status: 0 every model passes; 1 a row failed (or a signature is not covered,
+without --allow-uncovered); 2 usage (a flag, a --saved-model, --inputs or --expect
+that does not parse or names nothing); 3 a client or the server could not run (a
+client that is not built or exits non-zero without writing its results, a bundled
+server that does not start, an existing server that does not answer or lacks the
+model). With --target/--rest the grpc and rest rows run against an existing TF
+Serving-compatible server instead of the bundled one; --name is the model's name
+there, and the server must serve the version verify records (the highest).
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from tfinterop.byo import coverage
 from tfinterop.byo.record import Recorded, default_name, model_versions, record, summary
 from tfinterop.golden.cases import manifest
 from tfinterop.harness import registry, run_clients
-from tfinterop.judge import command, matrix, report
+from tfinterop.judge import command, junit, matrix, report
 from tfinterop.judge.expected import ExpectedFailure
 from tfinterop.serving import model_config, signature
 from tfinterop.serving.errors import ToolError, UsageError
@@ -60,6 +69,12 @@ def plan(
     if unknown or not clients:
         raise UsageError(f"--clients {','.join(clients)}: choose from {', '.join(table)}")
     unbuilt = [c for c in clients if not table[c].built(root)]
+    if unbuilt and not registry.in_checkout():
+        # An installed tfinterop builds its clients on first use, into the per-user cache.
+        from tfinterop.harness import client_cache
+
+        client_cache.ensure(unbuilt)
+        unbuilt = [c for c in clients if not table[c].built(root)]
     if unbuilt:
         others = ",".join(c for c in clients if c not in unbuilt) or "python"
         builds = " and ".join(sorted({table[c].build or "make venv" for c in unbuilt}))
@@ -68,13 +83,13 @@ def plan(
             f"or leave them out with --clients {others}"
         )
     if inputs is not None and not inputs.is_file():
-        raise ToolError(f"--inputs {inputs} does not exist")
+        raise UsageError(f"--inputs {inputs} does not exist")
     names = []
     for path in saved_models:
         resolved = path.resolve()
         versions, versioned = model_versions(resolved) if resolved.is_dir() else ({}, False)
         if not versions:
-            raise ToolError(
+            raise UsageError(
                 f"--saved-model {path} holds no SavedModel (no saved_model.pb, no numbered "
                 "version folders holding one)"
             )
@@ -93,11 +108,51 @@ def main(
     clients: list[str] | None,
     expect: list[Path],
     allow_uncovered: bool,
+    target: str | None = None,
+    rest: str | None = None,
+    junit_xml: Path | None = None,
+    json_path: Path | None = None,
 ) -> int:
     """`tfinterop verify`."""
     if len(saved_models) > 1 and (name or inputs):
         raise UsageError("--name and --inputs apply to one --saved-model only")
-    return verify(saved_models, name, inputs, build, clients, expect, allow_uncovered)
+    check_server_flags(target, rest)
+    return verify(
+        saved_models,
+        name,
+        inputs,
+        build,
+        clients,
+        expect,
+        allow_uncovered,
+        Outputs(junit_xml, json_path),
+        target,
+        rest,
+    )
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The CI files a run writes besides build/report (judge/junit.py)."""
+
+    junit_xml: Path | None = None
+    json: Path | None = None
+
+
+def check_server_flags(target: str | None, rest: str | None) -> None:
+    """--target and --rest come together: REST has no port to guess (TF Serving's REST API
+    is off unless --rest_api_port names one), and rows sent to a guessed URL would fail
+    as UNAVAILABLE instead of telling the user."""
+    if (target is None) != (rest is None):
+        given, lacking = ("--rest", "--target") if target is None else ("--target", "--rest")
+        raise UsageError(
+            f"{given} needs {lacking}: an existing server's gRPC HOST:PORT and REST URL "
+            "come together (--target host:8500 --rest http://host:8501)"
+        )
+    if target is not None and (not target.rpartition(":")[2].isdigit() or ":" not in target):
+        raise UsageError(f"--target {target!r} is not HOST:PORT")
+    if rest is not None and not rest.startswith(("http://", "https://")):
+        raise UsageError(f"--rest {rest!r} is not an http:// or https:// URL")
 
 
 def verify(
@@ -108,26 +163,75 @@ def verify(
     clients: list[str] | None = None,
     expect: list[Path] | None = None,
     allow_uncovered: bool = False,
+    outputs: Outputs = Outputs(),
+    target: str | None = None,
+    rest: str | None = None,
 ) -> int:
-    """Exit status 0 when every model passes (covered, or --allow-uncovered), else 1.
-    Several models share one server and one client run per mode."""
+    """Exit status 0 when every model passes (covered, or --allow-uncovered), 1 when one
+    does not, 3 when a client could not run. Several models share one server and one
+    client run per mode; `target`/`rest` name an existing server to use instead of the
+    bundled one."""
     build = build.resolve()
-    root = registry.checkout()
+    root = registry.clients_root()
     expect = expect or []
     p = plan(saved_models, name, inputs, clients or list(registry.names()), expect, root)
+    if target is not None and rest is not None:
+        _progress(f"server: checking {target} and {rest} serve {', '.join(p.names)}")
+        _check_served_versions(target, rest, p)
     recorded: list[Recorded] = []
     for saved_model, model_name in zip(p.saved_models, p.names, strict=True):
         _progress(f"record: {saved_model} into {build}")
         rec = record(saved_model, build, model_name, inputs)
         print(summary(rec), flush=True)
         recorded.append(rec)
-    _progress(f"run: {', '.join(p.clients)} in {', '.join(registry.MODES)} (clients from {root})")
+    server = f"the server at {target} and {rest}" if target else "the bundled server"
+    _progress(
+        f"run: {', '.join(p.clients)} in {', '.join(registry.MODES)} (clients from {root}; "
+        f"grpc and rest through {server})"
+    )
     case_dirs = [build / "cases" / rec.name for rec in recorded]
-    run_clients.run_all(root, case_dirs, build / "results", p.clients, list(registry.MODES))
+    failed = run_clients.run_all(
+        root, case_dirs, build / "results", p.clients, list(registry.MODES), target, rest
+    )
     status = 0
+    judgements: list[matrix.Judgement] = []
+    verdicts: dict[str, str] = {}
     for rec, saved_model in zip(recorded, p.saved_models, strict=True):
-        status |= _judge_one(rec, saved_model, build, p, expect, allow_uncovered)
-    return status
+        judged = _judge_one(rec, saved_model, build, p, expect, allow_uncovered)
+        status |= judged.status
+        judgements.append(judged.judgement)
+        verdicts[rec.name] = judged.verdict
+    junit.write(judgements, outputs.junit_xml, outputs.json, verdicts)
+    for path in (outputs.junit_xml, outputs.json):
+        if path is not None:
+            _progress(f"wrote {path}")
+    broken = [f for f in failed if f.could_not_run]
+    for f in broken:
+        print(f"verify: exit 3: could not run {f.describe()}", flush=True)
+    return 3 if broken else status
+
+
+def _check_served_versions(target: str, rest: str, p: Plan) -> None:
+    """An existing server must answer, serve every model under its --name, and serve the
+    version verify records (the highest), or every row would fail for a reason that is
+    not the model's."""
+    info = run_clients.probe_external(target, rest, p.names)
+    for path, name in zip(p.saved_models, p.names, strict=True):
+        served = info.versions.get(name)
+        version = max(model_versions(path.resolve())[0])
+        if served and version not in served:
+            raise ToolError(
+                f"the server at {target} serves {name!r} versions {served}, but verify records "
+                f"version {version} of {path} (a bare SavedModel records as version 1): give "
+                "--saved-model the versioned base folder the server reads"
+            )
+
+
+@dataclass(frozen=True)
+class _Judged:
+    judgement: matrix.Judgement
+    verdict: str
+    status: int
 
 
 def _judge_one(
@@ -137,7 +241,7 @@ def _judge_one(
     p: Plan,
     expect: list[Path],
     allow_uncovered: bool,
-) -> int:
+) -> _Judged:
     _progress(f"judge: {rec.name} for {', '.join(p.clients)}")
     cases = manifest.read(build / "cases" / rec.name)
     judgement = matrix.judge_sets(
@@ -164,7 +268,7 @@ def _judge_one(
             "that expects outputs; give inputs with --inputs, or accept it with --allow-uncovered",
             flush=True,
         )
-    return status
+    return _Judged(judgement, verdict, status)
 
 
 def verdict_of(rows_ok: bool, uncovered: int, allow_uncovered: bool) -> tuple[str, int]:

@@ -2,7 +2,8 @@
 
 The interop matrix (client x mode x model, pass/fail with the worst error per
 cell, links to each failure), the bench table and plots, the reliability
-figures, and the producer and runtime versions. Images are embedded, nothing
+figures, each `tfinterop diff` found under build/ (build/*/diff.json), and the
+producer and runtime versions. Images are embedded, nothing
 is fetched: the page opens from disk with no network.
 """
 
@@ -188,6 +189,100 @@ def reliability_html(report: Path) -> str:
     return "\n".join(out)
 
 
+def _figure(value: Any) -> str:
+    """A diff figure: integers as they are, floats to 3 significant digits, "inf" kept."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "0" if value == 0 else f"{value:.3g}"
+    return str(value)
+
+
+DIFF_HEADS = ("side", "case", "output", "dtype", "max abs", "max rel", "max ULP", "differ", "flips")
+
+
+def diff_html(build: Path) -> str:
+    """One part per `tfinterop diff` whose data is under build/ (build/<folder>/diff.json,
+    build/diff/diff.json by default): verdict, signature changes, deltas, errors, latency."""
+    found = [(p, _load(p)) for p in sorted(build.glob("*/diff.json"))]
+    parts = [_diff_part(p, d) for p, d in found if isinstance(d, dict) and "verdict" in d]
+    return "\n".join(parts) or "<p>No version diff yet: run <code>tfinterop diff</code>.</p>"
+
+
+def _diff_part(path: Path, d: dict[str, Any]) -> str:
+    v, a, b = d["verdict"], d["a"], d["b"]
+    out = [
+        f"<h3>{html.escape(d['model'])}: version {a['version']} &rarr; {b['version']} "
+        f'<span class="{"pass" if v["exit"] == 0 else "fail"}">exit {v["exit"]}</span></h3>'
+        f"<p><small>A {html.escape(a['path'])}<br>B {html.escape(b['path'])}<br>"
+        f"data: {html.escape(str(path))}</small></p>"
+    ]
+    if v["reasons"]:
+        out.append("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in v["reasons"]) + "</ul>")
+    sig = d["signatures"]
+    if sig["equal"]:
+        out.append(f"<p>Signatures equal: {html.escape(', '.join(sig['keys']))}</p>")
+    else:
+        out.append("<p>Signature changes:</p><ul>")
+        out += [f"<li><code>{html.escape(c['text'])}</code></li>" for c in sig["changes"]]
+        out.append("</ul>")
+    out.append(_diff_outputs_html(d))
+    if d["argmax"]:
+        flips = "; ".join(
+            html.escape(f"{f['side']} {f['signature']} {f['output']} {f['flips']}/{f['rows']}")
+            + f" ({f['share']:.1%})"
+            for f in d["argmax"]
+        )
+        out.append(f"<p>Argmax flips over all cases: {flips}</p>")
+    if d["errors"]:
+        out.append("<p>Errors that appear, disappear or change code:</p><ul>")
+        out += [
+            f"<li>{html.escape(e['side'])} <code>{html.escape(e['case'])}</code>: "
+            f"{html.escape(e['change'])} (A {e['a']}, B {e['b']}) "
+            f"<small>{html.escape(e['message'])}</small></li>"
+            for e in d["errors"]
+        ]
+        out.append("</ul>")
+    lat = d.get("latency")
+    if lat:
+        out.append(
+            f"<p>Batch-{lat['batch']} latency, median of {lat['runs']} in-process calls of "
+            f"<code>{html.escape(lat['case'])}</code>: A {lat['a_us']} us, B {lat['b_us']} us</p>"
+        )
+    return "\n".join(out)
+
+
+def _diff_outputs_html(d: dict[str, Any]) -> str:
+    """The per case and output figures; a client whose figures repeat the reference's is
+    named once instead."""
+    if not d["outputs"]:
+        return "<p>No case was answered on both sides.</p>"
+    alike = d.get("same_as_reference", [])
+    out = []
+    if alike:
+        out.append(
+            f"<p>{html.escape(', '.join(alike))}: the same figures as the reference, case by "
+            "case (their rows are not repeated).</p>"
+        )
+    out.append("<table><tr>" + "".join(f"<th>{h}</th>" for h in DIFF_HEADS) + "</tr>")
+    for r in d["outputs"]:
+        if r["side"] in alike:
+            continue
+        flips = "" if r["argmax_rows"] is None else f"{r['argmax_flips']}/{r['argmax_rows']}"
+        figures = (
+            [f'<td colspan="4" class="xf">{html.escape(r["note"])}</td>']
+            if r["note"]
+            else [f"<td>{_figure(r[k])}</td>" for k in ("max_abs", "max_rel", "max_ulp")]
+            + [f"<td>{r['differ']}/{r['elements']}</td>"]
+        )
+        cells = "".join(
+            f"<td>{html.escape(str(r[k]))}</td>" for k in ("side", "case", "output", "dtype")
+        )
+        out.append(f"<tr>{cells}{''.join(figures)}<td>{flips}</td></tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
 def main(build: Path, out: Path) -> int:
     """`tfinterop report`: prints the page's path."""
     print(write(build, out))
@@ -208,6 +303,8 @@ expected failures (listed below with their reason); red: unexpected failures (li
 {bench_html(out)}
 <h2>Reliability</h2>
 {reliability_html(out)}
+<h2>Version diff</h2>
+{diff_html(build)}
 <h2>Versions</h2>
 {versions_html(build)}
 </body></html>

@@ -1,14 +1,21 @@
 """`tfinterop interop`: run every client in every mode over the case sets.
 
-Starts the bundled server (or uses TFINTEROP_TARGET / TFINTEROP_REST), then
+Starts the bundled server, or uses an existing TF Serving-compatible server (`verify
+--target/--rest`; for `tfinterop interop` TFINTEROP_TARGET / TFINTEROP_REST), then
 runs each client's `run` once per mode over all case folders, showing progress.
 Which client supports which mode is the registry's (harness/clients.json), not
-discovered. The judge (tests/interop, `tfinterop judge`) reads what they wrote.
+discovered. The judge (tests/interop, `tfinterop judge`) reads what they wrote;
+results/server.json says which server answered the grpc and rest rows.
+
+An existing server is probed first (GetModelStatus and REST GET /v1/models/<name>
+for every model): one that does not answer or does not serve a model stops the run
+with a ToolError naming it, not a matrix of UNAVAILABLE rows.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -16,7 +23,11 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tfinterop.golden.cases import manifest
 from tfinterop.harness import registry
@@ -27,10 +38,57 @@ from tfinterop.util import atomic, progress
 log = logging.getLogger(__name__)
 
 MODES = registry.MODES
+# The convention for TF Serving's REST port when TFINTEROP_REST is not set (TF Serving's
+# own --rest_api_port default is 0: off).
+DEFAULT_REST = "http://127.0.0.1:8501"
+PROBE_TIMEOUT_S = 10.0
+AVAILABLE, END = 30, 50  # ModelVersionStatus states
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """A client run that did not finish cleanly: its exit status (None: not built, or it
+    could not be started) and the models it left without results."""
+
+    client: str
+    mode: str
+    status: int | None
+    log: Path | None
+    missing: tuple[str, ...]
+
+    @property
+    def could_not_run(self) -> bool:
+        """It left rows without results: the verdict cannot be complete (exit status 3)."""
+        return bool(self.missing)
+
+    def describe(self) -> str:
+        how = "is not built" if self.status is None else f"exited {self.status}"
+        lacking = f" without results for {', '.join(self.missing)}" if self.missing else ""
+        where = f" (see {self.log})" if self.log else ""
+        return f"{self.client}/{self.mode} {how}{lacking}{where}"
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """The server that answers the grpc and rest rows, as results/server.json records it."""
+
+    kind: str  # bundled | external
+    target: str
+    rest: str
+    version: str | None  # what the server says it is (external: the REST Server header)
+    versions: dict[str, list[int]] = field(default_factory=dict)  # model -> AVAILABLE
+
+    def json(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"server": self.kind, "target": self.target, "rest": self.rest}
+        info["version"] = self.version
+        if self.versions:
+            info["models"] = self.versions
+        return info
 
 
 def main(cases: list[Path] | None, out: Path, names: list[str], modes: list[str]) -> int:
-    """`tfinterop interop`: every case set under build/cases unless `cases` names some."""
+    """`tfinterop interop`: every case set under build/cases unless `cases` names some.
+    0 when every client run wrote its results, 3 when one could not run."""
     cases = cases or sorted(p.parent for p in Path("build/cases").glob("*/manifest.json"))
     if not cases:
         raise ToolError("no case sets under build/cases; run `make export` first")
@@ -42,12 +100,29 @@ def main(cases: list[Path] | None, out: Path, names: list[str], modes: list[str]
     bad_modes = [m for m in modes if m not in MODES]
     if bad_modes:
         raise UsageError(f"--modes: {', '.join(bad_modes)}: choose from {', '.join(MODES)}")
-    run_all(registry.checkout(), cases, out, names, modes)
-    return 0
+    target = os.environ.get("TFINTEROP_TARGET") or None
+    rest = (os.environ.get("TFINTEROP_REST") or DEFAULT_REST) if target else None
+    failed = run_all(registry.clients_root(), cases, out, names, modes, target, rest)
+    broken = [f for f in failed if f.could_not_run]
+    for f in broken:
+        print(f"[interop] could not run: {f.describe()}", file=sys.stderr, flush=True)
+    return 3 if broken else 0
 
 
-def run_all(root: Path, cases: list[Path], out: Path, names: list[str], modes: list[str]) -> int:
-    """Run the clients; returns how many client runs failed to start or exited non-zero."""
+def run_all(
+    root: Path,
+    cases: list[Path],
+    out: Path,
+    names: list[str],
+    modes: list[str],
+    target: str | None = None,
+    rest: str | None = None,
+) -> list[FailedRun]:
+    """Run the clients against the bundled server, or against `target` (gRPC host:port) and
+    `rest` (base URL) when given; returns the client runs that failed to start or exited
+    non-zero. ToolError when the server does not start or an existing one does not answer."""
+    if (target is None) != (rest is None):
+        raise UsageError("an existing server needs both its gRPC target and its REST URL")
     table = registry.clients()
     config = manifest.read(cases[0]).config_path
     models = [manifest.read(c).model for c in cases]
@@ -56,35 +131,112 @@ def run_all(root: Path, cases: list[Path], out: Path, names: list[str], modes: l
         for mode in modes:
             for model in models:
                 shutil.rmtree(out / name / mode / model, ignore_errors=True)
-    target = os.environ.get("TFINTEROP_TARGET")
-    rest = os.environ.get("TFINTEROP_REST")
-    failures = 0
+    failed: list[FailedRun] = []
     remote_modes = [m for m in modes if m != "inproc"]
-    if remote_modes and not target:
+    if remote_modes and target is None:
         with bundled_server(config, models, out / "server.log") as server:
-            _write_server_info(out, "bundled", server.target, server.rest_url)
-            failures += _run(
+            _write_server_info(out, bundled_info(server.target, server.rest_url))
+            failed += _run(
                 root, table, names, remote_modes, cases, out, server.target, server.rest_url
             )
-    elif remote_modes and target:
-        _write_server_info(out, "external", target, rest or "")
-        failures += _run(
-            root, table, names, remote_modes, cases, out, target, rest or "http://127.0.0.1:8501"
-        )
+    elif remote_modes and target is not None and rest is not None:
+        _write_server_info(out, probe_external(target, rest, models))
+        failed += _run(root, table, names, remote_modes, cases, out, target, rest)
     if "inproc" in modes:
-        failures += _run(root, table, names, ["inproc"], cases, out, "", "")
-    return failures
+        failed += _run(root, table, names, ["inproc"], cases, out, "", "")
+    return failed
 
 
-def _write_server_info(out: Path, kind: str, target: str, rest: str) -> None:
-    import tensorflow as tf
+def bundled_info(target: str, rest: str) -> ServerInfo:
+    try:
+        version = f"tfinterop serve {importlib.metadata.version('tfinterop')}"
+    except importlib.metadata.PackageNotFoundError:
+        version = "tfinterop serve"
+    return ServerInfo("bundled", target, rest, version)
 
-    info = {"server": kind, "target": target, "rest": rest}
-    if kind == "bundled":
+
+def _write_server_info(out: Path, server: ServerInfo) -> None:
+    info = server.json()
+    if server.kind == "bundled":
+        import tensorflow as tf
+
+        info["version"] = f"{server.version} (TensorFlow {tf.__version__})"
         info["tensorflow"] = tf.__version__
         # The judge requires bit-exact outputs iff this equals the producer's build.
         info["tensorflow_build"] = f"pip:tensorflow=={tf.__version__}"
     atomic.write_text(out / "server.json", json.dumps(info, indent=2) + "\n")
+
+
+def probe_external(target: str, rest: str, models: list[str]) -> ServerInfo:
+    """Check that an existing server answers on both APIs and serves every model; its
+    AVAILABLE versions per model, and what it says it is. ToolError naming the address
+    and the model otherwise."""
+    versions = {name: _grpc_versions(target, name) for name in models}
+    version = None
+    for name in models:
+        version = _rest_probe(rest, name) or version
+    return ServerInfo("external", target, rest, version, {k: v for k, v in versions.items() if v})
+
+
+def _grpc_versions(target: str, name: str) -> list[int]:
+    """AVAILABLE versions of `name` at `target`; [] when the server has no ModelService
+    (a compatible server need not), ToolError when it does not answer or lacks the model."""
+    import grpc
+    from tensorflow_serving.apis import get_model_status_pb2, model_service_pb2_grpc
+
+    req = get_model_status_pb2.GetModelStatusRequest()
+    req.model_spec.name = name
+    deadline = time.monotonic() + 3 * PROBE_TIMEOUT_S
+    with grpc.insecure_channel(target) as channel:
+        stub = model_service_pb2_grpc.ModelServiceStub(channel)
+        while True:
+            try:
+                resp = stub.GetModelStatus(req, timeout=PROBE_TIMEOUT_S)
+            except grpc.RpcError as e:
+                code = e.code()
+                details = e.details()
+                if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                    raise ToolError(
+                        f"--target {target}: no gRPC server answers ({details})"
+                    ) from None
+                if code == grpc.StatusCode.NOT_FOUND:
+                    raise ToolError(
+                        f"--target {target} does not serve model {name!r} ({details}); "
+                        "--name gives the model's name on that server"
+                    ) from None
+                log.warning("--target %s: GetModelStatus %s: %s", target, code.name, details)
+                return []
+            states = {int(s.version): int(s.state) for s in resp.model_version_status}
+            available = sorted(v for v, st in states.items() if st == AVAILABLE)
+            if available:
+                return available
+            if all(st == END for st in states.values()) or time.monotonic() > deadline:
+                raise ToolError(
+                    f"--target {target}: model {name!r} has no AVAILABLE version "
+                    f"(states by version: {states})"
+                )
+            time.sleep(0.5)  # still loading
+
+
+def _rest_probe(rest: str, name: str) -> str | None:
+    """GET {rest}/v1/models/{name}: ToolError when nothing answers or the model is unknown;
+    the Server header when the server sends one."""
+    url = f"{rest.rstrip('/')}/v1/models/{name}"
+    try:
+        with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT_S) as resp:
+            server: str | None = resp.headers.get("Server")
+            return server
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            raise ToolError(
+                f"--rest {rest} does not serve model {name!r} (GET {url}: HTTP 404); "
+                "--name gives the model's name on that server"
+            ) from None
+        log.warning("--rest %s: GET %s: HTTP %d", rest, url, e.code)
+        return e.headers.get("Server")
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        reason = getattr(e, "reason", e)
+        raise ToolError(f"--rest {rest}: no REST server answers (GET {url}: {reason})") from None
 
 
 def _run(
@@ -96,8 +248,8 @@ def _run(
     out: Path,
     target: str,
     rest: str,
-) -> int:
-    failures = 0
+) -> list[FailedRun]:
+    failed: list[FailedRun] = []
     sets = [manifest.read(c) for c in cases]
     models = [m.model for m in sets]
     total = sum(len(m.cases) for m in sets)
@@ -120,7 +272,7 @@ def _run(
                     file=sys.stderr,
                     flush=True,
                 )
-                failures += 1
+                failed.append(FailedRun(name, mode, None, None, tuple(models)))
                 continue
             start = time.monotonic()
             print(
@@ -145,8 +297,9 @@ def _run(
             status = "ok" if rc == 0 else f"exit {rc} (see {log_path})"
             print(f"[interop] {name}/{mode}: {status} in {took:.1f}s", file=sys.stderr, flush=True)
             if rc != 0:
-                failures += 1
-    return failures
+                lacking = tuple(m for m in models if not (out / name / mode / m).is_dir())
+                failed.append(FailedRun(name, mode, rc, log_path, lacking))
+    return failed
 
 
 RESULT_SUFFIXES = (".response.pb", ".error.json", ".skipped.json")

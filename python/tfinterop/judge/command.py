@@ -3,7 +3,10 @@
 The README's path "run one language's client against a served model" ends in a
 results folder; this gives it the same verdict `verify` and `make interop-test`
 give: the matrix row, each distinct failure once, failures.json with re-run
-commands, and the exit status (0 pass, 1 a row failed).
+commands, --junit-xml/--json for CI (judge/junit.py), and the exit status: 0 pass,
+1 a row failed or an entry is stale, 2 usage (a flag, folder or --expect file that
+does not parse or names nothing), 3 what it was given cannot be read (a ToolError,
+turned into 3 by the command line).
 """
 
 from __future__ import annotations
@@ -11,15 +14,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from tfinterop.harness import registry
-from tfinterop.judge import expected, matrix, report
-from tfinterop.serving.errors import UsageError
+from tfinterop.judge import expected, junit, matrix, report
+from tfinterop.serving.errors import ToolError, UsageError
 
 
 def user_entries(paths: list[Path], clients: list[str]) -> list[expected.ExpectedFailure]:
-    """The entries of every --expect file (ToolError naming file and line when malformed)."""
+    """The entries of every --expect file; a missing or malformed one is a UsageError naming
+    file and line (the command line names a file the run cannot use)."""
     out: list[expected.ExpectedFailure] = []
     for path in paths:
-        out += expected.load_user(path, list(registry.names()))
+        try:
+            out += expected.load_user(path, list(registry.names()))
+        except ToolError as e:
+            raise UsageError(str(e)) from None
     return [e for e in out if e.client in clients]
 
 
@@ -42,6 +49,8 @@ def main(
     modes: list[str] | None,
     expect: list[Path],
     report_dir: Path | None,
+    junit_xml: Path | None = None,
+    json_path: Path | None = None,
 ) -> int:
     for name in clients or []:
         if name not in registry.clients():
@@ -75,6 +84,7 @@ def main(
     print(report.render_summary(judgement), end="", flush=True)
     if report_dir is not None:
         report.write(judgement, report_dir)
+    junit.write([judgement], junit_xml, json_path)
     verdict = "PASS" if judgement.ok else "FAIL"
     where = f" (details: {report_dir / 'failures.json'})" if report_dir else ""
     print(f"judge {', '.join(models)}: {verdict}{where}")

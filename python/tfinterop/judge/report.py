@@ -1,7 +1,9 @@
 """The judge's files: interop.json (one object per row), interop.md (the matrix), failures.json.
 
 failures.json lists every unexpected outcome (rows and stale expected-failure
-entries), each with the command that re-runs it.
+entries), each with the command that re-runs it. Each grpc and rest row of
+interop.json names the server that answered it (`"server": "external host:8500"`),
+and the matrix's heading line says which server that was (results/server.json).
 """
 
 from __future__ import annotations
@@ -105,9 +107,50 @@ def stale_json(entry: ExpectedFailure, judgement: Judgement) -> dict[str, Any]:
     }
 
 
+def server_info(results: Path) -> dict[str, Any] | None:
+    """What the run recorded about the server that answered its grpc and rest rows
+    (results/server.json, written by the interop runner); None when nothing did."""
+    try:
+        info = json.loads((results / "server.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return info if isinstance(info, dict) and isinstance(info.get("server"), str) else None
+
+
+def server_line(info: dict[str, Any]) -> str:
+    """The server in a few words: bundled or external, its addresses, what it reports."""
+    where = f"{info.get('target', '?')} (gRPC), {info.get('rest', '?')} (REST)"
+    version = info.get("version")
+    if info["server"] == "bundled":
+        return f"bundled {version or 'tfinterop serve'} at {where}"
+    said = (
+        f"it reports {version!r}"
+        if version
+        else "it reports no version (TF Serving tells it only through "
+        "`tensorflow_model_server --version`)"
+    )
+    return f"{info['server']} at {where}; {said}"
+
+
+def _row_server(row: Row, info: dict[str, Any] | None) -> dict[str, str]:
+    """The server that answered a grpc or rest row, as `<kind> <address>`."""
+    if info is None or row.mode not in ("grpc", "rest"):
+        return {}
+    address = info.get("target") if row.mode == "grpc" else info.get("rest")
+    return {"server": f"{info['server']} {address}"}
+
+
+def _server_lines(judgement: Judgement) -> list[str]:
+    info = server_info(judgement.results)
+    if info is None or not set(judgement.modes) & {"grpc", "rest"}:
+        return []
+    return [f"server: {server_line(info)}"]
+
+
 def write(judgement: Judgement, folder: Path) -> None:
     """interop.json, interop.md and failures.json into `folder`."""
-    rows = [row_json(r) for r in judgement.rows]
+    info = server_info(judgement.results)
+    rows = [{**row_json(r), **_row_server(r, info)} for r in judgement.rows]
     atomic.write_text(folder / "interop.json", json.dumps(rows, indent=1) + "\n")
     failures = [
         {"kind": "row", **row_json(r), "rerun": rerun_command(r, judgement)}
@@ -145,6 +188,7 @@ def render_markdown(judgement: Judgement) -> str:
         "(tfinterop/judge/expected_failures), `!` marks unexpected outcomes "
         "(failures, missing results, listed rows that pass or fail otherwise).",
         "",
+        *[text for line in _server_lines(judgement) for text in (f"{line}.", "")],
         *matrix_lines(judgement),
     ]
     bad = [r for r in rows if not r.ok]
@@ -168,7 +212,7 @@ def render_summary(judgement: Judgement) -> str:
     """For a terminal: the matrix, then each distinct unexpected outcome once. Rows of one
     model that fail the same cases with the same code in several clients and modes are
     one cause (each client words the message its own way), not one line per row."""
-    lines = matrix_lines(judgement)
+    lines = [*_server_lines(judgement), *matrix_lines(judgement)]
     by_lane: dict[tuple[str, str, str], list[Row]] = {}
     for r in judgement.rows:
         if not r.ok:

@@ -151,7 +151,7 @@ def argmax_agreement(name: str, want: np.ndarray, got: np.ndarray) -> str:
     """
     if want.ndim == 0 or want.shape[-1] == 0:
         return ""
-    w_top, g_top = _maximal(want.astype(np.float64)), _maximal(got.astype(np.float64))
+    w_top, g_top = maximal(want.astype(np.float64)), maximal(got.astype(np.float64))
     agree = (w_top & g_top).any(axis=-1)
     if agree.all():
         return ""
@@ -161,7 +161,8 @@ def argmax_agreement(name: str, want: np.ndarray, got: np.ndarray) -> str:
     return f"{name}{_at(idx)}: argmax {got_classes} != {want_classes}"
 
 
-def _maximal(x: np.ndarray) -> np.ndarray:
+def maximal(x: np.ndarray) -> np.ndarray:
+    """Per row (last axis), which entries hold the maximum; a row with NaN: its NaNs."""
     nan = np.isnan(x)
     has_nan = nan.any(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore"):

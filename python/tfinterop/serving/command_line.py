@@ -1,6 +1,11 @@
 """What `tfinterop` and `tfinterop-python` do around a command: parse, quiet TensorFlow,
 set up logging, and turn errors into the exit status docs/CONTRACT.md gives (2 bad usage,
-1 could not do its job, 130 interrupted), each as one line on stderr."""
+1 could not do its job, 130 interrupted), each as one line on stderr.
+
+A command may give "could not do its job" another status: `tfinterop verify`, `judge`
+and `interop` answer 3, because their 1 means "a row failed" and CI must tell the two
+apart. The clients' status stays the contract's 1.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +31,10 @@ def run(
     parser: argparse.ArgumentParser,
     handler: Callable[[argparse.Namespace], int],
     argv: list[str] | None = None,
+    tool_error_status: Callable[[argparse.Namespace], int] = lambda args: 1,
 ) -> int:
-    """Parse `argv` with `parser` (which must define --verbose) and call `handler`."""
+    """Parse `argv` with `parser` (which must define --verbose) and call `handler`;
+    a ToolError or ServingError exits with `tool_error_status(args)`."""
     try:
         args = parser.parse_args(argv)
     except UsageError as e:
@@ -46,7 +53,7 @@ def run(
         return 2
     except (ToolError, ServingError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
-        return 1
+        return tool_error_status(args)
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
