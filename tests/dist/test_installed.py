@@ -18,6 +18,7 @@ import sys
 import sysconfig
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -132,11 +133,18 @@ def test_verify_builds_the_go_client_on_first_use_and_passes(installed: dict[str
         str(MODEL),
         "--clients",
         "python,go",
-        "--allow-uncovered",
         "--build",
         str(build),
+        "--junit-xml",
+        "verify.xml",
     )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    # The JUnit file lands where it was asked for (relative to the working folder), one
+    # testcase per client x mode x case, none failed.
+    suites = ElementTree.parse(installed["work"] / "verify.xml").getroot()
+    cases = suites.findall(".//testcase")
+    assert len({c.get("classname") for c in cases}) == 6  # python, go x inproc, grpc, rest
+    assert not suites.findall(".//failure") and not suites.findall(".//error")
     assert "[clients] go: building into" in r.stderr and "[clients] go: built in" in r.stderr
     assert "verify half_plus_two: PASS" in r.stdout
     assert (
