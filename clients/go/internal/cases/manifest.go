@@ -24,8 +24,12 @@ type Manifest struct {
 	Dir        string
 	Model      string
 	ConfigPath string // absolute path of the model config the manifest names
-	Producer   map[string]string
-	Cases      []Case
+	// OpLibraries are the absolute paths of model.op_libraries: custom-op
+	// libraries to load before the model, in order. They are not checked
+	// here: a library that fails to load is each inproc case's result.
+	OpLibraries []string
+	Producer    map[string]string
+	Cases       []Case
 }
 
 // Case is one golden case with its request bytes already verified and loaded.
@@ -62,8 +66,9 @@ func (m *Manifest) Find(id string) *Case {
 type manifestFile struct {
 	Format *int `json:"format"`
 	Model  struct {
-		Name   string `json:"name"`
-		Config string `json:"config"`
+		Name        string   `json:"name"`
+		Config      string   `json:"config"`
+		OpLibraries []string `json:"op_libraries"`
 	} `json:"model"`
 	Producer map[string]any `json:"producer"`
 	Cases    []Case         `json:"cases"`
@@ -95,6 +100,15 @@ func Read(dir string) (*Manifest, error) {
 	m := &Manifest{Dir: abs, Model: mf.Model.Name, Producer: map[string]string{}}
 	if mf.Model.Config != "" {
 		m.ConfigPath = filepath.Join(abs, mf.Model.Config)
+	}
+	for i, lib := range mf.Model.OpLibraries {
+		if lib == "" {
+			return nil, fmt.Errorf("%s: model.op_libraries[%d] is empty", path, i)
+		}
+		if !filepath.IsAbs(lib) {
+			lib = filepath.Join(abs, lib)
+		}
+		m.OpLibraries = append(m.OpLibraries, filepath.Clean(lib))
 	}
 	for k, v := range mf.Producer {
 		m.Producer[k] = fmt.Sprint(v)

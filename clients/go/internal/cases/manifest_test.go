@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,6 +104,12 @@ func TestReadRejectsBrokenCaseSets(t *testing.T) {
 		{name: "unknown api", edit: func(m map[string]any) { caseEntry(m, 0)["api"] = "train" }, want: "unknown api"},
 		{name: "duplicate id", edit: func(m map[string]any) { caseEntry(m, 1)["id"] = "ok" }, want: "twice"},
 		{name: "wrong format", edit: func(m map[string]any) { m["format"] = 2 }, want: "format"},
+		{name: "empty op library", edit: func(m map[string]any) {
+			m["model"].(map[string]any)["op_libraries"] = []string{"libfoo.so", ""}
+		}, want: "model.op_libraries[1] is empty"},
+		{name: "op libraries not a list", edit: func(m map[string]any) {
+			m["model"].(map[string]any)["op_libraries"] = "libfoo.so"
+		}, want: "not a valid manifest"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,6 +120,38 @@ func TestReadRejectsBrokenCaseSets(t *testing.T) {
 			_, err := Read(dir)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestOpLibrariesResolveAgainstTheCaseFolder(t *testing.T) {
+	for name, tc := range map[string]struct {
+		libraries any
+		want      func(dir string) []string
+	}{
+		"absent": {nil, func(string) []string { return nil }},
+		"relative and absolute, in order": {
+			[]string{"../../ops/libtfi_ops.so", "/opt/ops/libother.so", "libhere.so"},
+			func(dir string) []string {
+				return []string{filepath.Join(filepath.Dir(filepath.Dir(dir)), "ops", "libtfi_ops.so"), "/opt/ops/libother.so", filepath.Join(dir, "libhere.so")}
+			},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := writeCaseSet(t, func(m map[string]any) {
+				if tc.libraries != nil {
+					m["model"].(map[string]any)["op_libraries"] = tc.libraries
+				}
+			})
+			m, err := Read(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A library that does not exist is not the manifest's fault: it
+			// becomes each inproc case's result when it fails to load.
+			if want := tc.want(m.Dir); !slices.Equal(m.OpLibraries, want) {
+				t.Fatalf("OpLibraries %q, want %q", m.OpLibraries, want)
 			}
 		})
 	}

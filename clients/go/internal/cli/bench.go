@@ -67,7 +67,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ts := newTransports(flags)
+	ts := newTransports(flags, []*cases.Manifest{m}, stderr)
 	defer ts.Close()
 	t, err := ts.For(m)
 	if err != nil {

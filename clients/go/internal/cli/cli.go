@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 )
 
@@ -16,9 +17,11 @@ const Client = "go"
 
 const usage = `usage:
   tfinterop-go run   --mode inproc|grpc|rest --cases DIR [--cases DIR ...] --out DIR
-                     [--model-config FILE] [--target HOST:PORT] [--rest URL] [--deadline-ms N]
+                     [--model-config FILE] [--op-library PATH ...] [--target HOST:PORT]
+                     [--rest URL] [--deadline-ms N]
   tfinterop-go bench --mode inproc|grpc|rest --cases DIR --case ID --requests N
-                     --concurrency C [--warmup N] [--model-config FILE] [--target] [--rest]
+                     --concurrency C [--warmup N] [--model-config FILE] [--op-library PATH ...]
+                     [--target] [--rest] [--deadline-ms N]
   tfinterop-go info
 every command takes --verbose: show TensorFlow's own log lines (also TFINTEROP_VERBOSE=1)
 `
@@ -72,6 +75,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 type common struct {
 	mode        string
 	modelConfig string
+	// opLibraries are --op-library's paths, absolute after check, in order:
+	// loaded in inproc mode before any model, for every case set.
+	opLibraries listFlag
 	target      string
 	rest        string
 	deadlineMs  int
@@ -80,6 +86,7 @@ type common struct {
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.mode, "mode", "", "inproc, grpc or rest")
 	fs.StringVar(&c.modelConfig, "model-config", "", "model config overriding the manifest's (inproc only)")
+	fs.Var(&c.opLibraries, "op-library", "custom-op library to load before the model (inproc only; repeatable)")
 	fs.StringVar(&c.target, "target", "127.0.0.1:8500", "gRPC target host:port")
 	fs.StringVar(&c.rest, "rest", "http://127.0.0.1:8501", "REST base URL")
 	fs.IntVar(&c.deadlineMs, "deadline-ms", 30000, "per-call deadline for grpc and rest")
@@ -95,6 +102,18 @@ func (c *common) check() error {
 	}
 	if c.deadlineMs <= 0 {
 		return usagef("--deadline-ms must be positive")
+	}
+	// Relative to the working directory, not searched for on the loader's
+	// path, so that each file is one path however it was spelled.
+	for i, lib := range c.opLibraries {
+		if lib == "" {
+			return usagef("--op-library needs a path")
+		}
+		abs, err := filepath.Abs(lib)
+		if err != nil {
+			return usagef("--op-library %q: %v", lib, err)
+		}
+		c.opLibraries[i] = abs
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		manifests[i] = m
 	}
-	ts := newTransports(flags)
+	ts := newTransports(flags, manifests, stderr)
 	defer ts.Close()
 	for _, m := range manifests {
 		t, err := ts.For(m)

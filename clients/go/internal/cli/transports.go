@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"fmt"
+	"io"
+
 	"tfinterop.dev/clients/go/internal/cases"
 	"tfinterop.dev/clients/go/internal/grpcx"
 	"tfinterop.dev/clients/go/internal/inproc"
 	"tfinterop.dev/clients/go/internal/rest"
+	"tfinterop.dev/clients/go/internal/status"
 	"tfinterop.dev/clients/go/internal/transport"
 )
 
@@ -12,14 +16,21 @@ import (
 // a model loads once however many case folders use it).
 type transports struct {
 	flags common
-	open  map[string]transport.Transport
+	// manifests are every case set of the run: in inproc mode all their op
+	// libraries load before the first model does.
+	manifests   []*cases.Manifest
+	progress    io.Writer
+	opLibraries bool // loaded
+	open        map[string]transport.Transport
 }
 
-func newTransports(flags common) *transports {
-	return &transports{flags: flags, open: map[string]transport.Transport{}}
+func newTransports(flags common, manifests []*cases.Manifest, progress io.Writer) *transports {
+	return &transports{flags: flags, manifests: manifests, progress: progress, open: map[string]transport.Transport{}}
 }
 
-// For returns the transport for the case set m.
+// For returns the transport for the case set m. In inproc mode, when one of
+// m's op libraries failed to load, every call of that transport answers with
+// the loader's error.
 func (ts *transports) For(m *cases.Manifest) (transport.Transport, error) {
 	key := ts.flags.mode
 	if key == "inproc" {
@@ -31,14 +42,19 @@ func (ts *transports) For(m *cases.Manifest) (transport.Transport, error) {
 			return nil, usagef("--mode inproc needs a model config: %s/manifest.json names none and --model-config is not given", m.Dir)
 		}
 		key += ":" + config
-		if t, ok := ts.open[key]; ok {
-			return t, nil
+		t, ok := ts.open[key].(*inproc.Transport)
+		if !ok {
+			var err error
+			if t, err = inproc.New(config); err != nil {
+				return nil, err
+			}
+			ts.open[key] = t
 		}
-		t, err := inproc.New(config)
-		if err != nil {
-			return nil, err
+		ts.loadOpLibraries()
+		// Each path loaded once above: this returns the outcomes kept then.
+		if err := inproc.LoadOpLibraries(ts.opLibrariesOf(m)); err != nil {
+			return inproc.WithOpLibraryError(t, err), nil
 		}
-		ts.open[key] = t
 		return t, nil
 	}
 	if t, ok := ts.open[key]; ok {
@@ -58,6 +74,36 @@ func (ts *transports) For(m *cases.Manifest) (transport.Transport, error) {
 	}
 	ts.open[key] = t
 	return t, nil
+}
+
+// loadOpLibraries loads the op libraries of the whole run, --op-library's
+// first, each path once, on the first inproc use: before any model loads,
+// since a graph that uses a custom op cannot load until the op is registered.
+func (ts *transports) loadOpLibraries() {
+	if ts.opLibraries {
+		return
+	}
+	ts.opLibraries = true
+	seen := map[string]bool{}
+	for _, m := range ts.manifests {
+		for _, path := range ts.opLibrariesOf(m) {
+			if seen[path] {
+				continue
+			}
+			seen[path] = true
+			outcome := "loaded"
+			if err := inproc.LoadOpLibraries([]string{path}); err != nil {
+				outcome = status.FromError(err).Code.String() + " (each inproc case of the case sets that need it gets this error)"
+			}
+			fmt.Fprintf(ts.progress, "op library %s: %s\n", path, outcome)
+		}
+	}
+}
+
+// opLibrariesOf is what the case set m needs: --op-library's libraries, then
+// its manifest's model.op_libraries.
+func (ts *transports) opLibrariesOf(m *cases.Manifest) []string {
+	return append(append([]string(nil), ts.flags.opLibraries...), m.OpLibraries...)
 }
 
 // Close closes every transport.

@@ -4,13 +4,14 @@ package tfcapi
 #include <stdlib.h>
 #include "tfapi.h"
 
-// A graph "in" (Placeholder) -> "out" (Identity) of one dtype, in a session.
-static TF_Session* tfi_identity_session(TF_DataType dtype, TF_Graph* g, TF_Status* st) {
+// A graph "in" (Placeholder) -> "out" (op_type, one input, attr T) of one
+// dtype, in a session.
+static TF_Session* tfi_unary_session(const char* op_type, TF_DataType dtype, TF_Graph* g, TF_Status* st) {
 	TF_OperationDescription* d = tfi_NewOperation(g, "Placeholder", "in");
 	tfi_SetAttrType(d, "dtype", dtype);
 	TF_Operation* in = tfi_FinishOperation(d, st);
 	if (tfi_GetCode(st) != TF_OK) return NULL;
-	d = tfi_NewOperation(g, "Identity", "out");
+	d = tfi_NewOperation(g, op_type, "out");
 	TF_Output input = {in, 0};
 	tfi_AddInput(d, input);
 	tfi_SetAttrType(d, "T", dtype);
@@ -24,20 +25,34 @@ static TF_Session* tfi_identity_session(TF_DataType dtype, TF_Graph* g, TF_Statu
 */
 import "C"
 
-import "tfinterop.dev/clients/go/internal/tensor"
+import (
+	"unsafe"
+
+	"tfinterop.dev/clients/go/internal/tensor"
+)
 
 // identitySession is a session whose graph copies input "in" to output "out".
 // Tests push every dtype through it to check the host <-> TF_Tensor copies
 // (TF_TString included) against the real runtime.
 func identitySession(d tensor.DType) (*Session, error) {
+	return unarySession("Identity", d)
+}
+
+// unarySession is a session whose graph feeds input "in" through one op of
+// type op (input x, attr T = d) to output "out"; tests use it to run a custom
+// op once its library is loaded. The error keeps TensorFlow's code, NOT_FOUND
+// when op is not registered.
+func unarySession(op string, d tensor.DType) (*Session, error) {
 	if err := Open(); err != nil {
 		return nil, err
 	}
 	st := C.tfi_NewStatus()
 	defer C.tfi_DeleteStatus(st)
 	g := C.tfi_NewGraph()
-	s := C.tfi_identity_session(C.TF_DataType(d), g, st)
-	if err := statusError(st, "building an identity graph"); err != nil {
+	cop := C.CString(op)
+	defer C.free(unsafe.Pointer(cop))
+	s := C.tfi_unary_session(cop, C.TF_DataType(d), g, st)
+	if err := statusError(st, "building a "+op+" graph"); err != nil {
 		C.tfi_DeleteGraph(g)
 		return nil, err
 	}

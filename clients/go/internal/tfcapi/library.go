@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"os"
+	"path/filepath"
 	"sync"
 	"unsafe"
 
@@ -50,4 +51,49 @@ var openOnce = sync.OnceValue(func() error {
 // Library names the loaded C library, for run.json and info.
 func Library() string {
 	return Dir() + "/libtensorflow_cc.so.2"
+}
+
+// opLibraries holds every TF_LoadLibrary outcome of the process by absolute
+// path. The TF_Library handles are kept, never deleted: a loaded library's
+// ops and kernels stay registered for the process whatever is done with the
+// handle, and the map is what makes each path load once.
+var opLibraries = struct {
+	mu     sync.Mutex
+	loaded map[string]*opLibrary
+}{loaded: map[string]*opLibrary{}}
+
+type opLibrary struct {
+	once   sync.Once
+	handle *C.TF_Library
+	err    error
+}
+
+// LoadLibrary registers the ops and kernels of the custom-op library at path
+// with TF_LoadLibrary, once per absolute path for the process; a later call
+// returns the first outcome. The error keeps TF_LoadLibrary's code (NOT_FOUND
+// for a file the dynamic loader cannot open) and its message.
+func LoadLibrary(path string) error {
+	if err := Open(); err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return status.Errorf(status.InvalidArgument, "op library %q: %v", path, err)
+	}
+	opLibraries.mu.Lock()
+	lib, ok := opLibraries.loaded[abs]
+	if !ok {
+		lib = &opLibrary{}
+		opLibraries.loaded[abs] = lib
+	}
+	opLibraries.mu.Unlock()
+	lib.once.Do(func() {
+		cpath := C.CString(abs)
+		defer C.free(unsafe.Pointer(cpath))
+		st := C.tfi_NewStatus()
+		defer C.tfi_DeleteStatus(st)
+		lib.handle = C.tfi_LoadLibrary(cpath, st)
+		lib.err = statusError(st, "loading op library "+abs)
+	})
+	return lib.err
 }
