@@ -64,7 +64,7 @@ public final class Bench {
       throw new ToolException("case " + c.id() + ": request does not parse: " + e.getMessage());
     }
     CaseRequest request = new CaseRequest(c.api(), message, c.restFormat());
-    try (Transport transport = Transports.open(o.connection(), m.configPath())) {
+    try (Transport transport = Transports.open(o.connection(), m, new OpLibraries(log))) {
       if (o.warmup() > 0) {
         Phase warm = phase(transport, request, o.warmup(), o.concurrency());
         log.printf(

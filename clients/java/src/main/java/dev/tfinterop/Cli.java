@@ -3,7 +3,9 @@ package dev.tfinterop;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -125,6 +127,15 @@ public final class Cli implements Callable<Integer> {
     Path modelConfig;
 
     @Option(
+        names = "--op-library",
+        paramLabel = "PATH",
+        converter = OpLibraryPath.class,
+        description =
+            "A custom-op library to load before the model (inproc only); repeatable; added to the"
+                + " case sets' model.op_libraries.")
+    List<Path> opLibraries = new ArrayList<>();
+
+    @Option(
         names = "--target",
         paramLabel = "HOST:PORT",
         defaultValue = Connection.DEFAULT_TARGET,
@@ -147,7 +158,7 @@ public final class Cli implements Callable<Integer> {
     long deadlineMs;
 
     Connection connection() {
-      return new Connection(mode, modelConfig, target, rest, deadlineMs);
+      return new Connection(mode, modelConfig, opLibraries, target, rest, deadlineMs);
     }
   }
 
@@ -255,6 +266,24 @@ public final class Cli implements Callable<Integer> {
         throw new TypeConversionException("'" + value + "' is not inproc, grpc or rest");
       }
       return value;
+    }
+  }
+
+  /**
+   * A library path, made absolute against the working directory: a bare file name then means that
+   * file, not a search of the loader's library path.
+   */
+  static final class OpLibraryPath implements ITypeConverter<Path> {
+    @Override
+    public Path convert(String value) {
+      if (value.isEmpty()) {
+        throw new TypeConversionException("--op-library needs a path");
+      }
+      try {
+        return Path.of(value).toAbsolutePath().normalize();
+      } catch (InvalidPathException e) {
+        throw new TypeConversionException("'" + value + "' is not a path: " + e.getReason());
+      }
     }
   }
 

@@ -5,6 +5,7 @@ import com.google.protobuf.Int64Value;
 import com.google.protobuf.Message;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.tensorflow.TensorFlow;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
@@ -17,7 +18,8 @@ import tensorflow.serving.Predict.PredictResponse;
 /**
  * In-process: SavedModels loaded with TF Java, resolved through the model config exactly as the
  * server resolves them. Each version is loaded once, on first use; a version that fails to load
- * answers every request with that failure.
+ * answers every request with that failure, and so does an op library the case set needs that did
+ * not load ({@link OpLibraries}).
  */
 public final class InprocTransport implements Transport {
   static final String SIGNATURE_DEF_FIELD = "signature_def";
@@ -26,13 +28,20 @@ public final class InprocTransport implements Transport {
   static final List<Api> APIS = List.of(Api.PREDICT, Api.METADATA);
 
   private final ModelConfigFile config;
+  private final Optional<ServingException> opLibraryFailure;
   private final Map<ModelConfigFile.Resolved, Loaded> loaded = new ConcurrentHashMap<>();
 
   /** A load outcome: the servable, or the error it gave. */
   private record Loaded(SavedModelServable servable, ServingException error) {}
 
   public InprocTransport(ModelConfigFile config) {
+    this(config, Optional.empty());
+  }
+
+  /** {@code opLibraryFailure}: the first op library of the case set that failed to load. */
+  public InprocTransport(ModelConfigFile config, Optional<ServingException> opLibraryFailure) {
     this.config = config;
+    this.opLibraryFailure = opLibraryFailure;
   }
 
   @Override
@@ -42,6 +51,9 @@ public final class InprocTransport implements Transport {
 
   @Override
   public Message call(CaseRequest request) throws ServingException {
+    if (opLibraryFailure.isPresent()) {
+      throw opLibraryFailure.get();
+    }
     Api api = request.api();
     return switch (api) {
       case PREDICT -> predict((PredictRequest) request.message());

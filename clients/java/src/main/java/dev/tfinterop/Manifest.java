@@ -17,9 +17,17 @@ import java.util.Map;
 /**
  * A case folder's manifest.json (docs/CONTRACT.md). Reading a case's file checks it against the
  * manifest's sha256; any mismatch or missing file is a {@link ToolException}.
+ *
+ * @param opLibraries {@code model.op_libraries} as written: custom-op libraries the model needs,
+ *     relative to the case folder (see {@link #opLibraryPaths})
  */
 public record Manifest(
-    Path folder, String model, String config, Map<String, String> producer, List<Case> cases) {
+    Path folder,
+    String model,
+    String config,
+    List<String> opLibraries,
+    Map<String, String> producer,
+    List<Case> cases) {
   public static final int FORMAT = 1;
   static final List<String> TRANSPORTS = List.of("inproc", "grpc", "rest");
 
@@ -85,6 +93,15 @@ public record Manifest(
     return realFolder(folder).resolve(config).normalize();
   }
 
+  /**
+   * {@code model.op_libraries} resolved against the case folder, in order. They are not checked
+   * here: a library that fails to load is each inproc case's result, not a bad case set.
+   */
+  public List<Path> opLibraryPaths() {
+    Path base = realFolder(folder);
+    return opLibraries.stream().map(lib -> base.resolve(lib).normalize()).toList();
+  }
+
   /** The folder with symlinks resolved, so ".." in relative paths means what it does to TF. */
   static Path realFolder(Path folder) {
     try {
@@ -115,6 +132,7 @@ public record Manifest(
       throw new ToolException(path + ": model.name is missing");
     }
     String config = root.path("model").path("config").asText("");
+    List<String> opLibraries = readOpLibraries(path, root.path("model").get("op_libraries"));
     Map<String, String> producer = new LinkedHashMap<>();
     root.path("producer")
         .fields()
@@ -124,7 +142,26 @@ public record Manifest(
     for (JsonNode c : root.path("cases")) {
       cases.add(readCase(folder, path, c, i++));
     }
-    return new Manifest(folder, model, config, producer, cases);
+    return new Manifest(folder, model, config, opLibraries, producer, cases);
+  }
+
+  /** model.op_libraries: absent, or an array of non-empty path strings. */
+  private static List<String> readOpLibraries(Path path, JsonNode libraries) {
+    if (libraries == null || libraries.isNull()) {
+      return List.of();
+    }
+    if (!libraries.isArray()) {
+      throw new ToolException(path + ": model.op_libraries is not a list of paths");
+    }
+    List<String> paths = new ArrayList<>();
+    for (JsonNode lib : libraries) {
+      if (!lib.isTextual() || lib.asText().isEmpty()) {
+        throw new ToolException(
+            path + ": model.op_libraries[" + paths.size() + "] is not a non-empty path");
+      }
+      paths.add(lib.asText());
+    }
+    return List.copyOf(paths);
   }
 
   private static Case readCase(Path folder, Path path, JsonNode c, int index) {

@@ -36,10 +36,18 @@ public final class Runner {
       manifests.add(m);
       requests.add(bytes);
     }
+    OpLibraries libraries = new OpLibraries(log);
+    if (connection.mode().equals("inproc")) {
+      // Every case set's libraries before the first model: a graph that uses a custom op cannot
+      // load until the op is registered, and a loaded library stays for the whole process.
+      for (Manifest m : manifests) {
+        libraries.load(OpLibraries.needed(connection, m));
+      }
+    }
     List<Path> results = new ArrayList<>();
     for (int i = 0; i < manifests.size(); i++) {
       Manifest m = manifests.get(i);
-      try (Transport transport = Transports.open(connection, m.configPath())) {
+      try (Transport transport = Transports.open(connection, m, libraries)) {
         results.add(runSet(transport, m, requests.get(i), out));
       }
     }

@@ -1,6 +1,5 @@
 package dev.tfinterop;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /** Builds the transport a mode names. */
@@ -10,12 +9,17 @@ public final class Transports {
 
   private Transports() {}
 
-  /** The transport for {@code c}; inproc reads {@code manifestConfig} unless overridden. */
-  public static Transport open(Connection c, Path manifestConfig) {
+  /**
+   * The transport for case set {@code m}. Inproc reads the manifest's model config unless
+   * overridden, and first loads the op libraries {@code m} needs through {@code libraries} (once
+   * per path per process); one that fails is every case's answer.
+   */
+  public static Transport open(Connection c, Manifest m, OpLibraries libraries) {
     return switch (c.mode()) {
       case "inproc" ->
           new InprocTransport(
-              ModelConfigFile.read(c.modelConfig() != null ? c.modelConfig() : manifestConfig));
+              ModelConfigFile.read(c.modelConfig() != null ? c.modelConfig() : m.configPath()),
+              libraries.load(OpLibraries.needed(c, m)));
       case "grpc" -> new GrpcTransport(c.target(), c.deadlineMs());
       case "rest" -> new RestTransport(c.rest(), c.deadlineMs());
       default -> throw new UsageException("unknown mode " + c.mode());

@@ -59,7 +59,7 @@ class CliTest {
             .settings();
     assertEquals(10, s.warmup());
     assertEquals(
-        new Connection("grpc", null, "127.0.0.1:8500", "http://127.0.0.1:8501", 30_000),
+        new Connection("grpc", null, List.of(), "127.0.0.1:8500", "http://127.0.0.1:8501", 30_000),
         s.connection());
     assertEquals(new Bench.Settings(s.connection(), Path.of("c"), "id", 5, 2, 10), s);
   }
@@ -86,8 +86,53 @@ class CliTest {
     assertEquals(List.of(Path.of("a"), Path.of("b")), run.cases);
     assertEquals(Path.of("o"), run.out);
     assertEquals(
-        new Connection("rest", Path.of("m.config"), "127.0.0.1:8500", "http://h:1", 5),
+        new Connection("rest", Path.of("m.config"), List.of(), "127.0.0.1:8500", "http://h:1", 5),
         run.connection.connection());
+  }
+
+  @Test
+  void opLibraryIsRepeatableInOrderAndAbsolute() {
+    Path cwd = Path.of("").toAbsolutePath();
+    Cli.RunCommand run =
+        (Cli.RunCommand)
+            command(
+                "run",
+                "--mode",
+                "inproc",
+                "--cases",
+                "c",
+                "--out",
+                "o",
+                "--op-library",
+                "/opt/ops/libb.so",
+                "--op-library=liba.so",
+                "--op-library",
+                "../ops/./libc.so");
+    assertEquals(
+        List.of(
+            Path.of("/opt/ops/libb.so"),
+            cwd.resolve("liba.so"),
+            cwd.getParent().resolve("ops/libc.so")),
+        run.connection.connection().opLibraries());
+    Bench.Settings bench =
+        ((Cli.BenchCommand)
+                command(
+                    "bench",
+                    "--mode=inproc",
+                    "--cases=c",
+                    "--case=id",
+                    "--requests=1",
+                    "--concurrency=1",
+                    "--op-library=/opt/liba.so"))
+            .settings();
+    assertEquals(List.of(Path.of("/opt/liba.so")), bench.connection().opLibraries());
+  }
+
+  @Test
+  void opLibraryAbsentIsNone() {
+    Cli.RunCommand run =
+        (Cli.RunCommand) command("run", "--mode", "inproc", "--cases", "c", "--out", "o");
+    assertEquals(List.of(), run.connection.connection().opLibraries());
   }
 
   @Test
@@ -122,6 +167,9 @@ class CliTest {
         "bench --mode grpc --cases x --case c --requests many --concurrency 1",
         "bench --mode grpc --cases x --case c --concurrency 1",
         "bench --mode grpc --cases x --cases y --case c --requests 1 --concurrency 1",
+        "run --mode inproc --cases x --out y --op-library",
+        "run --mode inproc --cases x --out y --op-library=",
+        "bench --mode inproc --cases x --case c --requests 1 --concurrency 1 --op-library=",
       })
   void badUsageExitsTwoWithOneLine(String line) {
     Outcome o = execute(line.isEmpty() ? new String[0] : line.split(" "));

@@ -74,6 +74,44 @@ class ManifestTest {
     assertTrue(c.appliesTo("grpc"));
   }
 
+  /** The one-case set with {@code "op_libraries": json} in "model". */
+  private Path caseSetWithOpLibraries(String json) throws Exception {
+    caseSet(null);
+    Path manifest = dir.resolve("manifest.json");
+    String text =
+        Files.readString(manifest)
+            .replace(
+                "\"config\": \"models.config\"",
+                "\"config\": \"models.config\", \"op_libraries\": " + json);
+    assertTrue(text.contains("op_libraries"), text);
+    Files.writeString(manifest, text);
+    return dir;
+  }
+
+  @Test
+  void opLibrariesResolveAgainstTheCaseFolderInOrder() throws Exception {
+    Manifest m = Manifest.read(caseSetWithOpLibraries("[\"../ops/libb.so\", \"/opt/liba.so\"]"));
+    assertEquals(List.of("../ops/libb.so", "/opt/liba.so"), m.opLibraries());
+    assertEquals(
+        List.of(dir.toRealPath().getParent().resolve("ops/libb.so"), Path.of("/opt/liba.so")),
+        m.opLibraryPaths());
+  }
+
+  @Test
+  void noOpLibrariesIsNone() throws Exception {
+    assertEquals(List.of(), Manifest.read(caseSet(null)).opLibraryPaths());
+    assertEquals(List.of(), Manifest.read(caseSetWithOpLibraries("[]")).opLibraryPaths());
+  }
+
+  @Test
+  void malformedOpLibrariesAreFatal() throws Exception {
+    for (String bad : List.of("\"libfoo.so\"", "[\"libfoo.so\", \"\"]", "[1]", "{}")) {
+      caseSetWithOpLibraries(bad);
+      ToolException e = assertThrows(ToolException.class, () -> Manifest.read(dir), bad);
+      assertTrue(e.getMessage().contains("model.op_libraries"), e.getMessage());
+    }
+  }
+
   @Test
   void sha256MismatchIsFatal() throws Exception {
     Manifest m = Manifest.read(caseSet("00".repeat(32)));
