@@ -48,8 +48,9 @@ nlohmann::json Reference(const BenchConfig& config, const CaseSet& cases, const 
                          const google::protobuf::Message& request, int n) {
   if (c.api != Api::kPredict) return {{"error", "the reference runs predict cases only"}};
   try {
+    // An in-process run whatever the mode, so it needs the model's op libraries too.
     InprocTransport inproc(config.transport.model_config.value_or(cases.config_path),
-                           DefaultTfDir());
+                           DefaultTfDir(), OpLibrariesFor(config.transport, cases));
     const auto& req = static_cast<const tensorflow::serving::PredictRequest&>(request);
     const auto servable = inproc.ServableFor(req.model_spec());
     if (!servable.ok()) return {{"error", servable.status().ToString()}};
@@ -101,6 +102,7 @@ nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
   if (!request->ParseFromString(c->request_bytes)) {
     throw ToolError("case " + c->id + ": the request does not parse");
   }
+  LoadOpLibrariesOfRun(config.transport, {cases});
   const auto transport = MakeTransport(config.transport, cases);
   CallOptions options;
   options.rest_format = c->rest_format;

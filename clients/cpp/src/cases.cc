@@ -130,6 +130,20 @@ CaseSet ReadCaseSet(const fs::path& folder) {
     set.model = data.at("model").at("name").get<std::string>();
     set.config_path =
         fs::weakly_canonical(folder / data.at("model").at("config").get<std::string>());
+    const json& model = data.at("model");
+    if (model.contains("op_libraries")) {
+      const json& libraries = model["op_libraries"];
+      if (!libraries.is_array()) {
+        throw ToolError(path.string() + ": model.op_libraries must be a list of paths");
+      }
+      for (const json& library : libraries) {
+        if (!library.is_string() || library.get<std::string>().empty()) {
+          throw ToolError(path.string() + ": model.op_libraries holds " + library.dump() +
+                          ", not a path");
+        }
+        set.op_libraries.push_back((folder / library.get<std::string>()).lexically_normal());
+      }
+    }
     const json producer = data.value("producer", json::object());
     for (const auto& [k, v] : producer.items()) {
       if (v.is_string()) set.producer[k] = v.get<std::string>();

@@ -34,6 +34,8 @@ struct CaseSet {
   std::filesystem::path folder;
   std::string model;
   std::filesystem::path config_path;  // the manifest's model config, resolved
+  // model.op_libraries, resolved against the folder (custom ops the model needs).
+  std::vector<std::filesystem::path> op_libraries;
   std::map<std::string, std::string> producer;
   std::vector<Case> cases;
 

@@ -24,14 +24,16 @@ namespace {
 // docs/CONTRACT.md "Command line": the same flags and defaults in every client.
 constexpr char kUsage[] =
     "usage: tfinterop-cpp run   --mode inproc|grpc|rest --cases DIR [--cases DIR ...] --out DIR\n"
-    "                           [--model-config FILE] [--target HOST:PORT] [--rest URL]\n"
-    "                           [--deadline-ms N] [--verbose]\n"
+    "                           [--model-config FILE] [--op-library PATH ...]\n"
+    "                           [--target HOST:PORT] [--rest URL] [--deadline-ms N] [--verbose]\n"
     "       tfinterop-cpp bench --mode inproc|grpc|rest --cases DIR --case ID --requests N\n"
     "                           --concurrency C [--warmup N] [--model-config FILE]\n"
-    "                           [--target HOST:PORT] [--rest URL] [--deadline-ms N] [--verbose]\n"
+    "                           [--op-library PATH ...] [--target HOST:PORT] [--rest URL]\n"
+    "                           [--deadline-ms N] [--verbose]\n"
     "       tfinterop-cpp info\n"
     "defaults: --target 127.0.0.1:8500, --rest http://127.0.0.1:8501, --deadline-ms 30000,\n"
-    "          --warmup 10, --model-config the manifest's config\n"
+    "          --warmup 10, --model-config the manifest's config, no --op-library (inproc:\n"
+    "          loaded besides the manifests' model.op_libraries)\n"
     "--verbose (or TFINTEROP_VERBOSE=1) lets TensorFlow's own log lines through\n";
 
 // Every dtype the suite's cases and the client registry name, in TensorFlow's order.
@@ -43,7 +45,8 @@ constexpr tensorflow::DataType kSuiteDtypes[] = {
     tensorflow::DT_BOOL,      tensorflow::DT_STRING, tensorflow::DT_COMPLEX64,
     tensorflow::DT_COMPLEX128};
 
-// --flag VALUE or --flag=VALUE; every flag takes a value; --cases repeats.
+// --flag VALUE or --flag=VALUE; every flag takes a value; --cases and
+// --op-library repeat.
 std::multimap<std::string, std::string> ParseFlags(const std::vector<std::string>& args,
                                                    const std::vector<std::string>& allowed) {
   std::multimap<std::string, std::string> flags;
@@ -63,7 +66,9 @@ std::multimap<std::string, std::string> ParseFlags(const std::vector<std::string
       if (i + 1 >= args.size()) throw UsageError("--" + name + " needs a value");
       value = args[++i];
     }
-    if (name != "cases" && flags.count(name)) throw UsageError("--" + name + " given twice");
+    if (name != "cases" && name != "op-library" && flags.count(name)) {
+      throw UsageError("--" + name + " given twice");
+    }
     flags.emplace(name, *value);
   }
   return flags;
@@ -106,48 +111,38 @@ TransportConfig ParseTransport(const std::multimap<std::string, std::string>& fl
   if (const auto it = flags.find("model-config"); it != flags.end()) {
     config.model_config = it->second;
   }
+  for (auto [it, end] = flags.equal_range("op-library"); it != end; ++it) {
+    if (it->second.empty()) throw UsageError("--op-library wants a path, not ''");
+    config.op_libraries.emplace_back(it->second);
+  }
   if (const auto it = flags.find("target"); it != flags.end()) config.target = it->second;
   if (const auto it = flags.find("rest"); it != flags.end()) config.rest_url = it->second;
   config.deadline = std::chrono::milliseconds(PositiveInt(flags, "deadline-ms", 30000));
   return config;
 }
 
-const std::vector<std::string> kTransportFlags = {"mode",   "cases", "model-config",
+const std::vector<std::string> kTransportFlags = {"mode",   "cases", "model-config", "op-library",
                                                   "target", "rest",  "deadline-ms"};
 
 int Run(const std::vector<std::string>& args) {
-  std::vector<std::string> allowed = kTransportFlags;
-  allowed.push_back("out");
-  const auto flags = ParseFlags(args, allowed);
-  const TransportConfig config = ParseTransport(flags);
-  const std::string out = Required(flags, "out");
-  std::vector<std::string> folders;
-  for (auto [it, end] = flags.equal_range("cases"); it != end; ++it) folders.push_back(it->second);
-  if (folders.empty()) throw UsageError("--cases is required");
+  const RunArgs run = ParseRunArgs(args);
   // Verify every case set before running anything: a bad one writes nothing.
   std::vector<CaseSet> sets;
-  for (const std::string& folder : folders) sets.push_back(ReadCaseSet(folder));
+  for (const std::string& folder : run.cases) sets.push_back(ReadCaseSet(folder));
+  LoadOpLibrariesOfRun(run.transport, sets);
   for (const CaseSet& set : sets) {
-    const auto transport = MakeTransport(config, set);
-    std::cout << RunCaseSet(*transport, set, out).string() << std::endl;
+    const auto transport = MakeTransport(run.transport, set);
+    std::cout << RunCaseSet(*transport, set, run.out).string() << std::endl;
   }
   return 0;
 }
 
 int Bench(const std::vector<std::string>& args) {
-  std::vector<std::string> allowed = kTransportFlags;
-  for (const char* f : {"case", "requests", "concurrency", "warmup"}) allowed.push_back(f);
-  const auto flags = ParseFlags(args, allowed);
-  BenchConfig config;
-  config.transport = ParseTransport(flags);
-  if (flags.count("cases") != 1) throw UsageError("bench takes exactly one --cases");
-  config.case_id = Required(flags, "case");
-  config.requests = PositiveInt(flags, "requests", std::nullopt);
-  config.concurrency = PositiveInt(flags, "concurrency", std::nullopt);
-  config.warmup = PositiveInt(flags, "warmup", 10, 0);
-  const CaseSet set = ReadCaseSet(Required(flags, "cases"));
-  std::cout << RunBench(config, set).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-            << std::endl;
+  const BenchArgs bench = ParseBenchArgs(args);
+  const CaseSet set = ReadCaseSet(bench.cases);
+  std::cout
+      << RunBench(bench.config, set).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+      << std::endl;
   return 0;
 }
 
@@ -209,6 +204,34 @@ std::string OneLine(const std::string& message) {
 }
 
 }  // namespace
+
+RunArgs ParseRunArgs(const std::vector<std::string>& args) {
+  std::vector<std::string> allowed = kTransportFlags;
+  allowed.push_back("out");
+  const auto flags = ParseFlags(args, allowed);
+  RunArgs run;
+  run.transport = ParseTransport(flags);
+  run.out = Required(flags, "out");
+  for (auto [it, end] = flags.equal_range("cases"); it != end; ++it)
+    run.cases.push_back(it->second);
+  if (run.cases.empty()) throw UsageError("--cases is required");
+  return run;
+}
+
+BenchArgs ParseBenchArgs(const std::vector<std::string>& args) {
+  std::vector<std::string> allowed = kTransportFlags;
+  for (const char* f : {"case", "requests", "concurrency", "warmup"}) allowed.push_back(f);
+  const auto flags = ParseFlags(args, allowed);
+  BenchArgs bench;
+  bench.config.transport = ParseTransport(flags);
+  if (flags.count("cases") != 1) throw UsageError("bench takes exactly one --cases");
+  bench.cases = Required(flags, "cases");
+  bench.config.case_id = Required(flags, "case");
+  bench.config.requests = PositiveInt(flags, "requests", std::nullopt);
+  bench.config.concurrency = PositiveInt(flags, "concurrency", std::nullopt);
+  bench.config.warmup = PositiveInt(flags, "warmup", 10, 0);
+  return bench;
+}
 
 int RunCli(const std::vector<std::string>& all_args) {
   // --verbose (any command, no value) acts in main, before TensorFlow loads.

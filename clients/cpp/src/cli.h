@@ -5,7 +5,26 @@
 #include <string>
 #include <vector>
 
+#include "bench.h"
+#include "runner.h"
+
 namespace tfinterop {
+
+struct RunArgs {
+  TransportConfig transport;
+  std::vector<std::string> cases;  // --cases, in order
+  std::string out;
+};
+
+struct BenchArgs {
+  BenchConfig config;
+  std::string cases;
+};
+
+// The flags of `run` and `bench` (without the subcommand), defaults applied;
+// UsageError (exit 2) for an unknown, repeated, missing or unparsable flag.
+RunArgs ParseRunArgs(const std::vector<std::string>& args);
+BenchArgs ParseBenchArgs(const std::vector<std::string>& args);
 
 // Parses `args` (without argv[0]), runs the command, prints its output on
 // stdout and one clear line on stderr on failure. Returns the exit status:

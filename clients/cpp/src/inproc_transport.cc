@@ -1,5 +1,6 @@
 #include "inproc_transport.h"
 
+#include "op_library.h"
 #include "predict.h"
 
 namespace tfinterop {
@@ -22,13 +23,18 @@ const std::vector<Api>& InprocApis() {
 }
 
 InprocTransport::InprocTransport(const std::filesystem::path& model_config,
-                                 const std::string& tf_dir)
-    : InprocTransport(model_config, *MustLoadTf(tf_dir)) {}
+                                 const std::string& tf_dir,
+                                 const std::vector<std::filesystem::path>& op_libraries)
+    : InprocTransport(model_config, *MustLoadTf(tf_dir), op_libraries) {}
 
-InprocTransport::InprocTransport(const std::filesystem::path& model_config, const TfApi& api)
-    : api_(&api), entries_(ReadModelConfig(model_config)) {}
+InprocTransport::InprocTransport(const std::filesystem::path& model_config, const TfApi& api,
+                                 const std::vector<std::filesystem::path>& op_libraries)
+    : api_(&api),
+      entries_(ReadModelConfig(model_config)),
+      op_library_failure_(LoadOpLibraries(api, op_libraries)) {}
 
 StatusOr<const Servable*> InprocTransport::ServableFor(const tfs::ModelSpec& spec) {
+  if (!op_library_failure_.ok()) return op_library_failure_;
   const auto resolved = ResolveModelSpec(entries_, spec);
   if (!resolved.ok()) return resolved.status();
   std::lock_guard<std::mutex> lock(mu_);
@@ -43,6 +49,9 @@ StatusOr<const Servable*> InprocTransport::ServableFor(const tfs::ModelSpec& spe
 
 Status InprocTransport::Call(Api api, const google::protobuf::Message& request,
                              google::protobuf::Message* response, const CallOptions&) {
+  // The contract: every in-process case of a set whose library failed gets
+  // that failure, whatever else the request would have met.
+  if (!op_library_failure_.ok()) return op_library_failure_;
   switch (api) {
     case Api::kPredict: {
       const auto& req = static_cast<const tfs::PredictRequest&>(request);

@@ -24,11 +24,15 @@ const std::vector<Api>& InprocApis();
 
 class InprocTransport : public Transport {
  public:
-  // Reads the model config (ToolError if unreadable) and loads TensorFlow from
-  // `tf_dir` (ToolError if it cannot). Models load on first use.
-  InprocTransport(const std::filesystem::path& model_config, const std::string& tf_dir);
+  // Reads the model config (ToolError if unreadable), loads TensorFlow from
+  // `tf_dir` (ToolError if it cannot), then the custom-op libraries the
+  // models need (op_library.h: once per process). Models load on first use.
+  // A library that fails to load is every call's answer, with its status.
+  InprocTransport(const std::filesystem::path& model_config, const std::string& tf_dir,
+                  const std::vector<std::filesystem::path>& op_libraries = {});
   // With a given C API table (tests count handles through one).
-  InprocTransport(const std::filesystem::path& model_config, const TfApi& api);
+  InprocTransport(const std::filesystem::path& model_config, const TfApi& api,
+                  const std::vector<std::filesystem::path>& op_libraries = {});
 
   const char* mode() const override { return "inproc"; }
   Status Call(Api api, const google::protobuf::Message& request,
@@ -36,13 +40,15 @@ class InprocTransport : public Transport {
   nlohmann::json Runtime() const override;
 
   // The servable a ModelSpec resolves to, loaded once (a failed load is
-  // remembered and answered again, as a server would).
+  // remembered and answered again, as a server would); the op library's
+  // failure when one did not load.
   StatusOr<const Servable*> ServableFor(const tensorflow::serving::ModelSpec& spec);
   const TfApi& api() const { return *api_; }
 
  private:
   const TfApi* api_;
   std::vector<ModelEntry> entries_;
+  Status op_library_failure_;  // the first op library that did not load
   std::mutex mu_;
   std::map<std::pair<std::string, int64_t>, StatusOr<std::unique_ptr<Servable>>> loaded_;
 };

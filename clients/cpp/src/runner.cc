@@ -7,6 +7,7 @@
 
 #include "grpc_transport.h"
 #include "inproc_transport.h"
+#include "op_library.h"
 #include "rest_transport.h"
 #include "results.h"
 
@@ -33,10 +34,30 @@ const std::vector<Api>& ApisOf(const std::string& mode) {
   throw UsageError("unknown mode '" + mode + "' (inproc, grpc or rest)");
 }
 
+std::vector<fs::path> OpLibrariesFor(const TransportConfig& config, const CaseSet& cases) {
+  std::vector<fs::path> libraries = cases.op_libraries;
+  libraries.insert(libraries.end(), config.op_libraries.begin(), config.op_libraries.end());
+  return libraries;
+}
+
+void LoadOpLibrariesOfRun(const TransportConfig& config, const std::vector<CaseSet>& sets) {
+  if (config.mode != "inproc") return;
+  std::vector<fs::path> libraries;
+  for (const CaseSet& set : sets) {
+    const auto of_set = OpLibrariesFor(config, set);
+    libraries.insert(libraries.end(), of_set.begin(), of_set.end());
+  }
+  if (libraries.empty()) return;
+  const auto api = LoadTfApi(DefaultTfDir());
+  if (!api.ok()) throw ToolError(api.status().message());
+  // Outcomes are kept per library; each transport asks again for its own.
+  LoadOpLibraries(*api.value(), libraries);
+}
+
 std::unique_ptr<Transport> MakeTransport(const TransportConfig& config, const CaseSet& cases) {
   if (config.mode == "inproc") {
     return std::make_unique<InprocTransport>(config.model_config.value_or(cases.config_path),
-                                             DefaultTfDir());
+                                             DefaultTfDir(), OpLibrariesFor(config, cases));
   }
   if (config.mode == "grpc") return MakeGrpcTransport(config.target, config.deadline);
   if (config.mode == "rest") return MakeRestTransport(config.rest_url, config.deadline);

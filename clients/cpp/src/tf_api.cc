@@ -5,9 +5,10 @@
 #include <cstdlib>
 
 namespace tfinterop {
-namespace {
 
-constexpr int kDlopenFlags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+const int kTfDlopenFlags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+
+namespace {
 
 struct Loaded {
   TfApi api;
@@ -19,11 +20,11 @@ Loaded Load(const std::string& tf_dir) {
   const std::string framework = tf_dir + "/libtensorflow_framework.so.2";
   const std::string cc = tf_dir + "/libtensorflow_cc.so.2";
   // The handles are deliberately never closed: see LoadTfApi.
-  if (dlopen(framework.c_str(), kDlopenFlags) == nullptr) {
+  if (dlopen(framework.c_str(), kTfDlopenFlags) == nullptr) {
     out.status = FailedPrecondition(std::string("cannot load TensorFlow: ") + dlerror());
     return out;
   }
-  void* handle = dlopen(cc.c_str(), kDlopenFlags);
+  void* handle = dlopen(cc.c_str(), kTfDlopenFlags);
   if (handle == nullptr) {
     out.status = FailedPrecondition(std::string("cannot load TensorFlow: ") + dlerror());
     return out;

@@ -50,7 +50,8 @@ namespace tfinterop {
   X(TF_StringCopy)                \
   X(TF_StringGetDataPointer)      \
   X(TF_StringGetSize)             \
-  X(TF_StringDealloc)
+  X(TF_StringDealloc)             \
+  X(TF_LoadLibrary)
 
 struct TfApi {
 #define TFINTEROP_DECLARE(name) decltype(&::name) name = nullptr;
@@ -60,6 +61,10 @@ struct TfApi {
   // Where the libraries came from, for run.json.
   std::string library;
 };
+
+// RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND: how the TensorFlow libraries (and the
+// custom-op libraries that extend them, op_library.h) are mapped.
+extern const int kTfDlopenFlags;
 
 // Loads (once per process) libtensorflow_framework.so.2 then
 // libtensorflow_cc.so.2 from `tf_dir` and resolves every function. Later calls

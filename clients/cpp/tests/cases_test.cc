@@ -67,6 +67,24 @@ TEST(CaseSetTest, FieldsItDoesNotKnowAreIgnored) {
   EXPECT_TRUE(set.cases[0].AppliesTo("grpc"));
 }
 
+TEST(CaseSetTest, OpLibrariesResolveAgainstTheCaseFolder) {
+  TempDir dir;
+  WriteFile(dir.path() / "c1.request.pb", "req");
+  json manifest = OneCase(Sha256Hex("req"));
+  WriteFile(dir.path() / "manifest.json", manifest.dump());
+  EXPECT_TRUE(ReadCaseSet(dir.path()).op_libraries.empty()) << "absent: none";
+  manifest["model"]["op_libraries"] = {"../../ops/libtfi_ops.so", "/opt/ops/libx.so"};
+  WriteFile(dir.path() / "manifest.json", manifest.dump());
+  EXPECT_EQ(ReadCaseSet(dir.path()).op_libraries,
+            (std::vector<std::filesystem::path>{
+                (dir.path() / "../../ops/libtfi_ops.so").lexically_normal(), "/opt/ops/libx.so"}));
+  for (const json& bad : {json("libtfi_ops.so"), json::array({1}), json::array({""})}) {
+    manifest["model"]["op_libraries"] = bad;
+    WriteFile(dir.path() / "manifest.json", manifest.dump());
+    EXPECT_THROW(ReadCaseSet(dir.path()), ToolError) << bad;
+  }
+}
+
 TEST(CaseSetTest, Sha256MismatchIsAToolError) {
   TempDir dir;
   WriteFile(dir.path() / "c1.request.pb", "tampered");

@@ -54,6 +54,37 @@ TEST(CliTest, BadUsageExitsTwo) {
   EXPECT_EQ(RunCli({"info", "extra"}), 2);
 }
 
+TEST(CliTest, OpLibraryRepeatsInOrderAndDefaultsToNone) {
+  const std::vector<std::string> base = {"--mode", "inproc", "--cases", "c"};
+  auto run = base;
+  run.insert(run.end(), {"--out", "o"});
+  EXPECT_TRUE(ParseRunArgs(run).transport.op_libraries.empty());
+  auto with = run;
+  with.insert(with.end(), {"--op-library", "a/libone.so", "--op-library=/abs/libtwo.so"});
+  EXPECT_EQ(ParseRunArgs(with).transport.op_libraries,
+            (std::vector<fs::path>{"a/libone.so", "/abs/libtwo.so"}));
+
+  auto bench = base;
+  bench.insert(bench.end(), {"--case", "p", "--requests", "1", "--concurrency", "1"});
+  EXPECT_TRUE(ParseBenchArgs(bench).config.transport.op_libraries.empty());
+  bench.insert(bench.end(), {"--op-library", "x.so", "--op-library", "x.so"});
+  EXPECT_EQ(ParseBenchArgs(bench).config.transport.op_libraries,
+            (std::vector<fs::path>{"x.so", "x.so"}));
+
+  auto empty = run;
+  empty.push_back("--op-library=");
+  EXPECT_THROW(ParseRunArgs(empty), UsageError);
+  auto dangling = run;
+  dangling.push_back("--op-library");
+  EXPECT_THROW(ParseRunArgs(dangling), UsageError);
+  std::vector<std::string> cli = {"run"};
+  cli.insert(cli.end(), dangling.begin(), dangling.end());
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(RunCli(cli), 2);
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("--op-library needs a value"),
+            std::string::npos);
+}
+
 TEST(CliTest, BadUsageIsOneLineOnStderrAndNothingOnStdout) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"explode"},
