@@ -132,6 +132,10 @@ USAGE_ERRORS = [
         ],
         id="bench-without-case",
     ),
+    pytest.param(
+        ["run", "--mode", "inproc", "--cases", str(CASES), "--out", "x", "--op-library"],
+        id="op-library-without-path",
+    ),
 ]
 
 
@@ -190,3 +194,31 @@ def test_bench_prints_the_contract_line_with_the_default_warmup(client: str) -> 
     assert line["warmup"] == 10, "the contract's default"
     assert line["requests"] == 20 and line["errors"] == 0
     assert line["p50_us"] <= line["p90_us"] <= line["p99_us"]
+
+
+def test_an_op_library_that_does_not_load_is_every_inproc_cases_error(
+    client: str, tmp_path: Path
+) -> None:
+    """docs/CONTRACT.md "Op libraries": the run goes on (exit 0), and each inproc case of the
+    sets that need the library records the loader's failure, naming the file."""
+    missing = tmp_path / "libmissing_op.so"
+    r = _run(
+        client,
+        "run",
+        "--mode",
+        "inproc",
+        "--cases",
+        str(CASES),
+        "--out",
+        str(tmp_path / "out"),
+        "--op-library",
+        str(missing),
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    folder = tmp_path / "out" / client / "inproc" / "half_plus_two"
+    manifest = json.loads((CASES / "manifest.json").read_text())
+    inproc = [c["id"] for c in manifest["cases"] if "inproc" in c["transports"]]
+    assert inproc
+    for case in inproc:
+        error = json.loads((folder / f"{case}.error.json").read_text())
+        assert "libmissing_op.so" in error["message"], (case, error)
