@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"tfinterop.dev/clients/go/internal/gen/inference"
 	"tfinterop.dev/clients/go/internal/gen/tensorflow_serving/apis"
 )
 
@@ -49,6 +50,22 @@ func NewResponse(api string) (proto.Message, error) {
 		return &apis.GetModelMetadataResponse{}, nil
 	}
 	return nil, fmt.Errorf("unknown api %q", api)
+}
+
+// RequestFor decodes the request the case sends in mode: its v2 form's
+// inference.ModelInferRequest in v2 modes, else the TF Serving request.
+func (c *Case) RequestFor(mode string) (proto.Message, error) {
+	if !IsV2(mode) {
+		return c.ParseRequest()
+	}
+	if c.V2 == nil {
+		return nil, fmt.Errorf("case %s has no v2 form", c.ID)
+	}
+	msg := &inference.ModelInferRequest{}
+	if err := proto.Unmarshal(c.V2.RequestBytes, msg); err != nil {
+		return nil, fmt.Errorf("case %s: %s does not parse as %s: %w", c.ID, c.V2.Request, msg.ProtoReflect().Descriptor().FullName(), err)
+	}
+	return msg, nil
 }
 
 // ParseRequest decodes the case's verified request bytes.

@@ -16,8 +16,19 @@ import (
 // Format is the manifest format this client reads.
 const Format = 1
 
-// Transports a case may name.
+// Transports are the modes of a case whose manifest entry lists none.
 var Transports = []string{"inproc", "grpc", "rest"}
+
+// The Open Inference Protocol modes: they send a case's v2 form.
+const (
+	V2GRPC = "v2grpc"
+	V2REST = "v2rest"
+)
+
+// IsV2 reports whether mode sends v2 requests.
+func IsV2(mode string) bool {
+	return mode == V2GRPC || mode == V2REST
+}
 
 // Manifest is one verified case folder.
 type Manifest struct {
@@ -44,13 +55,28 @@ type Case struct {
 	RestFormat  string             `json:"rest_format"`
 	Tolerance   map[string]float64 `json:"tolerance"`
 	SHA256      map[string]string  `json:"sha256"`
+	// V2 is the case's Open Inference Protocol form, nil when it has none.
+	V2 *V2Form `json:"v2"`
 
 	RequestBytes []byte `json:"-"`
 }
 
-// AppliesTo reports whether the case runs in mode.
+// V2Form is a case's "v2" entry: an inference.ModelInferRequest and the
+// expected ModelInferResponse, or the expected code (error, and errors per
+// mode where they differ). Only the judge reads the expectations.
+type V2Form struct {
+	Request  string            `json:"request"`
+	Response string            `json:"response"`
+	Error    string            `json:"error"`
+	Errors   map[string]string `json:"errors"`
+
+	RequestBytes []byte `json:"-"`
+}
+
+// AppliesTo reports whether the case runs in mode: the mode is among its
+// transports, and for v2 modes the case has a v2 form.
 func (c *Case) AppliesTo(mode string) bool {
-	return slices.Contains(c.Transports, mode)
+	return slices.Contains(c.Transports, mode) && (!IsV2(mode) || c.V2 != nil)
 }
 
 // Find returns the case with id, or nil.
@@ -130,6 +156,16 @@ func Read(dir string) (*Manifest, error) {
 				return nil, err
 			}
 		}
+		if v2 := c.V2; v2 != nil {
+			if v2.RequestBytes, err = readVerified(abs, c, v2.Request); err != nil {
+				return nil, err
+			}
+			if v2.Response != "" {
+				if _, err := readVerified(abs, c, v2.Response); err != nil {
+					return nil, err
+				}
+			}
+		}
 	}
 	m.Cases = mf.Cases
 	return m, nil
@@ -148,6 +184,14 @@ func checkCase(c *Case, index int, seen map[string]bool) error {
 	}
 	if _, err := NewRequest(c.API); err != nil {
 		return fmt.Errorf("case %s: %w", c.ID, err)
+	}
+	if v2 := c.V2; v2 != nil {
+		switch {
+		case v2.Request == "":
+			return fmt.Errorf("case %s: v2 names no request file", c.ID)
+		case v2.Response != "" && v2.Error != "":
+			return fmt.Errorf("case %s: v2 names both a response and an error", c.ID)
+		}
 	}
 	seen[c.ID] = true
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"tfinterop.dev/clients/go/internal/bench"
 	"tfinterop.dev/clients/go/internal/cases"
+	"tfinterop.dev/clients/go/internal/gen/inference"
 	"tfinterop.dev/clients/go/internal/gen/tensorflow_serving/apis"
 	"tfinterop.dev/clients/go/internal/transport"
 )
@@ -63,7 +64,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	if !c.AppliesTo(flags.mode) {
 		return usagef("case %s does not apply to %s", id, flags.mode)
 	}
-	msg, err := c.ParseRequest()
+	msg, err := c.RequestFor(flags.mode)
 	if err != nil {
 		return err
 	}
@@ -92,8 +93,14 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 }
 
 // batchOf is the first dimension of the request's first input (in alias
-// order) for predict, else 1.
+// order; a v2 request's inputs are a list: its first) for predict, else 1.
 func batchOf(msg any) int64 {
+	if req, ok := msg.(*inference.ModelInferRequest); ok {
+		if inputs := req.GetInputs(); len(inputs) > 0 && len(inputs[0].GetShape()) > 0 {
+			return inputs[0].GetShape()[0]
+		}
+		return 1
+	}
 	req, ok := msg.(*apis.PredictRequest)
 	if !ok {
 		return 1

@@ -9,17 +9,20 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"tfinterop.dev/clients/go/internal/transport"
 )
 
 // Client is this client's name in result paths and reports.
 const Client = "go"
 
 const usage = `usage:
-  tfinterop-go run   --mode inproc|grpc|rest --cases DIR [--cases DIR ...] --out DIR
+  tfinterop-go run   --mode inproc|grpc|rest|v2grpc|v2rest --cases DIR [--cases DIR ...] --out DIR
                      [--model-config FILE] [--op-library PATH ...] [--target HOST:PORT]
                      [--rest URL] [--deadline-ms N]
-  tfinterop-go bench --mode inproc|grpc|rest --cases DIR --case ID --requests N
+  tfinterop-go bench --mode inproc|grpc|rest|v2grpc|v2rest --cases DIR --case ID --requests N
                      --concurrency C [--warmup N] [--model-config FILE] [--op-library PATH ...]
                      [--target] [--rest] [--deadline-ms N]
   tfinterop-go info
@@ -84,21 +87,20 @@ type common struct {
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.mode, "mode", "", "inproc, grpc or rest")
+	fs.StringVar(&c.mode, "mode", "", "inproc, grpc, rest, v2grpc or v2rest")
 	fs.StringVar(&c.modelConfig, "model-config", "", "model config overriding the manifest's (inproc only)")
 	fs.Var(&c.opLibraries, "op-library", "custom-op library to load before the model (inproc only; repeatable)")
 	fs.StringVar(&c.target, "target", "127.0.0.1:8500", "gRPC target host:port")
 	fs.StringVar(&c.rest, "rest", "http://127.0.0.1:8501", "REST base URL")
-	fs.IntVar(&c.deadlineMs, "deadline-ms", 30000, "per-call deadline for grpc and rest")
+	fs.IntVar(&c.deadlineMs, "deadline-ms", 30000, "per-call deadline over the network modes")
 }
 
 func (c *common) check() error {
-	switch c.mode {
-	case "inproc", "grpc", "rest":
-	case "":
-		return usagef("--mode is required (inproc, grpc or rest)")
-	default:
-		return usagef("unknown --mode %q (want inproc, grpc or rest)", c.mode)
+	if c.mode == "" {
+		return usagef("--mode is required (%s)", strings.Join(transport.Modes, ", "))
+	}
+	if !slices.Contains(transport.Modes, c.mode) {
+		return usagef("unknown --mode %q (want %s)", c.mode, strings.Join(transport.Modes, ", "))
 	}
 	if c.deadlineMs <= 0 {
 		return usagef("--deadline-ms must be positive")

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -176,14 +177,22 @@ func TestBenchPrintsOneJSONLine(t *testing.T) {
 func TestInfoPrintsOneJSONLine(t *testing.T) {
 	code, stdout, _ := run("info")
 	var info struct {
-		Client   string            `json:"client"`
-		Language string            `json:"language"`
-		Modes    []string          `json:"modes"`
-		Runtime  map[string]string `json:"runtime"`
+		Client      string              `json:"client"`
+		Language    string              `json:"language"`
+		Modes       []string            `json:"modes"`
+		APIs        map[string][]string `json:"apis"`
+		Unsupported map[string][]string `json:"unsupported_dtypes"`
+		Runtime     map[string]string   `json:"runtime"`
 	}
-	if code != 0 || json.Unmarshal([]byte(stdout), &info) != nil || info.Client != "go" || len(info.Modes) != 3 ||
+	if code != 0 || json.Unmarshal([]byte(stdout), &info) != nil || info.Client != "go" ||
+		!slices.Equal(info.Modes, []string{"inproc", "grpc", "rest", "v2grpc", "v2rest"}) ||
 		info.Runtime["tensorflow"] == "" || !strings.HasPrefix(info.Language, "go") {
 		t.Fatalf("exit %d, stdout %q", code, stdout)
+	}
+	for _, mode := range []string{"v2grpc", "v2rest"} {
+		if !slices.Equal(info.APIs[mode], []string{"predict"}) || info.Unsupported[mode] == nil || len(info.Unsupported[mode]) != 0 {
+			t.Fatalf("%s: apis %v, unsupported_dtypes %v", mode, info.APIs[mode], info.Unsupported[mode])
+		}
 	}
 }
 

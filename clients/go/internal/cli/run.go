@@ -91,13 +91,17 @@ func runCases(t transport.Transport, m *cases.Manifest, out string, deadline tim
 	for i := range m.Cases {
 		c := &m.Cases[i]
 		if !c.AppliesTo(t.Name()) {
-			if err := w.Skipped(c.ID, "case does not apply to "+t.Name()); err != nil {
+			reason := "case does not apply to " + t.Name()
+			if cases.IsV2(t.Name()) && c.V2 == nil {
+				reason += ": it has no v2 form"
+			}
+			if err := w.Skipped(c.ID, reason); err != nil {
 				return "", err
 			}
 			run.Cases[c.ID] = caseRun{Status: "skipped"}
 			continue
 		}
-		msg, err := c.ParseRequest()
+		msg, err := c.RequestFor(t.Name())
 		if err != nil {
 			return "", err
 		}

@@ -64,10 +64,17 @@ func (ts *transports) For(m *cases.Manifest) (transport.Transport, error) {
 		t   transport.Transport
 		err error
 	)
-	if key == "grpc" {
+	switch key {
+	case "grpc":
 		t, err = grpcx.New(ts.flags.target)
-	} else {
+	case "rest":
 		t, err = rest.New(ts.flags.rest)
+	case cases.V2GRPC:
+		t, err = grpcx.NewV2(ts.flags.target)
+	case cases.V2REST:
+		t, err = rest.NewV2(ts.flags.rest)
+	default:
+		return nil, usagef("unknown mode %q", key)
 	}
 	if err != nil {
 		return nil, usagef("%v", err)

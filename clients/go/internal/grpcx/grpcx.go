@@ -1,5 +1,7 @@
-// Package grpcx is the gRPC transport: TF Serving's PredictionService with a
-// deadline on every call, the server's status code passed through unchanged.
+// Package grpcx holds the two gRPC transports: TF Serving's
+// PredictionService (grpc, this file) and the Open Inference Protocol's
+// inference.GRPCInferenceService (v2grpc, v2.go), each with a deadline on
+// every call and the server's status code passed through unchanged.
 package grpcx
 
 import (
@@ -30,6 +32,15 @@ type Transport struct {
 // New prepares a client for target (host:port). It does not dial: a server
 // that cannot be reached makes each call fail with UNAVAILABLE.
 func New(target string) (*Transport, error) {
+	conn, err := dial(target)
+	if err != nil {
+		return nil, err
+	}
+	return &Transport{target: target, conn: conn, client: apis.NewPredictionServiceClient(conn)}, nil
+}
+
+// dial makes the connection both gRPC transports use; it does not connect.
+func dial(target string) (*grpc.ClientConn, error) {
 	conn, err := grpc.NewClient(target,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage), grpc.MaxCallSendMsgSize(maxMessage)),
@@ -37,7 +48,7 @@ func New(target string) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad gRPC target %q: %w", target, err)
 	}
-	return &Transport{target: target, conn: conn, client: apis.NewPredictionServiceClient(conn)}, nil
+	return conn, nil
 }
 
 // Name is the mode name.

@@ -1,7 +1,9 @@
-// Package rest is the REST transport: TF Serving's /v1/models API over
-// net/http. Requests go out in the case's columnar or row form; responses are
-// turned back into PredictResponse using the signature from the model's
-// metadata (output names and dtypes); HTTP statuses map back to codes.
+// Package rest holds the two REST transports over net/http: TF Serving's
+// /v1/models API (this file) and the Open Inference Protocol's /v2/models
+// (v2.go). For rest, requests go out in the case's columnar or row form;
+// responses are turned back into PredictResponse using the signature from the
+// model's metadata (output names and dtypes). Both map HTTP statuses back to
+// codes the same way.
 package rest
 
 import (
@@ -51,17 +53,27 @@ type Transport struct {
 
 // New prepares a client for base (e.g. http://127.0.0.1:8501).
 func New(base string) (*Transport, error) {
+	client, err := newClient(base)
+	if err != nil {
+		return nil, err
+	}
+	return &Transport{
+		base:     strings.TrimRight(base, "/"),
+		client:   client,
+		metadata: map[string]*apis.SignatureDefMap{},
+	}, nil
+}
+
+// newClient checks the --rest URL and makes the HTTP client both REST
+// transports use.
+func newClient(base string) (*http.Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("bad REST URL %q: want http://host:port", base)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
-	return &Transport{
-		base:     strings.TrimRight(base, "/"),
-		client:   &http.Client{Transport: tr},
-		metadata: map[string]*apis.SignatureDefMap{},
-	}, nil
+	return &http.Client{Transport: tr}, nil
 }
 
 // Name is the mode name.
@@ -386,6 +398,11 @@ func (t *Transport) modelMetadata(ctx context.Context, req *apis.GetModelMetadat
 // do sends one HTTP request and returns the body of a 200 answer; any other
 // status becomes the code TF Serving's mapping gives back, with http_status.
 func (t *Transport) do(ctx context.Context, method, url string, body []byte) ([]byte, error) {
+	return send(ctx, t.client, method, url, body)
+}
+
+// send is do for any client of this package.
+func send(ctx context.Context, client *http.Client, method, url string, body []byte) ([]byte, error) {
 	var reader io.Reader
 	if body != nil {
 		reader = bytes.NewReader(body)
@@ -397,7 +414,7 @@ func (t *Transport) do(ctx context.Context, method, url string, body []byte) ([]
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := t.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, transportError(err)
 	}

@@ -13,8 +13,10 @@ import (
 
 // Request is one case's request as a transport needs it.
 type Request struct {
-	API     string        // a cases API: predict, metadata, ...
-	Message proto.Message // the TF Serving request message for API
+	API string // a cases API: predict, metadata, ...
+	// Message is the TF Serving request message for API, or in the v2 modes
+	// an inference.ModelInferRequest.
+	Message proto.Message
 	// RestFormat is the case's rest_format (columnar or row); only REST reads it.
 	RestFormat string
 }
@@ -30,12 +32,15 @@ type Transport interface {
 }
 
 // Modes lists the modes in the order the CLI reports them.
-var Modes = []string{"inproc", "grpc", "rest"}
+var Modes = []string{"inproc", "grpc", "rest", cases.V2GRPC, cases.V2REST}
 
 // APIs is the capability table: which case APIs each mode serves. Classify,
-// regress and multi_inference are server APIs (docs/CONTRACT.md).
+// regress and multi_inference are server APIs (docs/CONTRACT.md); the v2
+// modes carry predict cases only, in their v2 form.
 var APIs = map[string][]string{
-	"inproc": {cases.Predict, cases.Metadata},
-	"grpc":   {cases.Predict, cases.Classify, cases.Regress, cases.MultiInference, cases.Metadata},
-	"rest":   {cases.Predict, cases.Classify, cases.Regress, cases.Metadata},
+	"inproc":     {cases.Predict, cases.Metadata},
+	"grpc":       {cases.Predict, cases.Classify, cases.Regress, cases.MultiInference, cases.Metadata},
+	"rest":       {cases.Predict, cases.Classify, cases.Regress, cases.Metadata},
+	cases.V2GRPC: {cases.Predict},
+	cases.V2REST: {cases.Predict},
 }

@@ -15,7 +15,9 @@ import (
 )
 
 // packageNames gives the generated packages short, distinct Go names; a
-// folder not listed falls back to its last element.
+// folder not listed falls back to its last element. A file at the root of
+// the import path (Triton's grpc_service.proto) goes to the folder named by
+// its proto package ("inference").
 var packageNames = map[string]string{
 	"tensorflow/core/framework": "framework",
 	"tensorflow/core/protobuf":  "corepb",
@@ -48,6 +50,15 @@ func main() {
 			continue // well-known types ship with protobuf-go
 		}
 		dir := path.Dir(name)
+		if dir == "." {
+			// Triton's grpc_service.proto and model_config.proto sit at the
+			// root of their import path: their proto package names the folder.
+			dir = f.GetPackage()
+			if dir == "" {
+				fmt.Fprintf(os.Stderr, "protoargs: %s is at the root and has no package\n", name)
+				os.Exit(1)
+			}
+		}
 		pkg, ok := packageNames[dir]
 		if !ok {
 			pkg = path.Base(dir)
