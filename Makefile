@@ -15,8 +15,8 @@ ifneq ($(TFINTEROP_VERBOSE),1)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 endif
 
-.PHONY: help deps venv export protos serve go java cpp clients interop interop-test test test-python \
-	test-go test-java test-cpp test-cli test-byo test-dist test-conformance verify lint dist clean bench-server test-reliability fuzz-short \
+.PHONY: help deps venv export ops protos serve go java cpp clients interop interop-test test test-python \
+	test-go test-java test-cpp test-cli test-byo test-dist test-conformance test-v2 verify lint dist clean bench-server test-reliability fuzz-short \
 	fuzz soak bench report test-report FORCE
 
 help:
@@ -42,14 +42,24 @@ $(BUILD)/protos/serving.pb: $(STAMP)
 
 protos: $(BUILD)/protos/serving.pb
 
-# Export again only when the package, the lock or EXPORT_FLAGS changed (make -B export
-# forces it); training inside export is skipped when its own inputs did not change.
+# The custom_op zoo model's kernel, compiled against the installed TensorFlow (about 1 s,
+# plus importing TensorFlow for its flags); export builds it too when it is missing or
+# older than its source.
+OP_SOURCES := ops/tfi_affine.cc
+$(BUILD)/ops/libtfi_ops.so: $(OP_SOURCES) $(STAMP)
+	$(TFINTEROP) ops --out $(BUILD)
+
+ops: $(BUILD)/ops/libtfi_ops.so
+
+# Export again only when the package, the op's source, the lock or EXPORT_FLAGS changed
+# (make -B export forces it); training inside export is skipped when its own inputs did
+# not change.
 PY_SOURCES := $(shell find python/tfinterop -type f -not -path '*/__pycache__/*')
 EXPORT_STAMP := $(BUILD)/.export.stamp
 $(BUILD)/.export-flags: FORCE
 	@mkdir -p $(BUILD); echo '$(EXPORT_FLAGS)' | cmp -s - $@ || echo '$(EXPORT_FLAGS)' > $@
 
-$(EXPORT_STAMP): $(STAMP) $(PY_SOURCES) $(BUILD)/.export-flags
+$(EXPORT_STAMP): $(STAMP) $(PY_SOURCES) $(OP_SOURCES) $(BUILD)/.export-flags
 	$(TFINTEROP) export --out $(BUILD) $(EXPORT_FLAGS)
 	touch $@
 
@@ -179,6 +189,11 @@ test-cpp: cpp export
 test-dist: export
 	$(VENV)/bin/pytest tests/dist -q -p no:cacheprovider
 
+# The Open Inference Protocol (v2) on the bundled server: its tensor codec against
+# tritonclient's, and tritonclient's HTTP and gRPC clients as independent v2 clients.
+test-v2: export
+	$(VENV)/bin/pytest tests/v2 -q -p no:cacheprovider
+
 # The four clients against one table of the contract's command line (docs/CONTRACT.md), and
 # each client's `info` against the client registry (harness/clients.json).
 test-cli: clients export
@@ -188,7 +203,7 @@ test-cli: clients export
 # time (build/report/test-times.md). Every step runs even when an earlier one failed.
 # The steps after `clients` run in two lanes side by side (tools/steps.sh): each lane's
 # steps in order, the lanes at once. TEST_STEPS may be overridden with plain names.
-TEST_LANES := test-python,test-conformance,test-go,test-java,test-cpp,test-cli|interop-test,test-byo,test-dist,test-reliability,fuzz-short
+TEST_LANES := test-python,test-conformance,test-go,test-java,test-cpp,test-cli|interop-test,test-v2,test-byo,test-dist,test-reliability,fuzz-short
 TEST_STEPS := deps export lint clients '$(TEST_LANES)' test-report
 test:
 	@tools/steps.sh $(BUILD)/report/test-times.md $(TEST_STEPS)

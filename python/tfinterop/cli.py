@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.set_defaults(handler=_export)
 
+    op = sub.add_parser(
+        "ops", help="build the custom-op library of the custom_op zoo model (make ops)"
+    )
+    op.add_argument(
+        "--out", type=Path, default=Path("build"), help="build folder: writes OUT/ops/ (build)"
+    )
+    op.set_defaults(handler=_ops)
+
     pr = sub.add_parser("protos", help="write the API FileDescriptorSet for code generation")
     pr.add_argument("--out", type=Path, default=Path("build/protos/serving.pb"))
     pr.set_defaults(handler=_protos)
@@ -104,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write assets.extra/tf_serving_warmup_requests into the recorded copy",
     )
+    _op_library_flag(rec, "loaded before the model; the case set lists it (model.op_libraries)")
     rec.add_argument("--out", type=Path, default=Path("build"))
     rec.set_defaults(handler=_record)
 
@@ -124,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
         "and cases are called, and with --target the model's name on that server",
     )
     ver.add_argument("--inputs", type=Path, help="inputs file (one --saved-model only)")
+    _op_library_flag(
+        ver,
+        "for record, the bundled server and every client's inproc run (the recorded case "
+        "sets list it)",
+    )
     ver.add_argument(
         "--build",
         type=Path,
@@ -216,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="for a Keras 3 tf.saved_model.save export the C API cannot run: write a repaired "
         "copy to OUT/<version>/ (a new or empty folder) and check it; your folder is not modified",
     )
+    _op_library_flag(doc, "loaded before the model, in Python and the C API alike")
     doc.set_defaults(handler=_doctor)
 
     df = sub.add_parser(
@@ -306,6 +321,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _op_library_flag(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--op-library",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help=f"a custom-op library (.so) the model needs, {what}; repeatable",
+    )
+
+
 def _ci_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--junit-xml",
@@ -336,6 +362,12 @@ def _export(a: argparse.Namespace) -> int:
     from tfinterop.models import export
 
     return export.main(a.out, a.dataset, a.exporter, a.epochs)
+
+
+def _ops(a: argparse.Namespace) -> int:
+    from tfinterop.models import ops
+
+    return ops.main(a.out)
 
 
 def _protos(a: argparse.Namespace) -> int:
@@ -371,7 +403,7 @@ def _bench_server(a: argparse.Namespace) -> int:
 def _record(a: argparse.Namespace) -> int:
     from tfinterop.byo import record
 
-    return record.main(a.saved_model, a.out, a.name, a.inputs, a.warmup)
+    return record.main(a.saved_model, a.out, a.name, a.inputs, a.warmup, a.op_library)
 
 
 def _verify(a: argparse.Namespace) -> int:
@@ -389,6 +421,7 @@ def _verify(a: argparse.Namespace) -> int:
         a.rest,
         a.junit_xml,
         a.json,
+        a.op_library,
     )
 
 
@@ -403,7 +436,7 @@ def _judge(a: argparse.Namespace) -> int:
 def _doctor(a: argparse.Namespace) -> int:
     from tfinterop.byo import doctor
 
-    return doctor.main(a.saved_model, a.inputs, a.fix)
+    return doctor.main(a.saved_model, a.inputs, a.fix, a.op_library)
 
 
 def _diff(a: argparse.Namespace) -> int:

@@ -9,12 +9,13 @@ from typing import Any
 
 import numpy as np
 from google.protobuf.message import Message
-from tensorflow.core.framework import tensor_pb2
+from tensorflow.core.framework import tensor_pb2, types_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2, predict_pb2
+from tritonclient.grpc import service_pb2
 
 from tfinterop.judge import matrix
 from tfinterop.judge.matrix import Judgement, Row
-from tfinterop.serving import tensor_codec
+from tfinterop.serving import tensor_codec, v2
 
 PRODUCER_BUILD = "pip:tensorflow==2.21.0"
 CLIENT = "c"
@@ -40,6 +41,30 @@ def predict(
     return resp
 
 
+def infer(
+    outputs: dict[str, Any], model: str = "m", version: str = "1", raw: bool = False
+) -> service_pb2.ModelInferResponse:
+    """A v2 ModelInferResponse of float32 arrays (or (array, TF dtype) pairs), in the order
+    given: typed contents, or raw contents when `raw`."""
+    resp = service_pb2.ModelInferResponse(model_name=model, model_version=version)
+    v2.infer_outputs(
+        resp,
+        [
+            (
+                name,
+                *(
+                    value
+                    if isinstance(value, tuple)
+                    else (np.asarray(value, np.float32), types_pb2.DT_FLOAT)
+                ),
+            )
+            for name, value in outputs.items()
+        ],
+        raw=raw,
+    )
+    return resp
+
+
 def metadata(model: str = "m", version: int = 1) -> get_model_metadata_pb2.GetModelMetadataResponse:
     resp = get_model_metadata_pb2.GetModelMetadataResponse()
     resp.model_spec.name = model
@@ -59,13 +84,15 @@ class Build:
     def case_set(
         self, model: str, cases: list[dict[str, Any]], producer_build: str | None = PRODUCER_BUILD
     ) -> None:
-        """Cases as dicts: id, response (a Message) or error, and optional manifest fields."""
+        """Cases as dicts: id, response (a Message) or error, optional manifest fields, and
+        `v2`: {"response": a ModelInferResponse} or {"error": code} for the v2 form."""
         folder = self.root / "cases" / model
         folder.mkdir(parents=True, exist_ok=True)
         entries = []
         for spec in cases:
             spec = dict(spec)
             response: Message | None = spec.pop("response", None)
+            v2_form: dict[str, Any] | None = spec.pop("v2", None)
             entry: dict[str, Any] = {
                 "id": spec["id"],
                 "api": spec.get("api", "predict"),
@@ -77,6 +104,14 @@ class Build:
             if response is not None:
                 entry["response"] = f"{spec['id']}.response.pb"
                 files[entry["response"]] = response.SerializeToString(deterministic=True)
+            if v2_form is not None:
+                entry["v2"] = {"request": f"{spec['id']}.v2.request.pb"}
+                files[entry["v2"]["request"]] = service_pb2.ModelInferRequest().SerializeToString()
+                if "response" in v2_form:
+                    entry["v2"]["response"] = f"{spec['id']}.v2.response.pb"
+                    files[entry["v2"]["response"]] = v2_form["response"].SerializeToString()
+                else:
+                    entry["v2"]["error"] = v2_form["error"]
             entry["sha256"] = {}
             for name, data in files.items():
                 (folder / name).write_bytes(data)

@@ -383,6 +383,67 @@ def a_response_where_an_error_is_expected_passes(mp: pytest.MonkeyPatch) -> None
     mp.setattr(matrix, "compare", compare.compare)
 
 
+# ---- v2 ---------------------------------------------------------------------------------
+
+
+def v2_model_version_ignored(mp: pytest.MonkeyPatch) -> None:
+    def make(orig: Any) -> Any:
+        def f(want: Any, got: Any, *args: Any) -> Any:
+            got = type(got).FromString(got.SerializeToString())
+            got.model_version = want.model_version
+            return orig(want, got, *args)
+
+        return f
+
+    _wrap(mp, compare, "compare_v2", make)
+
+
+def v2_raw_contents_ignored(mp: pytest.MonkeyPatch) -> None:
+    def make(orig: Any) -> Any:
+        def f(response: Any) -> Any:
+            response = type(response).FromString(response.SerializeToString())
+            del response.raw_output_contents[:]
+            return orig(response)
+
+        return f
+
+    _wrap(mp, compare.v2, "output_arrays", make)
+
+
+def v2_datatype_ignored(mp: pytest.MonkeyPatch) -> None:
+    def make(orig: Any) -> Any:
+        return lambda response: {k: ("?", a) for k, (_, a) in orig(response).items()}
+
+    _wrap(mp, compare.v2, "output_arrays", make)
+
+
+def v2_output_order_judged(mp: pytest.MonkeyPatch) -> None:
+    def make(orig: Any) -> Any:
+        def f(want: Any, got: Any, *args: Any) -> Any:
+            if [o.name for o in got.outputs] != [o.name for o in want.outputs]:
+                return ValueCheck("outputs out of order")
+            return orig(want, got, *args)
+
+        return f
+
+    _wrap(mp, compare, "compare_v2", make)
+
+
+def v2_rows_judged_against_the_predict_golden(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(ManifestCase, "response_bytes", lambda self, mode: self.read("response"))
+
+
+def v2_errors_from_the_predict_case(mp: pytest.MonkeyPatch) -> None:
+    def make(orig: Any) -> Any:
+        return lambda self, mode: orig(self, mode.removeprefix("v2"))
+
+    _wrap(mp, ManifestCase, "expected_error", make)
+
+
+def v2rest_compared_by_code(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(codes, "REST_MODES", ("rest",))
+
+
 # ---- codes ------------------------------------------------------------------------------
 
 
@@ -700,6 +761,13 @@ MUTATIONS: dict[str, Patch] = {
     "first of several result files": first_of_several_result_files,
     "an error where a response is expected passes": an_error_where_a_response_is_expected_passes,
     "a response where an error is expected passes": a_response_where_an_error_is_expected_passes,
+    "v2 model_version ignored": v2_model_version_ignored,
+    "v2 raw contents ignored": v2_raw_contents_ignored,
+    "v2 datatype ignored": v2_datatype_ignored,
+    "v2 output order judged": v2_output_order_judged,
+    "v2 rows judged against the predict golden": v2_rows_judged_against_the_predict_golden,
+    "v2 errors from the predict case": v2_errors_from_the_predict_case,
+    "v2 REST compared by code": v2rest_compared_by_code,
     "REST compared by code": rest_compared_by_code,
     "gRPC compared by HTTP status": grpc_compared_by_http_status,
     "REST status from the code only": rest_status_from_the_code_only,

@@ -9,16 +9,19 @@ A module may import its own layer and what its row allows, nothing else; an entr
     util      (nothing)                                    helpers with no serving knowledge
     serving   util                                         TF Serving's rules, the bottom
     golden    util, serving.{errors,apis,tensor_codec,     a golden never comes from the code
-              model_config}                                it judges: not the validation the
+              model_config,op_libraries,v2}                it judges: not the validation the
                                                            server and client share
                                                            (serving.signature, .predict,
-                                                           .servable), not server/client/judge
+                                                           .servable), not server/client/judge;
+                                                           op_libraries only loads kernels;
+                                                           v2, like tensor_codec, is a codec
+                                                           (tests/v2 holds it to tritonclient)
     models    util, serving, golden                        export records cases via golden
     server    util, serving                                the bundled server stands alone
     client    util, serving, golden.cases                  the Python client reads case sets;
                                                            knows no server, harness, registry
     harness   util, serving, golden.cases                  runs clients by their command line
-    judge     util, serving.{errors,apis,tensor_codec},    judges results against goldens;
+    judge     util, serving.{errors,apis,tensor_codec,v2}, judges results against goldens;
               golden.cases, harness.registry               never the server, clients, models
     bench     util, serving, golden.cases, harness,        measures the server and clients
               client, server
@@ -42,7 +45,14 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "python" / "tfinterop"
 
-_GOLDEN_SERVING = ("serving.errors", "serving.apis", "serving.tensor_codec", "serving.model_config")
+_GOLDEN_SERVING = (
+    "serving.errors",
+    "serving.apis",
+    "serving.tensor_codec",
+    "serving.model_config",
+    "serving.op_libraries",
+    "serving.v2",
+)
 ALLOWED: dict[str, tuple[str, ...]] = {
     "util": (),
     "serving": ("util",),
@@ -56,6 +66,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "serving.errors",
         "serving.apis",
         "serving.tensor_codec",
+        "serving.v2",
         "golden.cases",
         "harness.registry",
     ),

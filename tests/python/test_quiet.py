@@ -81,6 +81,39 @@ def test_filter_drops_only_noise_and_keeps_other_bytes_exactly() -> None:
     assert out == b"".join(line + b"\n" for line in KEPT_LINES)
 
 
+# Multi-line messages TensorFlow 2.21 wrote here, verbatim: a custom op whose library is not
+# loaded (Grappler's MLIR import) and a Python op without its kernel (the C API).
+MULTI_LINE_TF = [
+    b"E0000 00:00:1796141388.335556   10826 tfg_optimizer_hook.cc:135] tfg_optimizer{any("
+    b"tfg-consolidate-attrs,tfg-toposort)} failed: INVALID_ARGUMENT: Unable to find OpDef for "
+    b"TfiAffine\n\tWhile importing function: __inference_f_19\n\twhen importing GraphDef to "
+    b"MLIR module in GrapplerHook\n",
+    b"E0000 00:00:1796141408.301226   11274 meta_optimizer.cc:967] function_optimizer failed: "
+    b"INVALID_ARGUMENT: No OpKernel was registered to support Op 'EagerPyFunc' used by {{node "
+    b"StatefulPartitionedCall/StatefulPartitionedCall/EagerPyFunc}} with these attrs: "
+    b'[token="pyfunc_0"]\nRegistered devices: [CPU]\nRegistered kernels:\n  <no registered '
+    b"kernels>\n\n\t [[StatefulPartitionedCall/StatefulPartitionedCall/EagerPyFunc]]\n",
+]
+
+
+@pytest.mark.parametrize("step", [1, 5, 64, 1 << 16])
+def test_a_dropped_lines_continuation_lines_go_with_it(step: int) -> None:
+    stream = b"".join(m + b"kept after it\n" for m in MULTI_LINE_TF)
+    f = quiet.LineFilter()
+    out = b"".join(f.feed(stream[i : i + step]) for i in range(0, len(stream), step)) + f.flush()
+    assert out == b"kept after it\n" * len(MULTI_LINE_TF)
+
+
+def test_indented_and_blank_lines_of_the_tool_pass_after_noise() -> None:
+    kept = b'\n  File "/work/main/python/tfinterop/cli.py", line 248, in main\n\n'
+    f = quiet.LineFilter()
+    assert f.feed(TF_LINES[4] + b"\n" + kept) + f.flush() == kept
+    # A blank line after noise waits for the next line, and the pause releases it.
+    f = quiet.LineFilter()
+    assert f.feed(TF_LINES[4] + b"\n\n") == b""
+    assert f.has_partial_line and f.flush() == b"\n"
+
+
 def test_unfinished_line_waits_then_passes_and_its_rest_follows() -> None:
     f = quiet.LineFilter()
     assert f.feed(b"progress 50%") == b""
@@ -190,6 +223,17 @@ def _tfinterop(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         timeout=300,
         env={**os.environ, "TFINTEROP_VERBOSE": "", **env},
     )
+
+
+def test_doctor_on_a_custom_op_model_without_its_library_prints_no_tensorflow_lines() -> None:
+    if not (BUILD / "models" / "custom_op").is_dir():
+        pytest.fail("run `make export` first: build/models/custom_op is missing")
+    r = _tfinterop("doctor", "--saved-model", "build/models/custom_op")
+    both = r.stdout + r.stderr
+    assert r.returncode == 1, both  # the op's library is not given: a problem
+    assert "TfiAffine" in r.stdout and "--op-library" in r.stdout
+    assert SEEN_NOISE.search(both) is None, both
+    assert not re.search(r"GrapplerHook|While importing function|Registered kernels", both), both
 
 
 def test_doctor_prints_its_report_and_no_tensorflow_lines() -> None:

@@ -31,6 +31,8 @@ CASES = {1: "v1-test-0000", 32: "v1-batch32"}
 CONCURRENCY = (1, 8, 32)
 REPS = 3
 # Requests per run by (mode, batch): enough for a stable p50, small enough for 15 minutes.
+# TF Serving's modes: the v2 ones would add two thirds to a 15-minute run (docs/BENCHMARKS.md).
+MODES = ("inproc", "grpc", "rest")
 REQUESTS = {
     ("inproc", 1): 1000,
     ("grpc", 1): 500,
@@ -186,7 +188,7 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
     started = time.monotonic()
     # ghz and every client x mode per batch and concurrency, the profile, the batching run.
     cells = progress.Countdown(
-        "[bench]", len(CASES) * len(CONCURRENCY) * (1 + len(built) * len(registry.MODES)) + 2
+        "[bench]", len(CASES) * len(CONCURRENCY) * (1 + len(built) * len(MODES)) + 2
     )
     with bundled_server(config, ["mnist"], work / "server.log") as server:
         for batch in CASES:
@@ -200,7 +202,7 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
                     f"ghz batch {batch} c={c}: p50 {refs[-1]['p50_us']} us, {refs[-1]['rps']} req/s"
                 )
             for client in built:
-                for mode in registry.MODES:
+                for mode in MODES:
                     for c in CONCURRENCY:
                         runs = [
                             _client_bench(root, client, mode, batch, c, server) for _ in range(reps)

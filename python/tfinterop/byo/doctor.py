@@ -26,15 +26,34 @@ from tensorflow.core.protobuf import meta_graph_pb2
 
 from tfinterop.byo import limits, synth
 from tfinterop.byo.record import default_name, model_versions
-from tfinterop.serving import signature, tensor_codec
-from tfinterop.serving.errors import ServingError, ToolError
+from tfinterop.server import python_ops
+from tfinterop.serving import op_libraries, signature, tensor_codec
+from tfinterop.serving.errors import ServingError, ToolError, UsageError
 
 log = logging.getLogger(__name__)
-PY_OPS = {"PyFunc", "PyFuncStateless", "EagerPyFunc"}
+PY_OPS = python_ops.PYTHON_OPS
 CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
 GENERIC_NAMES = re.compile(r"^(inputs?(_\d+)?|args_\d+|keras_tensor(_\d+)?|input_tensor)$")
 EXAMPLE_METHODS = (signature.CLASSIFY_METHOD, signature.REGRESS_METHOD)
 MISSING_VARIABLE = "Could not find variable"
+
+PYTHON_CALL = (
+    "the graph calls Python ({ops}: {apis}). A SavedModel keeps only a token naming the "
+    'Python function ("pyfunc_0"); the function itself stays in the process that exported '
+    "the model, so no serving runtime can run it: TF Serving, the C API (Go, C++) and TF Java "
+    'have the op but no kernel for it (INVALID_ARGUMENT "No OpKernel was registered to '
+    "support Op '{first}'\"), and Python in any other process fails too (INVALID_ARGUMENT "
+    '"Could not find callback with key=pyfunc_0 in the registry"). Fix: write that step '
+    "with TensorFlow ops inside the tf.function (tf.math, tf.strings, tf.image, tf.lookup, "
+    "tf.where, ...), or, when no op does it, as a custom op: a C++ kernel built with "
+    "tf.sysconfig's flags, given to every runtime with --op-library and linked into TF "
+    'Serving (docs/SERVER.md, "Custom ops")'
+)
+PYTHON_APIS = {
+    "EagerPyFunc": "tf.py_function",
+    "PyFunc": "tf.numpy_function or tf.compat.v1.py_func",
+    "PyFuncStateless": "tf.numpy_function(stateful=False) or tf.compat.v1.py_func(stateful=False)",
+}
 
 KERAS_SAVE = (
     "The model was most likely written by Keras 3 with tf.saved_model.save(model, dir). Python's "
@@ -96,19 +115,27 @@ class Diagnosis:
     capi: dict[str, Outcome] = field(default_factory=dict)
     python_load: ServingError | None = None
     capi_load: ServingError | None = None
+    # The --op-library files loaded first, and the graph ops each of them registered.
+    op_libraries: list[op_libraries.Loaded] = field(default_factory=list)
+    python_ops: list[str] = field(default_factory=list)  # Python-calling ops in the graph
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     keras_save: bool = False  # the Keras 3 tf.saved_model.save failure, which --fix repairs
 
 
-def main(saved_model: Path, inputs: Path | None = None, fix_out: Path | None = None) -> int:
+def main(
+    saved_model: Path,
+    inputs: Path | None = None,
+    fix_out: Path | None = None,
+    libraries: list[Path] | None = None,
+) -> int:
     """Print the report; 1 when a problem blocks serving (with --fix: when the repair fails)."""
     from tfinterop.byo import fix
 
     if fix_out is not None:
         fix.check_out(fix_out, saved_model)  # before any work: nothing is written for a bad OUT
-    d = diagnose(saved_model, inputs)
+    d = diagnose(saved_model, inputs, libraries)
     print("\n".join(report(d)), flush=True)
     if fix_out is None:
         return 1 if d.problems else 0
@@ -124,9 +151,13 @@ def main(saved_model: Path, inputs: Path | None = None, fix_out: Path | None = N
     return 0 if ok else 1
 
 
-def diagnose(saved_model: Path, inputs_file: Path | None = None) -> Diagnosis:
-    """Load and run every signature in both runtimes; ToolError for a folder without a
-    SavedModel or --inputs that do not fit the model."""
+def diagnose(
+    saved_model: Path, inputs_file: Path | None = None, libraries: list[Path] | None = None
+) -> Diagnosis:
+    """Load the op libraries, then load and run every signature in both runtimes; ToolError
+    for a folder without a SavedModel, --inputs that do not fit the model or an op library
+    that does not load (UsageError: one that does not exist)."""
+    loaded = load_libraries(libraries or [])
     versions, versioned = (
         model_versions(saved_model.resolve()) if saved_model.exists() else ({}, False)
     )
@@ -141,6 +172,7 @@ def diagnose(saved_model: Path, inputs_file: Path | None = None) -> Diagnosis:
         del meta.signature_def[internal]  # TF2's __saved_model_init_op, not a serving signature
     user = _user_inputs(inputs_file, meta)
     d = Diagnosis(saved_model, versioned, model_dir, version, meta, model_kind(meta, model_dir))
+    d.op_libraries = loaded
     d.groups = groups(meta)
     _check_graph(d)
     _check_example_signatures(d)
@@ -151,6 +183,19 @@ def diagnose(saved_model: Path, inputs_file: Path | None = None) -> Diagnosis:
     d.warnings += carriage_warnings(d)
     d.notes += advice(d)
     return d
+
+
+def load_libraries(paths: list[Path]) -> list[op_libraries.Loaded]:
+    """--op-library, before any model, in Python and so for the C API of this process."""
+    out = []
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"--op-library {path} does not exist")
+        try:
+            out.append(op_libraries.load(path))
+        except ServingError as e:
+            raise ToolError(f"--op-library {path} does not load: {e}") from None
+    return out
 
 
 def _user_inputs(path: Path | None, meta: meta_graph_pb2.MetaGraphDef) -> dict[str, dict[str, Any]]:
@@ -246,30 +291,39 @@ def _tensors(infos: Any) -> str:
     )
 
 
-def _ops(meta: meta_graph_pb2.MetaGraphDef) -> set[str]:
-    ops = {n.op for n in meta.graph_def.node}
-    for f in meta.graph_def.library.function:
-        ops |= {n.op for n in f.node_def}
-    return ops - {f.signature.name for f in meta.graph_def.library.function}
-
-
 def _check_graph(d: Diagnosis) -> None:
-    from tensorflow.python.framework import op_def_registry
-
-    ops = _ops(d.meta)
-    if ops & PY_OPS:
+    ops = op_libraries.graph_ops(d.meta)
+    d.python_ops = sorted(ops & PY_OPS)
+    if d.python_ops:
+        apis = " / ".join(PYTHON_APIS[o] for o in d.python_ops)
         d.problems.append(
-            f"the graph calls Python ({', '.join(sorted(ops & PY_OPS))}: tf.py_function or "
-            "tf.numpy_function). That code is not in the SavedModel: TF Serving, the C API and TF Java "
-            "cannot run it. Fix: rewrite it with TensorFlow ops before exporting."
+            PYTHON_CALL.format(ops=", ".join(d.python_ops), apis=apis, first=d.python_ops[0])
         )
-    custom = sorted(o for o in ops - PY_OPS if op_def_registry.get(o) is None)
+    custom = [o for o in op_libraries.unregistered(d.meta) if o not in PY_OPS]
     if custom:
-        d.problems.append(
-            f"ops not registered in this TensorFlow ({', '.join(custom)}): custom ops. Every serving "
-            "runtime needs their kernels: build them into TF Serving, or load the op library "
-            "(tf.load_op_library / TF_LoadLibrary) in each client."
+        given = (
+            f" (none of the {len(d.op_libraries)} --op-library files registers them)"
+            if d.op_libraries
+            else ""
         )
+        d.problems.append(
+            f"the graph uses ops this TensorFlow does not register: {', '.join(custom)}{given}. "
+            "They are custom ops: the model loads only where their library is loaded. Give it "
+            "with --op-library PATH (doctor, record and verify; tfinterop-<lang> run "
+            "--op-library or the case set's model.op_libraries for the clients; tfinterop "
+            "serve --op_library=PATH). TF Serving needs the op linked into its binary "
+            '(docs/SERVER.md, "Custom ops").'
+        )
+    for lib in d.op_libraries:
+        used = sorted(lib.ops & ops)
+        if used:
+            verb = "comes" if len(used) == 1 else "come"
+            d.notes.append(
+                f"{', '.join(used)} {verb} from {lib.path}: every runtime that serves this model "
+                "needs that library: --op-library for record, verify and the clients (verify "
+                "lists it in the case set), --op_library for tfinterop serve, and a TF Serving "
+                'build with the op linked in (docs/SERVER.md, "Custom ops")'
+            )
 
 
 def _check_example_signatures(d: Diagnosis) -> None:
@@ -378,7 +432,12 @@ def _run_capi(d: Diagnosis) -> None:
 
     keys = sorted(d.meta.signature_def)
     start = time.monotonic()
+    # This process holds Python's kernels for the Python-calling ops; a C API process (TF
+    # Serving, Go, C++) has none: its answers stand in for what this process would do.
+    refused = python_ops.load_refusal(d.meta)
     try:
+        if refused is not None:
+            raise refused
         session = capi.Session(d.model_dir)
     except ServingError as e:
         d.capi_load = e
@@ -387,9 +446,16 @@ def _run_capi(d: Diagnosis) -> None:
     with session:
         for i, key in enumerate(keys, 1):
             outcome = _runnable(d, key)
+            sig = d.meta.signature_def[key]
             if outcome is None:
-                sig = d.meta.signature_def[key]
-                outcome = run_capi(session, sig, d.feeds[key].arrays or {}, d.fetches[key])
+                no_python = python_ops.run_refusal(
+                    d.meta, [sig.outputs[a].name for a in d.fetches[key]]
+                )
+                outcome = (
+                    Outcome(error=no_python)
+                    if no_python is not None
+                    else run_capi(session, sig, d.feeds[key].arrays or {}, d.fetches[key])
+                )
             d.capi[key] = outcome
             _signature_done("C API", key, i, len(keys), start)
             start = time.monotonic()
@@ -466,7 +532,12 @@ def _judge_runs(d: Diagnosis) -> None:
         elif c.ok and py.error is not None:
             d.problems.append(f"{where}: Python fails where the C API runs: {_error(py.error)}")
         elif py.error is not None and c.error is not None:
-            if feed.source == "your inputs":
+            if _calls_python(d, c.error):
+                d.notes.append(
+                    f"{where} fails in both runtimes because it calls Python (the problem "
+                    f"above): Python {_error(py.error, 200)}; the C API {_error(c.error, 160)}"
+                )
+            elif feed.source == "your inputs":
                 d.problems.append(
                     f"{where} fails with your inputs in Python and the C API: {_error(py.error)}"
                 )
@@ -481,6 +552,11 @@ def _judge_runs(d: Diagnosis) -> None:
             d.notes.append(f"{where} was not run: {py.skipped}")
     if d.keras_save:
         d.problems.append(KERAS_SAVE.format(model=d.saved_model))
+
+
+def _calls_python(d: Diagnosis, capi_error: ServingError) -> bool:
+    """Whether a C API failure is the missing kernel of one of the graph's Python ops."""
+    return any(f"Op '{op}'" in capi_error.message for op in d.python_ops)
 
 
 def _outcome_groups(d: Diagnosis) -> list[list[str]]:
@@ -668,18 +744,25 @@ def report(d: Diagnosis) -> list[str]:
     lines += [f"WARNING: {w}" for w in d.warnings]
     lines += [f"NOTE: {n}" for n in d.notes]
     if not d.problems:
+        libraries = "".join(f" --op-library {lib.path}" for lib in d.op_libraries)
         lines.append(
             f"No blocking problem found. Next: tfinterop verify --saved-model {d.saved_model}"
+            f"{libraries}"
         )
     return lines
 
 
 def _runtime(d: Diagnosis, outcomes: dict[str, Outcome], load: ServingError | None) -> str:
-    """ok unless the runtime failed to load or failed a signature the other runtime ran."""
+    """ok unless the runtime failed to load, failed a signature the other runtime ran, or
+    failed one because the graph calls Python (which fails in both)."""
     if load is not None:
         return "FAILED (load)"
     other = d.capi if outcomes is d.python else d.python
-    alone = sorted(k for k, o in outcomes.items() if o.error is not None and other[k].ok)
+    alone = sorted(
+        k
+        for k, o in outcomes.items()
+        if o.error is not None and (other[k].ok or (d.python_ops and other[k].error is not None))
+    )
     ran = sum(1 for o in outcomes.values() if o.ok)
     if alone:
         return f"FAILED ({', '.join(repr(k) for k in alone)}; {ran} of {len(outcomes)} ran)"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
 import shutil
 import time
@@ -41,7 +42,8 @@ from tfinterop.golden import GoldenError, Reference, metadata_request
 from tfinterop.golden.cases import manifest
 from tfinterop.golden.cases.manifest import Case
 from tfinterop.serving import model_config, signature, tensor_codec
-from tfinterop.serving.errors import ToolError, UsageError
+from tfinterop.serving import op_libraries as op_library
+from tfinterop.serving.errors import ServingError, ToolError, UsageError
 from tfinterop.util import atomic
 
 log = logging.getLogger(__name__)
@@ -116,9 +118,16 @@ def api_of(sig: meta_graph_pb2.SignatureDef) -> str:
     return _API_OF_METHOD.get(sig.method_name, "predict")
 
 
-def main(saved_model: Path, out: Path, name: str | None, inputs: Path | None, warmup: bool) -> int:
+def main(
+    saved_model: Path,
+    out: Path,
+    name: str | None,
+    inputs: Path | None,
+    warmup: bool,
+    op_libraries: list[Path] | None = None,
+) -> int:
     """`tfinterop record`: the summary and where the cases and config went."""
-    rec = record(saved_model, out, name, inputs, warmup)
+    rec = record(saved_model, out, name, inputs, warmup, op_libraries or [])
     print(summary(rec))
     print(f"cases: {out / 'cases' / rec.name}; config: {out / 'models' / 'models.config'}")
     return 0
@@ -137,13 +146,23 @@ def record(
     name: str | None = None,
     inputs: Path | None = None,
     warmup: bool = False,
+    op_libraries: list[Path] | None = None,
 ) -> Recorded:
     """Copy the model, record its cases and write the case set; ToolError/UsageError for the
-    user's mistakes (a missing folder, a bad name, --inputs that do not fit the model),
-    raised before anything is written."""
+    user's mistakes (a missing folder, a bad name, --inputs that do not fit the model, an
+    --op-library that is missing or does not load), raised before anything is written.
+    The op libraries are loaded into the golden reference and listed in the manifest."""
     saved_model = saved_model.resolve()
     if not saved_model.exists():
         raise ToolError(f"--saved-model {saved_model} does not exist")
+    libraries = [op_library.resolve(p) for p in op_libraries or []]
+    for lib in libraries:
+        if not lib.is_file():
+            raise UsageError(f"--op-library {lib} does not exist")
+        try:
+            op_library.load(lib)
+        except ServingError as e:
+            raise ToolError(f"--op-library {lib} does not load: {e}") from None
     versions, versioned = model_versions(saved_model)
     if not versions:
         raise ToolError(
@@ -154,6 +173,16 @@ def record(
         raise UsageError(f"--name {name!r}: use letters, digits, '_', '-' and '.'")
     version = max(versions)
     meta = signature.read_meta_graph(versions[version])
+    missing = op_library.unregistered(meta)
+    if missing:
+        # Without its kernels no runtime loads the model: every case would record the
+        # same NOT_FOUND and cover nothing.
+        raise ToolError(
+            f"{versions[version]} uses ops this TensorFlow does not register "
+            f"({', '.join(missing)}): custom ops. Give the library that registers them with "
+            "--op-library PATH (it is then listed in the case set, loaded by every client "
+            "in-process and by the bundled server)"
+        )
     user = byo_inputs.load(inputs) if inputs else {}
     byo_inputs.check_keys(user, meta)
     user_arrays = {
@@ -178,7 +207,7 @@ def record(
 
     model_dir = models / name / folders[version]
     result = Recorded(name, version)
-    ref = Reference(config_path)
+    ref = Reference(config_path, libraries)
     rng = np.random.default_rng(synth.SEED)
     keys = sorted(k for k in meta.signature_def if not k.startswith("__"))
     for i, key in enumerate(keys, 1):
@@ -216,8 +245,9 @@ def record(
     from tfinterop import golden
     from tfinterop.models import export
 
+    case_folder = out / "cases" / name
     manifest.write(
-        out / "cases" / name,
+        case_folder,
         manifest.CaseSet(
             model=name,
             config="../../models/models.config",
@@ -228,6 +258,8 @@ def record(
                 **golden.producer(c.api for c in result.cases),
             },
             cases=result.cases,
+            # Relative to the case folder, as the contract has it.
+            op_libraries=tuple(os.path.relpath(lib, case_folder.resolve()) for lib in libraries),
         ),
     )
     if warmup:

@@ -47,6 +47,7 @@ class Plan:
     names: list[str]
     clients: list[str]
     entries: list[ExpectedFailure]
+    op_libraries: list[Path]
 
 
 def _progress(line: str) -> None:
@@ -60,6 +61,7 @@ def plan(
     clients: list[str],
     expect: list[Path],
     root: Path,
+    op_libraries: list[Path] | None = None,
 ) -> Plan:
     """Check everything that can stop the run; UsageError/ToolError before any write."""
     if len(saved_models) > 1 and (name or inputs):
@@ -97,7 +99,11 @@ def plan(
     if len(set(names)) != len(names):
         raise UsageError(f"two models record under one name: {', '.join(names)}; use --name")
     entries = command.user_entries(expect, clients)
-    return Plan(saved_models, names, clients, entries)
+    libraries = [p.resolve() for p in op_libraries or []]
+    for lib in libraries:
+        if not lib.is_file():
+            raise UsageError(f"--op-library {lib} does not exist")
+    return Plan(saved_models, names, clients, entries, libraries)
 
 
 def main(
@@ -112,6 +118,7 @@ def main(
     rest: str | None = None,
     junit_xml: Path | None = None,
     json_path: Path | None = None,
+    op_libraries: list[Path] | None = None,
 ) -> int:
     """`tfinterop verify`."""
     if len(saved_models) > 1 and (name or inputs):
@@ -128,6 +135,7 @@ def main(
         Outputs(junit_xml, json_path),
         target,
         rest,
+        op_libraries,
     )
 
 
@@ -166,22 +174,26 @@ def verify(
     outputs: Outputs = Outputs(),
     target: str | None = None,
     rest: str | None = None,
+    op_libraries: list[Path] | None = None,
 ) -> int:
     """Exit status 0 when every model passes (covered, or --allow-uncovered), 1 when one
     does not, 3 when a client could not run. Several models share one server and one
     client run per mode; `target`/`rest` name an existing server to use instead of the
-    bundled one."""
+    bundled one. `op_libraries` go to record, which lists them in each case set: the
+    bundled server and every client's inproc run take them from there."""
     build = build.resolve()
     root = registry.clients_root()
     expect = expect or []
-    p = plan(saved_models, name, inputs, clients or list(registry.names()), expect, root)
+    p = plan(
+        saved_models, name, inputs, clients or list(registry.names()), expect, root, op_libraries
+    )
     if target is not None and rest is not None:
         _progress(f"server: checking {target} and {rest} serve {', '.join(p.names)}")
         _check_served_versions(target, rest, p)
     recorded: list[Recorded] = []
     for saved_model, model_name in zip(p.saved_models, p.names, strict=True):
         _progress(f"record: {saved_model} into {build}")
-        rec = record(saved_model, build, model_name, inputs)
+        rec = record(saved_model, build, model_name, inputs, op_libraries=p.op_libraries)
         print(summary(rec), flush=True)
         recorded.append(rec)
     server = f"the server at {target} and {rest}" if target else "the bundled server"

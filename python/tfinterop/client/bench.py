@@ -11,10 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tfinterop.client.runner import make_transport
+from tfinterop.client.runner import load_op_libraries, make_transport, parse_request
 from tfinterop.client.transports import DEFAULT_DEADLINE_MS, DEFAULT_REST, DEFAULT_TARGET
 from tfinterop.golden.cases import manifest
-from tfinterop.serving import apis
 from tfinterop.serving.errors import ServingError, UsageError
 from tfinterop.util import latency, progress
 
@@ -30,10 +29,21 @@ def main(
     target: str = DEFAULT_TARGET,
     rest: str = DEFAULT_REST,
     deadline_ms: int = DEFAULT_DEADLINE_MS,
+    extra_libraries: list[Path] | None = None,
 ) -> int:
     """`bench`: the figures as one JSON line on stdout."""
     figures = bench(
-        mode, cases, case_id, requests, concurrency, warmup, config, target, rest, deadline_ms
+        mode,
+        cases,
+        case_id,
+        requests,
+        concurrency,
+        warmup,
+        config,
+        target,
+        rest,
+        deadline_ms,
+        extra_libraries,
     )
     print(json.dumps(figures), flush=True)
     return 0
@@ -50,19 +60,23 @@ def bench(
     target: str = DEFAULT_TARGET,
     rest: str = DEFAULT_REST,
     deadline_ms: int = DEFAULT_DEADLINE_MS,
+    extra_libraries: list[Path] | None = None,
 ) -> dict[str, Any]:
     m = manifest.read(cases)
     case = next((c for c in m.cases if c.id == case_id), None)
     if case is None:
         raise UsageError(f"--case: no case {case_id!r} in {cases}")
-    request = apis.parse_request(case.api, case.read("request"))
+    (load_error,) = load_op_libraries(mode, [m], extra_libraries or [])
+    request = parse_request(mode, case.api, case.request_bytes(mode))
     rest_format = case.entry.get("rest_format", "columnar")
     shared = make_transport(mode, config or m.config_path, target, rest, deadline_ms)
     # requests.Session is not thread-safe: REST gets one transport per worker.
-    per_thread = mode == "rest"
+    per_thread = mode in ("rest", "v2rest")
 
     def call(t: Any) -> bool:
         try:
+            if load_error is not None:
+                raise load_error  # every request fails as the run's cases would
             t.call(case.api, request, rest_format=rest_format)
             return True
         except ServingError:
@@ -129,5 +143,8 @@ def _batch(request: Any) -> int:
     inputs = getattr(request, "inputs", None)
     if not inputs:
         return 1
+    if not hasattr(inputs, "values"):  # a v2 ModelInferRequest: a list of tensors
+        shape = list(inputs[0].shape)
+        return int(shape[0]) if shape else 1
     first = next(iter(inputs.values()))
     return int(first.tensor_shape.dim[0].size) if first.tensor_shape.dim else 1

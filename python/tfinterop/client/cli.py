@@ -58,6 +58,14 @@ def _add_transport_flags(p: argparse.ArgumentParser) -> None:
         "--model-config", type=Path, help="model config (inproc; default the manifest's)"
     )
     p.add_argument(
+        "--op-library",
+        type=Path,
+        action="append",
+        default=[],
+        help="custom-op library to load before the model (inproc; repeatable; added to the "
+        "case sets' model.op_libraries)",
+    )
+    p.add_argument(
         "--target", default=DEFAULT_TARGET, help=f"gRPC server (default {DEFAULT_TARGET})"
     )
     p.add_argument(
@@ -104,7 +112,14 @@ def _run(args: argparse.Namespace) -> int:
     from tfinterop.client import runner
 
     return runner.main(
-        args.mode, args.cases, args.out, args.model_config, args.target, args.rest, args.deadline_ms
+        args.mode,
+        args.cases,
+        args.out,
+        args.model_config,
+        args.target,
+        args.rest,
+        args.deadline_ms,
+        args.op_library,
     )
 
 
@@ -122,6 +137,7 @@ def _bench(args: argparse.Namespace) -> int:
         args.target,
         args.rest,
         args.deadline_ms,
+        args.op_library,
     )
 
 
@@ -139,6 +155,7 @@ def info() -> dict[str, Any]:
         "protobuf": metadata.version("protobuf"),
         "requests": metadata.version("requests"),
         "tensorflow-serving-api": metadata.version("tensorflow-serving-api"),
+        "tritonclient": metadata.version("tritonclient"),
     }
     return {
         "client": CLIENT,

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from google.protobuf.message import Message
+
 from tfinterop.client.transports import (
     DEFAULT_DEADLINE_MS,
     DEFAULT_REST,
@@ -22,7 +24,7 @@ from tfinterop.client.transports import (
     Transport,
 )
 from tfinterop.golden.cases import manifest
-from tfinterop.serving import apis
+from tfinterop.serving import apis, op_libraries
 from tfinterop.serving.errors import ServingError, ToolError
 from tfinterop.util import atomic
 
@@ -31,12 +33,24 @@ log = logging.getLogger(__name__)
 CLIENT = "python"
 
 
-def run_cases(transport: Transport, cases_dir: Path, out_root: Path) -> Path:
-    """Run every case of `cases_dir`; returns the result folder."""
+def run_cases(
+    transport: Transport, cases_dir: Path, out_root: Path, load_error: ServingError | None = None
+) -> Path:
+    """Run every case of `cases_dir`; returns the result folder. `load_error` (an op
+    library of the set that did not load) is the result of every case that applies."""
     m = manifest.read(cases_dir)
     final = out_root / CLIENT / transport.name / m.model
     # Read and verify every case file first: a bad case set writes nothing.
     requests: dict[str, bytes] = {c.id: c.read("request") for c in m.cases}
+    if transport.name in manifest.V2_MODES:
+        # The v2 modes send each case's v2 form (an inference.ModelInferRequest).
+        requests.update(
+            {
+                c.id: c.request_bytes(transport.name)
+                for c in m.cases
+                if transport.name in c.transports
+            }
+        )
     latencies: dict[str, dict[str, Any]] = {}
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -52,9 +66,11 @@ def run_cases(transport: Transport, cases_dir: Path, out_root: Path) -> Path:
                 )
                 latencies[case.id] = {"status": "skipped"}
                 continue
-            request = apis.parse_request(case.api, requests[case.id])
+            request = parse_request(transport.name, case.api, requests[case.id])
             start = time.perf_counter()
             try:
+                if load_error is not None:
+                    raise load_error
                 response = transport.call(
                     case.api, request, rest_format=case.entry.get("rest_format", "columnar")
                 )
@@ -88,6 +104,17 @@ def run_cases(transport: Transport, cases_dir: Path, out_root: Path) -> Path:
     return final
 
 
+def parse_request(mode: str, api: str, data: bytes) -> Message:
+    """A case's request over `mode`: its v2 ModelInferRequest over a v2 mode."""
+    if mode in manifest.V2_MODES:
+        from tritonclient.grpc import service_pb2
+
+        request = service_pb2.ModelInferRequest()
+        request.ParseFromString(data)
+        return request
+    return apis.parse_request(api, data)
+
+
 def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
@@ -114,7 +141,33 @@ def make_transport(
         from tfinterop.client.transports.rest_client import RestTransport
 
         return RestTransport(rest, deadline_ms / 1000)
+    if mode == "v2grpc":
+        from tfinterop.client.transports.v2_grpc_client import V2GrpcTransport
+
+        return V2GrpcTransport(target, deadline_ms / 1000)
+    if mode == "v2rest":
+        from tfinterop.client.transports.v2_rest_client import V2RestTransport
+
+        return V2RestTransport(rest, deadline_ms / 1000)
     raise ToolError(f"unknown mode {mode}")
+
+
+def load_op_libraries(
+    mode: str, manifests: list[manifest.Manifest], extra: list[Path]
+) -> list[ServingError | None]:
+    """In-process only: every case set's model.op_libraries and `extra` (--op-library),
+    each path once, before the first model; per case set, the first of its libraries (its
+    own and `extra`) that did not load, or None."""
+    if mode != "inproc":
+        return [None for _ in manifests]
+    wanted = [*extra, *(lib for m in manifests for lib in m.op_libraries)]
+    loaded = op_libraries.load_all(wanted)
+    for path, got in loaded.items():
+        if isinstance(got, ServingError):
+            log.warning("op library %s did not load: %s", path, got)
+        else:
+            log.info("loaded op library %s (%s)", path, ", ".join(sorted(got.ops)) or "no ops")
+    return [op_libraries.first_error([*extra, *m.op_libraries], loaded) for m in manifests]
 
 
 def main(
@@ -125,13 +178,15 @@ def main(
     target: str = DEFAULT_TARGET,
     rest: str = DEFAULT_REST,
     deadline_ms: int = DEFAULT_DEADLINE_MS,
+    extra_libraries: list[Path] | None = None,
 ) -> int:
     """`run`: each case folder in turn; prints each result folder on stdout."""
-    for folder in cases:
-        m = manifest.read(folder)
+    manifests = [manifest.read(folder) for folder in cases]
+    load_errors = load_op_libraries(mode, manifests, extra_libraries or [])
+    for folder, m, load_error in zip(cases, manifests, load_errors, strict=True):
         transport = make_transport(mode, config or m.config_path, target, rest, deadline_ms)
         try:
-            result = run_cases(transport, folder, out)
+            result = run_cases(transport, folder, out, load_error)
         finally:
             transport.close()
         print(result, file=sys.stdout, flush=True)

@@ -17,16 +17,21 @@ from pathlib import Path
 from tensorflow_serving.apis import model_pb2
 
 from tfinterop.golden.savedmodel import GoldenError, Version
-from tfinterop.serving import model_config
-from tfinterop.serving.errors import ServingError, invalid_argument, not_found
+from tfinterop.serving import model_config, op_libraries
+from tfinterop.serving.errors import Code, ServingError, invalid_argument, not_found
 
 
 class Models:
-    """The models of one config file, each version loaded on first use."""
+    """The models of one config file, each version loaded on first use.
 
-    def __init__(self, config: Path) -> None:
+    `own_ops` are the ops of the op libraries this set of models is given; an op some
+    other library registered in this process is one these models' runtime lacks.
+    """
+
+    def __init__(self, config: Path, own_ops: frozenset[str] = frozenset()) -> None:
         self._entries = {e.name: e for e in model_config.parse_config(config)}
         self._loaded: dict[tuple[str, int], Version] = {}
+        self._own_ops = own_ops
 
     def get(self, spec: model_pb2.ModelSpec) -> Version:
         """The version `spec` names, or ServingError with TF Serving's code."""
@@ -56,9 +61,15 @@ class Models:
     def _load(self, name: str, version: int, path: Path) -> Version:
         key = (name, version)
         if key not in self._loaded:
+            unavailable = op_libraries.library_ops() - self._own_ops
             try:
-                self._loaded[key] = Version(name, version, path)
+                self._loaded[key] = Version(name, version, path, unavailable)
             except ServingError as e:
+                if e.code == Code.NOT_FOUND:
+                    # A load failing with NOT_FOUND (an op the runtime lacks: "Op type not
+                    # registered"): in-process loaders answer just that, and TF Serving's
+                    # version never becomes available ("Servable not found"): one code.
+                    raise
                 # TF Serving would report the version unavailable; Python cannot load it,
                 # so no golden can say what the model computes.
                 raise GoldenError(

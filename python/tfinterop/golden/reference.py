@@ -9,7 +9,7 @@ whose REST answer is a different response, or cannot be known, is refused
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from tfinterop.golden import examples, predict, rest
 from tfinterop.golden.cases.manifest import TRANSPORTS
 from tfinterop.golden.models import Models
 from tfinterop.golden.savedmodel import GoldenError
+from tfinterop.serving import op_libraries as op_library
 from tfinterop.serving.errors import ServingError
 
 SERVER_APIS = ("classify", "regress", "multi_inference")
@@ -53,10 +54,22 @@ class Answer:
 
 
 class Reference:
-    """Answers case requests for the models of one TF Serving model config file."""
+    """Answers case requests for the models of one TF Serving model config file.
 
-    def __init__(self, config: Path) -> None:
-        self._models = Models(config)
+    `op_libraries` are the custom-op libraries the case set loads (its manifest's
+    model.op_libraries): loaded into this process first. An op another library
+    registered in this process counts as missing for these models (GoldenError when a
+    library does not load: no golden can be made without it).
+    """
+
+    def __init__(self, config: Path, op_libraries: Sequence[Path] = ()) -> None:
+        own: set[str] = set()
+        for path in op_libraries:
+            try:
+                own |= op_library.load(path).ops
+            except ServingError as e:
+                raise GoldenError(f"op library {path}: {e}") from None
+        self._models = Models(config, frozenset(own))
 
     def call(self, api: str, request: Message) -> Message:
         """The gRPC answer: the response, or ServingError with TF Serving's code."""

@@ -15,7 +15,8 @@ from typing import Any
 from google.protobuf import text_format
 from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
 
-from tfinterop.serving.errors import Code, ServingError, ToolError
+from tfinterop.serving import op_libraries
+from tfinterop.serving.errors import OP_NOT_REGISTERED, Code, ServingError, ToolError
 
 SERVE_TAGS = frozenset({"serve"})
 
@@ -50,20 +51,36 @@ def error_from_tf(e: Exception, what: str) -> ServingError | GoldenError:
         lines = [ln.strip() for ln in e.message.splitlines() if ln.strip()]
         text = " ".join(ln for ln in lines if not ln.startswith(("File ", "Detected at node")))
         return ServingError(Code(e.error_code), f"{what}: {text[:1000]}")
+    if isinstance(e, RuntimeError) and str(e).startswith(OP_NOT_REGISTERED):
+        # tf.saved_model.load's RuntimeError for what the session loader of the same build
+        # (TF Serving's) reports as NotFoundError.
+        return ServingError(Code.NOT_FOUND, f"{what}: {' '.join(str(e).split())[:1000]}")
     first = str(e).splitlines()[0][:300] if str(e) else ""
     return GoldenError(f"{what}: {type(e).__name__}: {first}")
 
 
 class Version:
-    """A loaded model version: name, number, MetaGraphDef and the loaded object."""
+    """A loaded model version: name, number, MetaGraphDef and the loaded object.
 
-    def __init__(self, name: str, version: int, path: Path) -> None:
+    `unavailable_ops` are ops registered in this process that the runtime being
+    modelled lacks (a custom op whose library the case set does not load): a graph
+    using one fails to load with NOT_FOUND, as TensorFlow's importer answers where
+    the op is not registered.
+    """
+
+    def __init__(
+        self, name: str, version: int, path: Path, unavailable_ops: frozenset[str] = frozenset()
+    ) -> None:
         import tensorflow as tf
 
         self.name = name
         self.version = version
         self.path = path
         self.meta_graph = read_meta_graph(path)
+        missing = sorted(op_libraries.graph_ops(self.meta_graph) & unavailable_ops)
+        if missing:
+            e = op_libraries.not_registered(missing[0])
+            raise ServingError(e.code, f"loading {path}: {e.message}")
         try:
             self._loaded = tf.saved_model.load(str(path), tags=sorted(SERVE_TAGS))
         except Exception as e:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-MODES = ("inproc", "grpc", "rest")
+# TF Serving's three, then the Open Inference Protocol's two (docs/CONTRACT.md).
+MODES = ("inproc", "grpc", "rest", "v2grpc", "v2rest")
 APIS = ("predict", "classify", "regress", "multi_inference", "metadata")
 
 

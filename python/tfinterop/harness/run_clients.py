@@ -32,6 +32,7 @@ from typing import Any
 from tfinterop.golden.cases import manifest
 from tfinterop.harness import registry
 from tfinterop.harness.server_process import bundled_server
+from tfinterop.serving import op_libraries
 from tfinterop.serving.errors import ToolError, UsageError
 from tfinterop.util import atomic, progress
 
@@ -124,27 +125,50 @@ def run_all(
     if (target is None) != (rest is None):
         raise UsageError("an existing server needs both its gRPC target and its REST URL")
     table = registry.clients()
-    config = manifest.read(cases[0]).config_path
-    models = [manifest.read(c).model for c in cases]
+    sets = [manifest.read(c) for c in cases]
+    config = sets[0].config_path
+    models = [m.model for m in sets]
+    # The server is asked only for the models whose cases go through it (custom_op_unloaded's
+    # are in-process only), and loads the union of the case sets' op libraries.
+    served = [m.model for m in sets if any(set(c.transports) - {"inproc"} for c in m.cases)]
+    libraries = list(dict.fromkeys(op_libraries.resolve(p) for m in sets for p in m.op_libraries))
     # Stale results of these models would be judged as fresh ones.
     for name in names:
         for mode in modes:
             for model in models:
                 shutil.rmtree(out / name / mode / model, ignore_errors=True)
     failed: list[FailedRun] = []
+    # A mode no case lists starts no client process (a recorded model has no v2 forms).
+    modes = [m for m in modes if any(m in c.transports for s in sets for c in s.cases)]
     remote_modes = [m for m in modes if m != "inproc"]
     if remote_modes and target is None:
-        with bundled_server(config, models, out / "server.log") as server:
+        extra = [f"--op_library={lib}" for lib in libraries]
+        with bundled_server(config, served, out / "server.log", extra) as server:
             _write_server_info(out, bundled_info(server.target, server.rest_url))
             failed += _run(
                 root, table, names, remote_modes, cases, out, server.target, server.rest_url
             )
     elif remote_modes and target is not None and rest is not None:
-        _write_server_info(out, probe_external(target, rest, models))
+        _write_server_info(out, probe_external(target, rest, served))
         failed += _run(root, table, names, remote_modes, cases, out, target, rest)
     if "inproc" in modes:
-        failed += _run(root, table, names, ["inproc"], cases, out, "", "")
+        # A loaded op library cannot be unloaded: case sets that need different libraries
+        # run in separate client processes (the clients read the libraries from the
+        # manifests), so custom_op_unloaded never meets custom_op's kernel.
+        groups = library_groups(sets)
+        for i, group in enumerate(groups):
+            log_suffix = "" if len(groups) == 1 else f"-{i + 1}"
+            failed += _run(root, table, names, ["inproc"], group, out, "", "", log_suffix)
     return failed
+
+
+def library_groups(sets: list[manifest.Manifest]) -> list[list[Path]]:
+    """The case folders grouped by the set of op libraries they load, in first-seen order."""
+    groups: dict[frozenset[Path], list[Path]] = {}
+    for m in sets:
+        key = frozenset(op_libraries.resolve(p) for p in m.op_libraries)
+        groups.setdefault(key, []).append(m.folder)
+    return list(groups.values())
 
 
 def bundled_info(target: str, rest: str) -> ServerInfo:
@@ -248,6 +272,7 @@ def _run(
     out: Path,
     target: str,
     rest: str,
+    log_suffix: str = "",
 ) -> list[FailedRun]:
     failed: list[FailedRun] = []
     sets = [manifest.read(c) for c in cases]
@@ -261,9 +286,9 @@ def _run(
             cmd = client.argv(root, "run", "--mode", mode, "--out", str(out))
             for c in cases:
                 cmd += ["--cases", str(c)]
-            if mode == "grpc":
+            if mode in ("grpc", "v2grpc"):
                 cmd += ["--target", target]
-            if mode == "rest":
+            if mode in ("rest", "v2rest"):
                 cmd += ["--rest", rest]
             if not client.built(root):
                 print(
@@ -280,7 +305,7 @@ def _run(
                 file=sys.stderr,
                 flush=True,
             )
-            log_path = out / "logs" / f"{name}-{mode}.log"
+            log_path = out / "logs" / f"{name}-{mode}{log_suffix}.log"
             log_path.parent.mkdir(parents=True, exist_ok=True)
 
             def report(elapsed: float, name: str = name, mode: str = mode) -> None:

@@ -3,13 +3,16 @@
 TF Serving's REST API turns a code into an HTTP status (http_server.cc
 ToHTTPStatusCode) and several codes share one (INVALID_ARGUMENT,
 FAILED_PRECONDITION and OUT_OF_RANGE are all 400), so a REST client cannot
-report the code itself; the status is what the transport carries.
+report the code itself; the status is what the transport carries. The v2 REST
+mode (v2rest) is judged the same way, with the same table (docs/SERVER.md "v2").
 """
 
 from __future__ import annotations
 
 from tfinterop.judge.results import RecordedError
 from tfinterop.serving.errors import HTTP_STATUS, Code
+
+REST_MODES = ("rest", "v2rest")  # the modes whose errors arrive as HTTP statuses
 
 
 def http_status_for(code: str) -> int | None:
@@ -25,7 +28,7 @@ def rest_status(err: RecordedError) -> int | None:
 
 def error_matches(want_code: str, err: RecordedError, mode: str) -> bool:
     """Whether `err`, recorded over `mode`, is the canonical code `want_code`."""
-    if mode == "rest":
+    if mode in REST_MODES:
         want = http_status_for(want_code)
         return want is not None and rest_status(err) == want
     return err.code == want_code
@@ -33,16 +36,16 @@ def error_matches(want_code: str, err: RecordedError, mode: str) -> bool:
 
 def status_matches(want_status: int, err: RecordedError, mode: str) -> bool:
     """Whether `err` carried HTTP status `want_status`; only REST errors carry one."""
-    return mode == "rest" and rest_status(err) == want_status
+    return mode in REST_MODES and rest_status(err) == want_status
 
 
 def describe_expected(code: str, mode: str) -> str:
-    if mode == "rest":
+    if mode in REST_MODES:
         return f"{code} (HTTP {http_status_for(code)})"
     return code
 
 
 def describe(err: RecordedError, mode: str) -> str:
-    if mode == "rest":
+    if mode in REST_MODES:
         return f"HTTP {rest_status(err)} {err.code}"
     return err.code

@@ -1,9 +1,12 @@
 """One case against what a client wrote for it, in the contract's fixed order.
 
-Order: result kind; for errors the code (REST: the HTTP status); for responses
+Order: result kind; for errors the code (REST: the HTTP status), then the case's
+`error_message` substring when it states one; for responses
 model_spec (not over REST), output names, dtype, shape, values (values.py).
 Over a mode the case names in `transport_errors`, that error is the expected
-result, not the golden response.
+result, not the golden response. Over the v2 modes the case's v2 form is the
+golden: a ModelInferResponse judged by model_name, model_version, then each
+output's name, datatype, shape and values (typed or raw contents alike).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 import numpy as np
 from tensorflow_serving.apis import get_model_metadata_pb2
 
-from tfinterop.golden.cases.manifest import ManifestCase
+from tfinterop.golden.cases.manifest import V2_MODES, ManifestCase
 from tfinterop.judge import codes
 from tfinterop.judge.results import RecordedError, read_error, read_skip_reason, result_files
 from tfinterop.judge.values import (
@@ -24,7 +27,8 @@ from tfinterop.judge.values import (
     argmax_agreement,
     compare_values,
 )
-from tfinterop.serving import apis, tensor_codec
+from tfinterop.serving import apis, tensor_codec, v2
+from tfinterop.serving.errors import ServingError
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,9 @@ def compare(case: ManifestCase, folder: Path, mode: str, exact: bool) -> Outcome
             err = read_error(files["error.json"])
         except ValueError as e:
             return Outcome("fail", str(e), wrote="unreadable")
-        return _judge_error(want_error, err, mode)
+        # The message check is the case's own error's; a transport_errors code replaces it.
+        own = want_error is not None and case.expected_error(mode) == case.error
+        return _judge_error(want_error, err, mode, case.error_message if own else "")
     if want_error is not None:
         where = f" over {mode} (transport_errors)" if want_error != case.error else ""
         return Outcome(
@@ -66,25 +72,48 @@ def compare(case: ManifestCase, folder: Path, mode: str, exact: bool) -> Outcome
             f"expected error {codes.describe_expected(want_error, mode)}{where}, got a response",
             wrote="response",
         )
-    want = apis.parse_response(case.api, case.read("response"))
+    kind = "v2 ModelInferResponse" if mode in V2_MODES else f"{case.api} response"
+    want = _parse_response(case, mode, case.response_bytes(mode))
     try:
-        got = apis.parse_response(case.api, files["response.pb"].read_bytes())
+        got = _parse_response(case, mode, files["response.pb"].read_bytes())
     except Exception as e:
-        return Outcome(
-            "fail", f"response.pb does not parse as a {case.api} response: {e}", wrote="response"
-        )
-    check = _compare_response(case, want, got, mode, exact)
+        return Outcome("fail", f"response.pb does not parse as a {kind}: {e}", wrote="response")
+    if mode in V2_MODES:
+        check = compare_v2(want, got, exact, Tolerance.of(case.entry), _argmax(case))
+    else:
+        check = _compare_response(case, want, got, mode, exact)
     if not check.ok:
         return Outcome("fail", check.failure, wrote="response")
     return Outcome("pass", worst=check.worst, wrote="response")
 
 
-def _judge_error(want: str | None, err: RecordedError, mode: str) -> Outcome:
+def _parse_response(case: ManifestCase, mode: str, data: bytes) -> Any:
+    if mode in V2_MODES:
+        from tritonclient.grpc import service_pb2
+
+        message = service_pb2.ModelInferResponse()
+        message.ParseFromString(data)
+        return message
+    return apis.parse_response(case.api, data)
+
+
+def _argmax(case: ManifestCase) -> set[str]:
+    return set(case.entry.get("argmax_outputs", []))
+
+
+def _judge_error(want: str | None, err: RecordedError, mode: str, message: str = "") -> Outcome:
     got = f"{codes.describe(err, mode)}: {err.message[:300]}"
     if want is None:
         return Outcome("fail", f"expected a response, got {got}", wrote="error", error=err)
     if codes.error_matches(want, err, mode):
-        return Outcome("pass", wrote="error", error=err)
+        if message in err.message:
+            return Outcome("pass", wrote="error", error=err)
+        return Outcome(
+            "fail",
+            f'expected {codes.describe_expected(want, mode)} "{message}", got {got}',
+            wrote="error",
+            error=err,
+        )
     return Outcome(
         "fail",
         f"expected {codes.describe_expected(want, mode)}, got {got}",
@@ -112,9 +141,7 @@ def _compare_response(
             msg = _compare_spec(want.model_spec, got.model_spec)
             if msg:
                 return ValueCheck(msg)
-        return compare_outputs(
-            want.outputs, got.outputs, exact, tol, set(case.entry.get("argmax_outputs", []))
-        )
+        return compare_outputs(want.outputs, got.outputs, exact, tol, _argmax(case))
     if case.api == "metadata":
         return _compare_metadata(want, got)
     return _compare_inference(case.api, want, got, mode, exact, tol)
@@ -166,6 +193,39 @@ def compare_tensor(
         if failure:
             return ValueCheck(failure)
     return check
+
+
+def compare_v2(want: Any, got: Any, exact: bool, tol: Tolerance, argmax: set[str]) -> ValueCheck:
+    """Two ModelInferResponses: model_name, model_version, output names (missing and extra
+    both fail; order is not judged), then each output's datatype, shape and values."""
+    if got.model_name != want.model_name:
+        return ValueCheck(f"model_name {got.model_name!r} != {want.model_name!r}")
+    if got.model_version != want.model_version:
+        return ValueCheck(f"model_version {got.model_version!r} != {want.model_version!r}")
+    try:
+        got_outputs = v2.output_arrays(got)
+    except ServingError as e:
+        return ValueCheck(f"outputs do not decode: {e.message}")
+    want_outputs = v2.output_arrays(want)
+    names = _output_names(set(want_outputs), set(got_outputs))
+    if names:
+        return ValueCheck(names)
+    worst = ""
+    for name in sorted(want_outputs):
+        (w_type, w), (g_type, g) = want_outputs[name], got_outputs[name]
+        if g_type != w_type:
+            return ValueCheck(f"{name}: datatype {g_type} != {w_type}")
+        if g.shape != w.shape:
+            return ValueCheck(f"{name}: shape {list(g.shape)} != {list(w.shape)}")
+        check = compare_values(name, w, g, exact, tol)
+        if check.ok and name in argmax:
+            failure = argmax_agreement(name, w, g)
+            if failure:
+                return ValueCheck(failure)
+        if not check.ok:
+            return check
+        worst = worst or check.worst
+    return ValueCheck(worst=worst)
 
 
 def _compare_metadata(want: Any, got: Any) -> ValueCheck:

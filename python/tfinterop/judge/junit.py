@@ -243,7 +243,7 @@ def _all_rows(judgements: Sequence[Judgement]) -> dict[str, list[CiRow]]:
 
 def _server(judgements: Sequence[Judgement]) -> dict[str, Any] | None:
     for j in judgements:
-        if set(j.modes) & {"grpc", "rest"}:
+        if set(j.modes) & set(report.SERVER_MODES):
             info = report.server_info(j.results)
             if info is not None:
                 return info

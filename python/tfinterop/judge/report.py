@@ -132,17 +132,21 @@ def server_line(info: dict[str, Any]) -> str:
     return f"{info['server']} at {where}; {said}"
 
 
+# The modes a server answers: gRPC ones at its target, REST ones at its URL.
+SERVER_MODES = ("grpc", "rest", "v2grpc", "v2rest")
+
+
 def _row_server(row: Row, info: dict[str, Any] | None) -> dict[str, str]:
-    """The server that answered a grpc or rest row, as `<kind> <address>`."""
-    if info is None or row.mode not in ("grpc", "rest"):
+    """The server that answered a grpc or rest row (v2 ones too), as `<kind> <address>`."""
+    if info is None or row.mode not in SERVER_MODES:
         return {}
-    address = info.get("target") if row.mode == "grpc" else info.get("rest")
+    address = info.get("target") if row.mode.endswith("grpc") else info.get("rest")
     return {"server": f"{info['server']} {address}"}
 
 
 def _server_lines(judgement: Judgement) -> list[str]:
     info = server_info(judgement.results)
-    if info is None or not set(judgement.modes) & {"grpc", "rest"}:
+    if info is None or not set(judgement.modes) & set(SERVER_MODES):
         return []
     return [f"server: {server_line(info)}"]
 

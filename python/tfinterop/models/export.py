@@ -4,21 +4,33 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tfinterop.golden.cases import manifest, mnist_cases
-from tfinterop.models import data, train
-from tfinterop.models.zoo import examples, half_plus_two, multi_io, text
+from tfinterop.models import data, ops, train
+from tfinterop.models.zoo import (
+    custom_op,
+    custom_op_unloaded,
+    examples,
+    half_plus_two,
+    multi_io,
+    seed_pyfunc,
+    text,
+)
 from tfinterop.serving import model_config
 from tfinterop.serving.errors import ToolError, UsageError
 from tfinterop.util import atomic
 
 log = logging.getLogger(__name__)
 
-ZOO = (text, multi_io, examples, half_plus_two)
+# A zoo module has NAME, cases(book) and either export(path, workdir[, libraries]) or
+# SAVED_MODEL (the NAME of the zoo model whose folder it serves under its own name);
+# OP_LIBRARIES lists the custom-op libraries it needs, relative to the build folder.
+ZOO = (text, multi_io, examples, half_plus_two, custom_op, custom_op_unloaded, seed_pyfunc)
 
 EXPORTERS = ("keras", "seed")
 DEFAULT_NAMES = {"keras": "mnist", "seed": "mnist_seed"}
@@ -124,19 +136,20 @@ def run(options: ExportOptions) -> None:
     )
     log.info("wrote %s", config_path)
 
+    if any(_libraries(options.out, m) for m in ZOO):
+        phase = time.monotonic()
+        library = ops.build(options.out / "ops")
+        print(f"op library: {library} ({time.monotonic() - phase:.1f}s)", flush=True)
+    # seed_pyfunc's Python function lives in this process only while its module does: the
+    # exported objects are kept until every case is recorded.
+    exported: dict[str, Any] = {}
     for zoo_model in ZOO:
         phase = time.monotonic()
-        with atomic.staged_dir(models_dir / zoo_model.NAME) as tmp:
-            # A zoo module may name its version folder (half_plus_two: 00000123, as TF
-            # Serving's testdata); "1" otherwise.
-            folder = getattr(zoo_model, "VERSION_FOLDER", "1")
-            zoo_model.export(tmp / folder, tmp)
-            # Assets were copied into the SavedModel; drop the build-time files beside it.
-            for extra in tmp.iterdir():
-                if extra.name != folder:
-                    extra.unlink()
+        served = getattr(zoo_model, "SAVED_MODEL", None)
+        if served is None:
+            exported[zoo_model.NAME] = _export_zoo_model(options.out, models_dir, zoo_model)
         entries[zoo_model.NAME] = model_config.ModelEntry(
-            name=zoo_model.NAME, base_path=(models_dir / zoo_model.NAME).resolve()
+            name=zoo_model.NAME, base_path=(models_dir / (served or zoo_model.NAME)).resolve()
         )
         log.info("exported %s (%.1fs)", zoo_model.NAME, time.monotonic() - phase)
     atomic.write_text(
@@ -147,9 +160,15 @@ def run(options: ExportOptions) -> None:
     from tfinterop.golden.cases.book import CaseBook
 
     zoo_reference = Reference(config_path)
+    # One golden reference per set of op libraries: a model needing a library is answered
+    # with it loaded, and a case set without it as a runtime lacking the op answers.
+    references: dict[tuple[Path, ...], Reference] = {(): zoo_reference}
     for zoo_model in ZOO:
         phase = time.monotonic()
-        book = CaseBook(zoo_reference)
+        libraries = _libraries(options.out, zoo_model)
+        if libraries not in references:
+            references[libraries] = Reference(config_path, libraries)
+        book = CaseBook(references[libraries])
         zoo_model.cases(book)
         folder = options.out / "cases" / zoo_model.NAME
         manifest.write(
@@ -159,6 +178,7 @@ def run(options: ExportOptions) -> None:
                 config="../../models/models.config",
                 producer=producer(ds, "zoo", book.cases),
                 cases=book.cases,
+                op_libraries=tuple(os.path.relpath(lib, folder.resolve()) for lib in libraries),
             ),
         )
         print(
@@ -167,6 +187,7 @@ def run(options: ExportOptions) -> None:
             flush=True,
         )
 
+    exported.clear()  # every golden is recorded: seed_pyfunc's Python function may go
     from tfinterop.golden import rest_vectors
 
     vectors = options.out / "vectors" / "rest_json.json"
@@ -193,6 +214,29 @@ def run(options: ExportOptions) -> None:
             f"{name}: {len(cases)} cases in {folder} ({time.monotonic() - phase:.1f}s)", flush=True
         )
     log.info("export done in %.1fs", time.monotonic() - started)
+
+
+def _libraries(out: Path, zoo_model: Any) -> tuple[Path, ...]:
+    """The op libraries a zoo model needs, as absolute paths under the build folder."""
+    return tuple((out / lib).resolve() for lib in getattr(zoo_model, "OP_LIBRARIES", ()))
+
+
+def _export_zoo_model(out: Path, models_dir: Path, zoo_model: Any) -> Any:
+    """Stage and write one zoo model's SavedModel; returns what its export returned."""
+    libraries = _libraries(out, zoo_model)
+    with atomic.staged_dir(models_dir / zoo_model.NAME) as tmp:
+        # A zoo module may name its version folder (half_plus_two: 00000123, as TF
+        # Serving's testdata); "1" otherwise.
+        folder = getattr(zoo_model, "VERSION_FOLDER", "1")
+        if libraries:
+            result = zoo_model.export(tmp / folder, tmp, libraries)
+        else:
+            result = zoo_model.export(tmp / folder, tmp)
+        # Assets were copied into the SavedModel; drop the build-time files beside it.
+        for extra in tmp.iterdir():
+            if extra.name != folder:
+                extra.unlink()
+    return result
 
 
 def runtime_versions() -> dict[str, str]:

@@ -103,6 +103,17 @@ def add_flags(p: argparse.ArgumentParser) -> None:
         default=0,
         help="TF intra-op threads; 0 lets TensorFlow choose",
     )
+    # Not in tensorflow_model_server, whose custom ops are linked into the binary at build
+    # time (docs/SERVER.md "Custom ops"): the bundled server loads them before its models.
+    p.add_argument(
+        "--op_library",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="custom-op library (.so) to load before the models; repeatable (ours: TF Serving "
+        "links custom ops in at build time)",
+    )
     # Not in tensorflow_model_server, which listens on every interface: the bundled
     # server binds loopback unless told otherwise.
     p.add_argument(

@@ -1,4 +1,5 @@
-"""PredictionService and ModelService over the serving core (official grpcio server)."""
+"""PredictionService, ModelService and the v2 GRPCInferenceService over the serving core
+(official grpcio server)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ T = TypeVar("T")
 MAX_MESSAGE_BYTES = 2**31 - 1
 
 
-def _call(context: grpc.ServicerContext, fn: Callable[[int], T]) -> T:
+def call(context: grpc.ServicerContext, fn: Callable[[int], T]) -> T:
+    """Run `fn(timeout_ms)`; a ServingError becomes its gRPC status, anything else INTERNAL."""
     remaining = context.time_remaining()
     timeout_ms = int(remaining * 1000) if remaining is not None and remaining < 1e7 else 0
     try:
@@ -42,19 +44,19 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer): 
         self.core = core
 
     def Predict(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return _call(context, lambda t: self.core.predict(request, t))
+        return call(context, lambda t: self.core.predict(request, t))
 
     def Classify(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return _call(context, lambda t: self.core.classify(request, t))
+        return call(context, lambda t: self.core.classify(request, t))
 
     def Regress(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return _call(context, lambda t: self.core.regress(request, t))
+        return call(context, lambda t: self.core.regress(request, t))
 
     def MultiInference(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return _call(context, lambda t: self.core.multi_inference(request, t))
+        return call(context, lambda t: self.core.multi_inference(request, t))
 
     def GetModelMetadata(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return _call(context, lambda t: self.core.metadata(request))
+        return call(context, lambda t: self.core.metadata(request))
 
 
 class ModelService(model_service_pb2_grpc.ModelServiceServicer):  # type: ignore[misc]
@@ -63,14 +65,14 @@ class ModelService(model_service_pb2_grpc.ModelServiceServicer):  # type: ignore
         self._reload = reload
 
     def GetModelStatus(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return _call(context, lambda t: self.core.status(request))
+        return call(context, lambda t: self.core.status(request))
 
     def HandleReloadConfigRequest(self, request: Any, context: grpc.ServicerContext) -> Any:
         def run(_: int) -> Any:
             self._reload(request.config)
             return model_management_pb2.ReloadConfigResponse()
 
-        return _call(context, run)
+        return call(context, run)
 
 
 def channel_arguments(text: str) -> list[tuple[str, Any]]:
@@ -115,6 +117,10 @@ def make_server(
         PredictionService(core), server
     )
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(core, reload), server)
+    from tfinterop.server import v2_grpc
+    from tfinterop.server.v2 import V2Api
+
+    v2_grpc.add_to_server(V2Api(core), server)
     port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"cannot bind gRPC to {address}")

@@ -7,6 +7,7 @@ is 400 "Malformed request", a path outside /v1/ libevent's 404 page; errors are
 {"error": "..."} (RapidJSON's PrettyWriter) with the HTTP status of the
 canonical code, except a version that is not an int64, which TF Serving answers
 400 with an empty body. Names and labels are percent-decoded after matching.
+Paths under /v2 are the Open Inference Protocol's (server/v2_rest.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import socket
 import threading
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -65,6 +67,23 @@ class RestApi:
         self.timeout_ms = timeout_ms
         self.metrics_path = metrics_path
         self.metrics = metrics
+        from tfinterop.server.v2 import V2Api
+        from tfinterop.server.v2_rest import V2Rest
+
+        self.v2 = V2Rest(V2Api(core), timeout_ms)
+
+    def respond(
+        self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, bytes, str, dict[str, str]]:
+        """(HTTP status, body, content type, extra headers): /v2 paths to the v2 API, the
+        rest as TF Serving routes them."""
+        from tfinterop.server import v2_rest
+
+        path = raw_path.split("?", 1)[0]
+        if v2_rest.owns(path):
+            reply = self.v2.handle(method, path, headers, body)
+            return reply.status, reply.body, reply.content_type, reply.headers
+        return (*self.handle(method, raw_path, body), {})
 
     def handle(self, method: str, raw_path: str, body: bytes) -> tuple[int, bytes, str]:
         path = raw_path.split("?", 1)[0]
@@ -235,6 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             n = -1
         if n < 0 or n > MAX_BODY_BYTES:
+            extra: dict[str, str] = {}
             status, payload, ctype = (
                 400,
                 json_tensor.error_json(f"request body length {length!r} is invalid or too large"),
@@ -244,9 +264,13 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             if n:
                 body = self.rfile.read(n)
-            status, payload, ctype = self.api.handle(self.command, self.path, body)
+            # Header names are case-insensitive: the API sees them lower-cased.
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, payload, ctype, extra = self.api.respond(self.command, self.path, headers, body)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
+        for key, value in extra.items():
+            self.send_header(key, value)
         self.send_header("Content-Length", str(len(payload)))
         # Headers and body leave in one send: two small writes on a kept-alive
         # connection would wait for the client's delayed ACK (about 40 ms).

@@ -38,6 +38,21 @@ def startup_entries(args: argparse.Namespace) -> tuple[list[ModelEntry], str]:
     return entries, source
 
 
+def load_op_libraries(paths: list[Path]) -> None:
+    """--op_library, before any model: a library that does not load stops the server at
+    start (ToolError naming it), as a config naming a missing base path does."""
+    from tfinterop.serving import op_libraries
+
+    for path in paths:
+        try:
+            loaded = op_libraries.load(path)
+        except ServingError as e:
+            raise ToolError(f"--op_library {path}: {e}") from None
+        log.info(
+            "loaded op library %s (%s)", loaded.path, ", ".join(sorted(loaded.ops)) or "no ops"
+        )
+
+
 class Server:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -72,6 +87,7 @@ class Server:
         self.metrics_path = self._monitoring_path()
         from tfinterop.server.core import Core  # TensorFlow from here on
 
+        load_op_libraries(args.op_library)
         self.core = Core(
             self.manager,
             self.metrics.observe,

@@ -4,7 +4,9 @@ TensorFlow Serving's SavedModelBundle runs signatures with Session::Run on the
 MetaGraph; this does the same through tf.compat.v1 with one prepared callable
 per (signature, inputs, outputs), so a request costs one session call and no
 retracing. It shares the C++ loader's behaviour, including its failure on
-Keras 3 `tf.saved_model.save` exports ("Could not find variable").
+Keras 3 `tf.saved_model.save` exports ("Could not find variable"), and, where
+Python's own kernels would differ, refuses graphs that call Python as the C++
+loader does (server/python_ops.py).
 
 The callables come from Session._make_callable_from_options (TF_SessionMakeCallable
 underneath): about 55 us per batch-1 MNIST call here, against about 330 us for
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
 
+from tfinterop.server import python_ops
 from tfinterop.serving.errors import Code, ServingError, error_from_tf
 from tfinterop.serving.signature import SERVE_TAG
 
@@ -50,6 +53,11 @@ class SessionServable:
         except Exception as e:
             self._session.close()
             raise error_from_tf(e, f"loading {path}") from None
+        refused = python_ops.load_refusal(self.meta_graph)
+        if refused is not None:
+            # This process has Python's kernels for it; TF Serving's loader has none.
+            self._session.close()
+            raise ServingError(refused.code, f"loading {path}: {refused.message}")
         self._callables: dict[_Key, Callable[..., list[np.ndarray]]] = {}
         self._lock = threading.Lock()
 
@@ -66,6 +74,11 @@ class SessionServable:
                     feed=[sig.inputs[a].name for a in feeds],
                     fetch=[sig.outputs[a].name for a in fetches],
                 )
+                refused = python_ops.run_refusal(self.meta_graph, options.fetch)
+                if refused is not None:
+                    raise ServingError(
+                        refused.code, f"running signature {signature}: {refused.message}"
+                    )
                 try:
                     fn = self._session._make_callable_from_options(options)
                 except Exception as e:

@@ -103,12 +103,20 @@ class ToolError(Exception):
     """The command could not do its job (missing model, unwritable folder): one line, exit 1."""
 
 
+# How TensorFlow's graph importer starts the message for an op the process lacks.
+OP_NOT_REGISTERED = "Op type not registered"
+
+
 def error_from_tf(e: BaseException, what: str) -> ServingError:
     """A TensorFlow exception as a ServingError with its canonical code (TF_Code == gRPC)."""
     import tensorflow as tf
 
     if isinstance(e, tf.errors.OpError):
         return ServingError(Code(e.error_code), f"{what}: {_condense(e.message)}")
+    if isinstance(e, RuntimeError) and str(e).startswith(OP_NOT_REGISTERED):
+        # tf.saved_model.load's way of saying what the session loader of the same build
+        # says as NotFoundError (a custom op whose library is not loaded).
+        return ServingError(Code.NOT_FOUND, f"{what}: {_condense(str(e))}")
     if isinstance(e, (ValueError, TypeError)):
         return ServingError(Code.INVALID_ARGUMENT, f"{what}: {str(e).splitlines()[0]}")
     return ServingError(Code.INTERNAL, f"{what}: {type(e).__name__}: {e}")

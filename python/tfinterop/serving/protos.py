@@ -1,4 +1,4 @@
-"""`tfinterop protos`: one FileDescriptorSet of TF Serving's APIs for every language's codegen."""
+"""`tfinterop protos`: one FileDescriptorSet of the serving APIs (TF Serving, v2) for codegen."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from google.protobuf.descriptor import FileDescriptor
 
 from tfinterop.util import atomic
 
-# Everything clients need: the serving APIs, the model config they read, and the
-# SavedModel/MetaGraphDef the C++ client parses. Dependencies follow transitively.
+# Everything clients need: the serving APIs, the model config they read, the
+# SavedModel/MetaGraphDef the C++ client parses, and the Open Inference Protocol (v2):
+# Triton's grpc_service.proto (package inference, with its model_config.proto), as the
+# pinned tritonclient generated it. Dependencies follow transitively.
 MODULES = (
     "tensorflow_serving.apis.prediction_service_pb2",
     "tensorflow_serving.apis.model_service_pb2",
@@ -21,6 +23,7 @@ MODULES = (
     "tensorflow_serving.config.monitoring_config_pb2",
     "tensorflow.core.protobuf.saved_model_pb2",
     "tensorflow.core.example.example_pb2",
+    "tritonclient.grpc.service_pb2",
 )
 
 

@@ -42,6 +42,14 @@ NOISE = re.compile(
     # TensorFlow's Python logger in logging's default format (a child not set up by the CLI).
     rb"|(?:INFO|WARNING):(?:tensorflow|absl):)"
 )
+# The rest of a multi-line TensorFlow message, which absl writes raw after its prefixed
+# first line: tab-indented lines ("\tWhile importing function: ...", "\twhen importing
+# GraphDef to MLIR module in GrapplerHook", "\t [[node]]") and a missing kernel's
+# "Registered devices:"/"Registered kernels:" lines with the kernel list under them.
+# Dropped only right after a dropped line; other indented lines (a traceback) pass.
+CONTINUATION = re.compile(
+    rb"^(?:\t|Registered (?:devices|kernels):|  (?:<no registered kernels>|device='))"
+)
 # A partial line is held this long for the rest of it before it is passed on as it is.
 PARTIAL_LINE_WAIT_S = 0.1
 NOISY_LOGGERS = ("absl", "tensorflow", "h5py")
@@ -53,43 +61,75 @@ def is_noise(line: bytes) -> bool:
     return NOISE.match(line.rstrip(b"\r")) is not None
 
 
+def is_continuation(line: bytes) -> bool:
+    """True for a line that, right after a dropped line, belongs to the same TF message."""
+    return CONTINUATION.match(line.rstrip(b"\r")) is not None
+
+
 def verbose_requested(flag: bool, environ: Mapping[str, str]) -> bool:
     """--verbose, or TFINTEROP_VERBOSE set to 1/true/yes/on."""
     return flag or environ.get(VERBOSE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 class LineFilter:
-    """Splits a byte stream into lines and drops the noise; keeps a partial line until told."""
+    """Splits a byte stream into lines and drops the noise; keeps a partial line until told.
+
+    Right after a dropped line, the lines that continue its TensorFlow message go too
+    (CONTINUATION); a blank line there waits for the next line to tell which it is.
+    """
 
     def __init__(self) -> None:
         self._pending = b""
         # The fate of the current line when its start was already decided by `flush`.
         self._keep_rest: bool | None = None
+        self._in_noise = False  # the last line was dropped: its continuation lines go too
+        self._held_blank: bytes | None = None  # a blank line after a dropped one, undecided
 
     @property
     def has_partial_line(self) -> bool:
-        return bool(self._pending)
+        """Whether bytes wait for the rest of their line (or a blank line for the next)."""
+        return bool(self._pending) or self._held_blank is not None
 
     def feed(self, data: bytes) -> bytes:
         """The bytes to pass on for `data`; an unfinished last line waits for more."""
         *lines, self._pending = (self._pending + data).split(b"\n")
         out = []
         for line in lines:
-            keep = self._keep_rest if self._keep_rest is not None else not is_noise(line)
-            self._keep_rest = None
+            if self._keep_rest is not None:
+                keep = self._keep_rest
+                self._keep_rest = None
+            elif self._in_noise and self._held_blank is None and not line.rstrip(b"\r"):
+                self._held_blank = line
+                continue
+            elif self._in_noise and is_continuation(line):
+                self._held_blank = None  # it was part of the message too
+                continue
+            else:
+                out.append(self._release_blank())
+                keep = not is_noise(line)
+            self._in_noise = not keep
             if keep:
                 out.append(line + b"\n")
         return b"".join(out)
+
+    def _release_blank(self) -> bytes:
+        held, self._held_blank = self._held_blank, None
+        return b"" if held is None else held + b"\n"
 
     def flush(self) -> bytes:
         """Decide the unfinished line now (the writer paused mid-line: a prompt, a crash);
         the rest of that line, when it comes, shares its fate."""
         line, self._pending = self._pending, b""
+        if self._keep_rest is None and line and self._in_noise and is_continuation(line):
+            self._held_blank = None
+            self._keep_rest = False
+        blank = self._release_blank()
         if not line:
-            return b""
+            self._in_noise = self._in_noise and not blank
+            return blank
         if self._keep_rest is None:
             self._keep_rest = not is_noise(line)
-        return line if self._keep_rest else b""
+        return blank + (line if self._keep_rest else b"")
 
 
 def pump(src: int, dst: int) -> None:

@@ -13,11 +13,14 @@ DEFAULT_DEADLINE_MS = 30000
 
 # The APIs each transport sends (tfinterop-python info; harness/clients.json must agree).
 # In-process there is no server: Classify, Regress and MultiInference are server APIs, and
-# TF Serving's REST API has no MultiInference.
+# TF Serving's REST API has no MultiInference. The v2 modes (Open Inference Protocol) carry
+# predict cases only, as their ModelInfer.
 APIS: dict[str, tuple[str, ...]] = {
     "inproc": ("predict", "metadata"),
     "grpc": ("predict", "classify", "regress", "multi_inference", "metadata"),
     "rest": ("predict", "classify", "regress", "metadata"),
+    "v2grpc": ("predict",),
+    "v2rest": ("predict",),
 }
 
 

@@ -6,13 +6,16 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from tfinterop.golden import Answer, Reference
+from tfinterop.golden import Answer, Reference, v2
 from tfinterop.golden.cases.manifest import TRANSPORTS, Case
 
 
 class CaseBook:
     """Collects cases for one model; `ok` and `err` state what the author expects, the golden
-    reference says what TF Serving answers, and a disagreement stops the export."""
+    reference says what TF Serving answers, and a disagreement stops the export.
+
+    A predict case that goes through a server (grpc among its transports) also gets its v2
+    form (golden.v2) and the v2 modes that carry it."""
 
     def __init__(self, reference: Reference) -> None:
         self.reference = reference
@@ -24,6 +27,7 @@ class CaseBook:
             raise AssertionError(
                 f"{case_id}: TF Serving answers {answer.error.code.name}: {answer.error.message}"
             )
+        self._add_v2(api, request, answer, kw)
         self.cases.append(
             Case(
                 case_id,
@@ -47,6 +51,12 @@ class CaseBook:
                 f"{case_id}: TF Serving answers {answer.error.code.name}, want {code}: "
                 f"{answer.error.message}"
             )
+        if kw.get("error_message", "") not in answer.error.message:
+            raise AssertionError(
+                f"{case_id}: the answer's message lacks {kw['error_message']!r}: "
+                f"{answer.error.message}"
+            )
+        self._add_v2(api, request, answer, kw)
         self.cases.append(
             Case(
                 case_id,
@@ -58,6 +68,16 @@ class CaseBook:
                 **kw,
             )
         )
+
+    @staticmethod
+    def _add_v2(api: str, request: Message, answer: Answer, kw: dict[str, Any]) -> None:
+        transports = tuple(kw.get("transports", TRANSPORTS))
+        if api != "predict" or "grpc" not in transports:
+            return
+        found = v2.form(request, answer.response, answer.error)
+        if found is not None:
+            kw["v2"], modes = found
+            kw["transports"] = (*transports, *modes)
 
     def _answer(self, case_id: str, api: str, request: Message, kw: dict[str, Any]) -> Answer:
         """The golden for the case's transports; an author's transport_errors must agree."""
