@@ -2,6 +2,7 @@ package dev.tfinterop;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import inference.GrpcService.ModelInferRequest;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,7 +60,8 @@ public final class Bench {
     }
     Message message;
     try {
-      message = c.api().parseRequest(c.verify());
+      String mode = o.connection().mode();
+      message = Transports.parseRequest(mode, c.api(), c.verify(mode));
     } catch (InvalidProtocolBufferException e) {
       throw new ToolException("case " + c.id() + ": request does not parse: " + e.getMessage());
     }
@@ -131,13 +133,18 @@ public final class Bench {
     return new Phase(latencies, errors.get(), wall);
   }
 
-  /** The first input's leading dimension (predict), else 1. */
+  /** The first input's leading dimension (predict, v1 or v2), else 1. */
   private static long batch(Message m) {
     if (m instanceof PredictRequest p && p.getInputsCount() > 0) {
       TensorProto first = p.getInputsMap().values().iterator().next();
       if (first.getTensorShape().getDimCount() > 0) {
         return first.getTensorShape().getDim(0).getSize();
       }
+    }
+    if (m instanceof ModelInferRequest r
+        && r.getInputsCount() > 0
+        && r.getInputs(0).getShapeCount() > 0) {
+      return r.getInputs(0).getShape(0);
     }
     return 1;
   }

@@ -28,7 +28,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(
     name = Cli.NAME,
     subcommands = {Cli.RunCommand.class, Cli.BenchCommand.class, Cli.InfoCommand.class},
-    description = "Replays tfinterop golden cases in-process (TF Java), over gRPC or over REST.")
+    description =
+        "Replays tfinterop golden cases in-process (TF Java), over gRPC or REST, and in the Open"
+            + " Inference Protocol.")
 public final class Cli implements Callable<Integer> {
   static final String NAME = "tfinterop-java";
 
@@ -115,9 +117,11 @@ public final class Cli implements Callable<Integer> {
     @Option(
         names = "--mode",
         required = true,
-        paramLabel = "inproc|grpc|rest",
+        paramLabel = "inproc|grpc|rest|v2grpc|v2rest",
         converter = ModeConverter.class,
-        description = "inproc: load the SavedModel in-process; grpc, rest: through a server.")
+        description =
+            "inproc: load the SavedModel in-process; grpc, rest: TF Serving's APIs on a server;"
+                + " v2grpc, v2rest: the Open Inference Protocol (KServe v2) on a server.")
     String mode;
 
     @Option(
@@ -139,14 +143,14 @@ public final class Cli implements Callable<Integer> {
         names = "--target",
         paramLabel = "HOST:PORT",
         defaultValue = Connection.DEFAULT_TARGET,
-        description = "gRPC server (default: ${DEFAULT-VALUE}).")
+        description = "gRPC server, grpc and v2grpc (default: ${DEFAULT-VALUE}).")
     String target;
 
     @Option(
         names = "--rest",
         paramLabel = "URL",
         defaultValue = Connection.DEFAULT_REST,
-        description = "REST server (default: ${DEFAULT-VALUE}).")
+        description = "REST server, rest and v2rest (default: ${DEFAULT-VALUE}).")
     String rest;
 
     @Option(
@@ -154,7 +158,7 @@ public final class Cli implements Callable<Integer> {
         paramLabel = "N",
         defaultValue = "" + Connection.DEFAULT_DEADLINE_MS,
         converter = PositiveLong.class,
-        description = "Per-request deadline over grpc and rest (default: ${DEFAULT-VALUE}).")
+        description = "Per-request deadline through a server (default: ${DEFAULT-VALUE}).")
     long deadlineMs;
 
     Connection connection() {
@@ -263,7 +267,8 @@ public final class Cli implements Callable<Integer> {
     @Override
     public String convert(String value) {
       if (!Transports.MODES.contains(value)) {
-        throw new TypeConversionException("'" + value + "' is not inproc, grpc or rest");
+        throw new TypeConversionException(
+            "'" + value + "' is not a mode (" + String.join(", ", Transports.MODES) + ")");
       }
       return value;
     }

@@ -31,7 +31,17 @@ public record Manifest(
   public static final int FORMAT = 1;
   static final List<String> TRANSPORTS = List.of("inproc", "grpc", "rest");
 
-  /** One case entry. {@code response} and {@code error} are exclusive; either may be null. */
+  /**
+   * A case's Open Inference Protocol form ({@code v2}): the ModelInferRequest file, and the
+   * expected ModelInferResponse file or code (null when absent; the judge reads them, the client
+   * only verifies the files).
+   */
+  public record V2(String request, String response, String error) {}
+
+  /**
+   * One case entry. {@code response} and {@code error} are exclusive; either may be null. {@code
+   * v2} is null for a case without a v2 form.
+   */
   public record Case(
       Path folder,
       String id,
@@ -41,10 +51,30 @@ public record Manifest(
       String response,
       String error,
       RestFormat restFormat,
-      Map<String, String> sha256) {
+      Map<String, String> sha256,
+      V2 v2) {
 
+    public Case(
+        Path folder,
+        String id,
+        Api api,
+        List<String> transports,
+        String request,
+        String response,
+        String error,
+        RestFormat restFormat,
+        Map<String, String> sha256) {
+      this(folder, id, api, transports, request, response, error, restFormat, sha256, null);
+    }
+
+    /** Whether {@code mode} runs this case: listed in transports, and in v2 modes a v2 form. */
     public boolean appliesTo(String mode) {
-      return transports.contains(mode);
+      return transports.contains(mode) && (!Transports.isV2(mode) || v2 != null);
+    }
+
+    /** The request file {@code mode} sends: the v2 form's in v2 modes, else {@code request}. */
+    public String requestFor(String mode) {
+      return Transports.isV2(mode) && v2 != null ? v2.request() : request;
     }
 
     /** The bytes of a file this case names, verified against its sha256. */
@@ -78,11 +108,25 @@ public record Manifest(
       return data;
     }
 
-    /** Verifies every file the case names (request and response); returns the request. */
+    /** Verifies every file the case names (requests and responses); returns the request. */
     public byte[] verify() {
+      return verify("inproc");
+    }
+
+    /** Verifies every file the case names; returns the request {@code mode} sends. */
+    public byte[] verify(String mode) {
       byte[] request = read(this.request);
       if (response != null) {
         read(response);
+      }
+      if (v2 != null) {
+        byte[] v2Request = read(v2.request());
+        if (v2.response() != null) {
+          read(v2.response());
+        }
+        if (Transports.isV2(mode)) {
+          return v2Request;
+        }
       }
       return request;
     }
@@ -196,7 +240,33 @@ public record Manifest(
     Map<String, String> sha = new LinkedHashMap<>();
     c.path("sha256").fields().forEachRemaining(e -> sha.put(e.getKey(), e.getValue().asText()));
     return new Case(
-        folder, id, api, List.copyOf(transports), request, response, error, format, sha);
+        folder,
+        id,
+        api,
+        List.copyOf(transports),
+        request,
+        response,
+        error,
+        format,
+        sha,
+        readV2(path, id, c.get("v2")));
+  }
+
+  /** The case's v2 entry: absent (null), or an object naming its request file. */
+  private static V2 readV2(Path path, String id, JsonNode v2) {
+    if (v2 == null || v2.isNull()) {
+      return null;
+    }
+    String request = v2.path("request").asText("");
+    if (!v2.isObject() || request.isEmpty()) {
+      throw new ToolException(path + ": case " + id + ": v2 lacks its request file");
+    }
+    String response = v2.hasNonNull("response") ? v2.get("response").asText() : null;
+    String error = v2.hasNonNull("error") ? v2.get("error").asText() : null;
+    if (response != null && error != null) {
+      throw new ToolException(path + ": case " + id + ": v2 has both response and error");
+    }
+    return new V2(request, response, error);
   }
 
   static String sha256Hex(byte[] data) {

@@ -157,7 +157,7 @@ public final class RestJson {
    * U+DC80..U+DCFF would read as one byte too; TF Serving's writer escapes only control
    * characters.)
    */
-  private static ByteString keptBytes(String s) {
+  static ByteString keptBytes(String s) {
     if (s.chars().noneMatch(c -> c >= 0xDC80 && c <= 0xDCFF)) {
       return ByteString.copyFromUtf8(s);
     }
@@ -263,7 +263,7 @@ public final class RestJson {
     }
   }
 
-  private static String utf8(ByteString bytes) {
+  static String utf8(ByteString bytes) {
     try {
       CharBuffer chars =
           StandardCharsets.UTF_8

@@ -9,15 +9,8 @@ import com.google.protobuf.util.JsonFormat;
 import io.grpc.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -51,19 +44,11 @@ public final class RestTransport implements Transport {
   /** What {@link #call} sends; multi_inference answers UNIMPLEMENTED (no REST endpoint). */
   static final List<Api> APIS = List.of(Api.PREDICT, Api.CLASSIFY, Api.REGRESS, Api.METADATA);
 
-  private final String base;
-  private final Duration deadline;
-  private final HttpClient http;
+  private final RestHttp http;
   private final Map<String, SignatureDefMap> metadataCache = new ConcurrentHashMap<>();
 
   public RestTransport(String baseUrl, long deadlineMs) {
-    this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
-    this.deadline = Duration.ofMillis(deadlineMs);
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(deadline)
-            .build();
+    this.http = new RestHttp(baseUrl, deadlineMs);
   }
 
   @Override
@@ -107,11 +92,7 @@ public final class RestTransport implements Transport {
     } catch (UncheckedIOException | IllegalArgumentException e) {
       throw ServingException.invalidArgument("request cannot be sent as JSON: " + e.getMessage());
     }
-    byte[] json =
-        send(
-            HttpRequest.newBuilder(uri(modelPath(spec) + verb))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    byte[] json = http.send(http.postJson(modelPath(spec) + verb, body));
     try {
       return RestJson.parse(json);
     } catch (IOException e) {
@@ -121,27 +102,19 @@ public final class RestTransport implements Transport {
 
   /** {rest}/v1/models/{name}[/versions/{v}|/labels/{label}] */
   static String modelPath(ModelSpec spec) {
-    StringBuilder p = new StringBuilder("/v1/models/").append(encode(spec.getName()));
+    StringBuilder p = new StringBuilder("/v1/models/").append(RestHttp.encode(spec.getName()));
     switch (spec.getVersionChoiceCase()) {
       case VERSION -> p.append("/versions/").append(spec.getVersion().getValue());
-      case VERSION_LABEL -> p.append("/labels/").append(encode(spec.getVersionLabel()));
+      case VERSION_LABEL -> p.append("/labels/").append(RestHttp.encode(spec.getVersionLabel()));
       case VERSIONCHOICE_NOT_SET -> {}
     }
     return p.toString();
   }
 
-  private static String encode(String segment) {
-    return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
-  }
-
   PredictResponse predict(PredictRequest request, RestFormat format) throws ServingException {
     String body = predictBody(request, format);
     String path = modelPath(request.getModelSpec());
-    byte[] json =
-        send(
-            HttpRequest.newBuilder(uri(path + ":predict"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    byte[] json = http.send(http.postJson(path + ":predict", body));
     String key = request.getModelSpec().getSignatureName();
     SignatureDefMap sigs = signatures(path);
     SignatureDef sig = Signatures.select(sigs.getSignatureDefMap(), key).def();
@@ -315,7 +288,9 @@ public final class RestTransport implements Transport {
       throw ServingException.invalidArgument("REST metadata serves signature_def only");
     }
     byte[] json =
-        send(HttpRequest.newBuilder(uri(modelPath(request.getModelSpec()) + "/metadata")).GET());
+        http.send(
+            HttpRequest.newBuilder(http.uri(modelPath(request.getModelSpec()) + "/metadata"))
+                .GET());
     return metadataResponse(new String(json, StandardCharsets.UTF_8));
   }
 
@@ -353,7 +328,7 @@ public final class RestTransport implements Transport {
     if (cached != null) {
       return cached;
     }
-    byte[] json = send(HttpRequest.newBuilder(uri(path + "/metadata")).GET());
+    byte[] json = http.send(HttpRequest.newBuilder(http.uri(path + "/metadata")).GET());
     try {
       SignatureDefMap m =
           metadataResponse(new String(json, StandardCharsets.UTF_8))
@@ -365,52 +340,6 @@ public final class RestTransport implements Transport {
       throw new ServingException(
           Status.Code.INTERNAL, "metadata of " + path + ": " + e.getMessage());
     }
-  }
-
-  private URI uri(String path) {
-    return URI.create(base + path);
-  }
-
-  /**
-   * Sends one request; the body's bytes on HTTP 200 (not decoded: string outputs carry raw bytes),
-   * else the mapped error.
-   */
-  private byte[] send(HttpRequest.Builder request) throws ServingException {
-    HttpResponse<byte[]> response;
-    try {
-      response =
-          http.send(request.timeout(deadline).build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (HttpTimeoutException e) {
-      throw new ServingException(
-          Status.Code.DEADLINE_EXCEEDED, "REST call timed out: " + e.getMessage());
-    } catch (ConnectException e) {
-      throw new ServingException(Status.Code.UNAVAILABLE, "cannot connect to " + base + ": " + e);
-    } catch (IOException e) {
-      throw new ServingException(Status.Code.UNAVAILABLE, "REST call to " + base + " failed: " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ServingException(Status.Code.CANCELLED, "interrupted");
-    }
-    if (response.statusCode() == 200) {
-      return response.body();
-    }
-    throw new ServingException(
-        HttpStatusCodes.codeFor(response.statusCode()),
-        errorMessage(new String(response.body(), StandardCharsets.UTF_8)),
-        response.statusCode());
-  }
-
-  /** The "error" of TF Serving's {"error": "..."} body, else the body itself. */
-  static String errorMessage(String body) {
-    try {
-      JsonNode n = MAPPER.readTree(body);
-      if (n != null && n.path("error").isTextual()) {
-        return n.path("error").asText();
-      }
-    } catch (IOException e) {
-      // not JSON: keep the raw text
-    }
-    return body.strip();
   }
 
   @Override

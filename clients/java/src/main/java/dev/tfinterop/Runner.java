@@ -31,7 +31,7 @@ public final class Runner {
       Manifest m = Manifest.read(folder);
       Map<String, byte[]> bytes = new LinkedHashMap<>();
       for (Manifest.Case c : m.cases()) {
-        bytes.put(c.id(), c.verify());
+        bytes.put(c.id(), c.verify(connection.mode()));
       }
       manifests.add(m);
       requests.add(bytes);
@@ -71,15 +71,15 @@ public final class Runner {
         }
         Message request;
         try {
-          request = c.api().parseRequest(requests.get(c.id()));
+          request = Transports.parseRequest(transport.name(), c.api(), requests.get(c.id()));
         } catch (InvalidProtocolBufferException e) {
           throw new ToolException(
               "case "
                   + c.id()
                   + ": "
-                  + c.request()
+                  + c.requestFor(transport.name())
                   + " is not a "
-                  + c.api().id()
+                  + (Transports.isV2(transport.name()) ? "ModelInferRequest" : c.api().id())
                   + " request: "
                   + e.getMessage());
         }

@@ -1,11 +1,14 @@
 package dev.tfinterop;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import inference.GrpcService.ModelInferRequest;
 import java.util.List;
 
 /** Builds the transport a mode names. */
 public final class Transports {
   /** The modes, in the contract's order. */
-  public static final List<String> MODES = List.of("inproc", "grpc", "rest");
+  public static final List<String> MODES = List.of("inproc", "grpc", "rest", "v2grpc", "v2rest");
 
   private Transports() {}
 
@@ -22,6 +25,8 @@ public final class Transports {
               libraries.load(OpLibraries.needed(c, m)));
       case "grpc" -> new GrpcTransport(c.target(), c.deadlineMs());
       case "rest" -> new RestTransport(c.rest(), c.deadlineMs());
+      case "v2grpc" -> new V2GrpcTransport(c.target(), c.deadlineMs());
+      case "v2rest" -> new V2RestTransport(c.rest(), c.deadlineMs());
       default -> throw new UsageException("unknown mode " + c.mode());
     };
   }
@@ -32,7 +37,23 @@ public final class Transports {
       case "inproc" -> InprocTransport.APIS;
       case "grpc" -> GrpcTransport.APIS;
       case "rest" -> RestTransport.APIS;
+      case "v2grpc" -> V2GrpcTransport.APIS;
+      case "v2rest" -> V2RestTransport.APIS;
       default -> throw new UsageException("unknown mode " + mode);
     };
+  }
+
+  /** Whether {@code mode} speaks the Open Inference Protocol (sends cases' v2 forms). */
+  public static boolean isV2(String mode) {
+    return mode.equals("v2grpc") || mode.equals("v2rest");
+  }
+
+  /**
+   * The request message {@code mode} sends, from the bytes of {@link Manifest.Case#requestFor}: a
+   * ModelInferRequest in v2 modes, else the api's TF Serving request.
+   */
+  public static Message parseRequest(String mode, Api api, byte[] data)
+      throws InvalidProtocolBufferException {
+    return isV2(mode) ? ModelInferRequest.parseFrom(data) : api.parseRequest(data);
   }
 }

@@ -144,6 +144,25 @@ class CliTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"v2grpc", "v2rest"})
+  void v2ModesParseWithTheServerFlagsAndDefaults(String mode) {
+    Cli.RunCommand run =
+        (Cli.RunCommand) command("run", "--mode", mode, "--cases", "c", "--out", "o");
+    assertEquals(mode, run.connection.mode);
+    assertEquals(Connection.DEFAULT_TARGET, run.connection.target);
+    assertEquals(Connection.DEFAULT_REST, run.connection.rest);
+    assertEquals(Connection.DEFAULT_DEADLINE_MS, run.connection.deadlineMs);
+  }
+
+  @Test
+  void badModeNamesEveryMode() {
+    assertTrue(
+        execute("run", "--mode", "v3", "--cases", "x", "--out", "y")
+            .err()
+            .contains("'v3' is not a mode (inproc, grpc, rest, v2grpc, v2rest)"));
+  }
+
+  @ParameterizedTest
   @ValueSource(
       strings = {
         "",

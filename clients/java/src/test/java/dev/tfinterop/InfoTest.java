@@ -30,16 +30,19 @@ class InfoTest {
     assertEquals(
         List.of("apis", "client", "language", "modes", "runtime", "unsupported_dtypes"), keys);
     assertEquals("java", info.get("client").asText());
-    assertEquals("[\"inproc\",\"grpc\",\"rest\"]", info.get("modes").toString());
+    assertEquals(
+        "[\"inproc\",\"grpc\",\"rest\",\"v2grpc\",\"v2rest\"]", info.get("modes").toString());
     assertEquals(
         "{\"grpc\":[\"predict\",\"classify\",\"regress\",\"multi_inference\",\"metadata\"],"
             + "\"inproc\":[\"predict\",\"metadata\"],"
-            + "\"rest\":[\"predict\",\"classify\",\"regress\",\"metadata\"]}",
+            + "\"rest\":[\"predict\",\"classify\",\"regress\",\"metadata\"],"
+            + "\"v2grpc\":[\"predict\"],"
+            + "\"v2rest\":[\"predict\"]}",
         info.get("apis").toString());
     assertEquals(
         "{\"grpc\":[],"
             + "\"inproc\":[\"int8\",\"int16\",\"uint32\",\"uint64\",\"complex64\",\"complex128\"],"
-            + "\"rest\":[]}",
+            + "\"rest\":[],\"v2grpc\":[],\"v2rest\":[]}",
         info.get("unsupported_dtypes").toString());
     assertEquals(
         info.get("runtime").get("tensorflow").asText(), org.tensorflow.TensorFlow.version());
@@ -50,18 +53,21 @@ class InfoTest {
    * are sent (to a port nothing listens on, or to a config without the model).
    */
   @ParameterizedTest
-  @ValueSource(strings = {"inproc", "grpc", "rest"})
+  @ValueSource(strings = {"inproc", "grpc", "rest", "v2grpc", "v2rest"})
   void aTransportSendsExactlyTheApisInfoLists(String mode) throws Exception {
     List<Api> listed = Transports.apis(mode);
     Map<String, Transport> transports =
         Map.of(
             "inproc", new InprocTransport(ModelConfigFile.parse("", dir, "empty")),
             "grpc", new GrpcTransport("127.0.0.1:9", 2_000),
-            "rest", new RestTransport("http://127.0.0.1:9", 2_000));
+            "rest", new RestTransport("http://127.0.0.1:9", 2_000),
+            "v2grpc", new V2GrpcTransport("127.0.0.1:9", 2_000),
+            "v2rest", new V2RestTransport("http://127.0.0.1:9", 2_000));
     try {
       Transport t = transports.get(mode);
       for (Api api : Api.values()) {
-        CaseRequest request = new CaseRequest(api, api.parseRequest(new byte[0]), RestFormat.ROW);
+        CaseRequest request =
+            new CaseRequest(api, Transports.parseRequest(mode, api, new byte[0]), RestFormat.ROW);
         Status.Code code;
         try {
           t.call(request);
