@@ -197,19 +197,20 @@ def verify(
         print(summary(rec), flush=True)
         recorded.append(rec)
     server = f"the server at {target} and {rest}" if target else "the bundled server"
+    case_dirs = [build / "cases" / rec.name for rec in recorded]
+    # Only the modes a recorded case lists (record writes no v2 forms): no empty matrix rows.
+    sets = [manifest.read(d) for d in case_dirs]
+    modes = [m for m in registry.MODES if any(m in c.transports for s in sets for c in s.cases)]
     _progress(
-        f"run: {', '.join(p.clients)} in {', '.join(registry.MODES)} (clients from {root}; "
+        f"run: {', '.join(p.clients)} in {', '.join(modes)} (clients from {root}; "
         f"grpc and rest through {server})"
     )
-    case_dirs = [build / "cases" / rec.name for rec in recorded]
-    failed = run_clients.run_all(
-        root, case_dirs, build / "results", p.clients, list(registry.MODES), target, rest
-    )
+    failed = run_clients.run_all(root, case_dirs, build / "results", p.clients, modes, target, rest)
     status = 0
     judgements: list[matrix.Judgement] = []
     verdicts: dict[str, str] = {}
     for rec, saved_model in zip(recorded, p.saved_models, strict=True):
-        judged = _judge_one(rec, saved_model, build, p, expect, allow_uncovered)
+        judged = _judge_one(rec, saved_model, build, p, expect, allow_uncovered, tuple(modes))
         status |= judged.status
         judgements.append(judged.judgement)
         verdicts[rec.name] = judged.verdict
@@ -253,6 +254,7 @@ def _judge_one(
     p: Plan,
     expect: list[Path],
     allow_uncovered: bool,
+    modes: tuple[str, ...] = registry.MODES,
 ) -> _Judged:
     _progress(f"judge: {rec.name} for {', '.join(p.clients)}")
     cases = manifest.read(build / "cases" / rec.name)
@@ -260,6 +262,7 @@ def _judge_one(
         [cases],
         build / "results",
         p.clients,
+        modes=modes,
         extra=p.entries,
         expect_files=tuple(expect),
     )
