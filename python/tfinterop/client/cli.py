@@ -108,19 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _connection(args: argparse.Namespace) -> tuple[Any, ...]:
+    """The flags run and bench share, in the order runner.main and bench.main take them."""
+    return (args.model_config, args.target, args.rest, args.deadline_ms, args.op_library)
+
+
 def _run(args: argparse.Namespace) -> int:
     from tfinterop.client import runner
 
-    return runner.main(
-        args.mode,
-        args.cases,
-        args.out,
-        args.model_config,
-        args.target,
-        args.rest,
-        args.deadline_ms,
-        args.op_library,
-    )
+    return runner.main(args.mode, args.cases, args.out, *_connection(args))
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -133,11 +129,7 @@ def _bench(args: argparse.Namespace) -> int:
         args.requests,
         args.concurrency,
         args.warmup,
-        args.model_config,
-        args.target,
-        args.rest,
-        args.deadline_ms,
-        args.op_library,
+        *_connection(args),
     )
 
 
