@@ -2,9 +2,13 @@
 # (build/protos/serving.pb, written by `tfinterop protos`), never from copied
 # .proto files. Only the files the client needs are generated and compiled,
 # once, into `serving_protos`; google/protobuf/{any,wrappers}.proto come with
-# Debian's libprotobuf.
+# Debian's libprotobuf. grpc_service.proto (package `inference`, the Open
+# Inference Protocol as Triton ships it in tritonclient) sits at the root of
+# the set and imports model_config.proto.
 
 set(TFINTEROP_PROTO_FILES
+  grpc_service.proto
+  model_config.proto
   tensorflow/core/example/feature.proto
   tensorflow/core/example/example.proto
   tensorflow/core/framework/attr_value.proto
@@ -38,7 +42,7 @@ set(TFINTEROP_PROTO_FILES
   tensorflow_serving/config/logging_config.proto
   tensorflow_serving/config/model_server_config.proto
 )
-set(TFINTEROP_GRPC_FILES tensorflow_serving/apis/prediction_service.proto)
+set(TFINTEROP_GRPC_FILES tensorflow_serving/apis/prediction_service.proto grpc_service.proto)
 
 find_program(PROTOC protoc REQUIRED)
 find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "grpc_service.pb.h"
 #include "inproc_transport.h"
 #include "predict.h"
 #include "results.h"
@@ -32,8 +33,14 @@ double Percentile(const std::vector<double>& sorted, int q) {
   return sorted[std::max<size_t>(rank, 1) - 1];
 }
 
-int64_t BatchOf(const google::protobuf::Message& request, Api api) {
+int64_t BatchOf(const google::protobuf::Message& request, Api api, Protocol protocol) {
   if (api != Api::kPredict) return 1;
+  if (protocol == Protocol::kOpenInference) {
+    for (const auto& input : static_cast<const inference::ModelInferRequest&>(request).inputs()) {
+      if (input.shape_size() > 0) return input.shape(0);
+    }
+    return 1;
+  }
   const auto& req = static_cast<const tensorflow::serving::PredictRequest&>(request);
   for (const auto& [alias, tensor] : req.inputs()) {
     if (tensor.tensor_shape().dim_size() > 0) return tensor.tensor_shape().dim(0).size();
@@ -43,15 +50,16 @@ int64_t BatchOf(const google::protobuf::Message& request, Api api) {
 
 // A bare TF_SessionRun of the case's inputs: tensors converted once, then the
 // session run `n` times on one thread. Loads TensorFlow here if the transport
-// did not (grpc/rest), which also proves both runtimes share the process.
-nlohmann::json Reference(const BenchConfig& config, const CaseSet& cases, const Case& c,
-                         const google::protobuf::Message& request, int n) {
+// did not (grpc/rest/v2), which also proves both runtimes share the process.
+// In v2 modes it runs the case's PredictRequest: the same tensors.
+nlohmann::json Reference(const BenchConfig& config, const CaseSet& cases, const Case& c, int n) {
   if (c.api != Api::kPredict) return {{"error", "the reference runs predict cases only"}};
+  tensorflow::serving::PredictRequest req;
+  if (!req.ParseFromString(c.request_bytes)) return {{"error", "the request does not parse"}};
   try {
     // An in-process run whatever the mode, so it needs the model's op libraries too.
     InprocTransport inproc(config.transport.model_config.value_or(cases.config_path),
                            DefaultTfDir(), OpLibrariesFor(config.transport, cases));
-    const auto& req = static_cast<const tensorflow::serving::PredictRequest&>(request);
     const auto servable = inproc.ServableFor(req.model_spec());
     if (!servable.ok()) return {{"error", servable.status().ToString()}};
     const auto plan = PlanPredict(servable.value()->meta_graph(), req);
@@ -98,8 +106,13 @@ nlohmann::json SummarizeLatencies(std::vector<double> samples, double wall_us) {
 nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
   const Case* c = cases.Find(config.case_id);
   if (c == nullptr) throw ToolError("no case '" + config.case_id + "' in " + cases.folder.string());
-  const auto request = NewRequest(c->api);
-  if (!request->ParseFromString(c->request_bytes)) {
+  const Protocol protocol = ProtocolOfMode(config.transport.mode);
+  if (protocol == Protocol::kOpenInference && !c->v2) {
+    throw ToolError("case " + c->id + " has no v2 (Open Inference Protocol) form for " +
+                    config.transport.mode);
+  }
+  const auto request = NewRequest(c->api, protocol);
+  if (request == nullptr || !request->ParseFromString(c->RequestBytes(protocol))) {
     throw ToolError("case " + c->id + ": the request does not parse");
   }
   LoadOpLibrariesOfRun(config.transport, {cases});
@@ -110,7 +123,7 @@ nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
   std::atomic<int64_t> errors{0};
   Status first_error;
   for (int i = 0; i < config.warmup; ++i) {
-    const auto response = NewResponse(c->api);
+    const auto response = NewResponse(c->api, protocol);
     const Status st = transport->Call(c->api, *request, response.get(), options);
     if (!st.ok() && first_error.ok()) first_error = st;
   }
@@ -121,7 +134,7 @@ nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
   for (int t = 0; t < config.concurrency; ++t) {
     threads.emplace_back([&, t] {
       auto& samples = per_thread[static_cast<size_t>(t)];
-      const auto response = NewResponse(c->api);
+      const auto response = NewResponse(c->api, protocol);
       while (next.fetch_add(1) < config.requests) {
         const auto start = Clock::now();
         const Status st = transport->Call(c->api, *request, response.get(), options);
@@ -138,14 +151,14 @@ nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
   nlohmann::json out = {{"client", kClientName},
                         {"mode", config.transport.mode},
                         {"case", c->id},
-                        {"batch", BatchOf(*request, c->api)},
+                        {"batch", BatchOf(*request, c->api, protocol)},
                         {"requests", config.requests},
                         {"concurrency", config.concurrency},
                         {"warmup", config.warmup},
                         {"errors", errors.load()}};
   out.update(SummarizeLatencies(all, wall));
   if (!first_error.ok()) out["first_error"] = first_error.ToString();
-  nlohmann::json ref = Reference(config, cases, *c, *request, config.requests);
+  nlohmann::json ref = Reference(config, cases, *c, config.requests);
   // Ratios only mean something when every measured request succeeded.
   if (errors.load() == 0 && ref.contains("mean_us") && ref["mean_us"].get<double>() > 0) {
     // Client (and, for grpc/rest, server) time per request over the bare run.

@@ -74,6 +74,16 @@ Case ParseCase(const fs::path& folder, const json& entry, size_t index) {
                     "'");
   }
   c.request_bytes = VerifiedFile(folder, entry, c.id, entry["request"].get<std::string>());
+  if (entry.contains("v2")) {
+    const json& v2 = entry["v2"];
+    if (!v2.is_object() || !v2.contains("request") || !v2["request"].is_string()) {
+      throw ToolError(manifest.string() + ": case " + c.id + " has a v2 entry without a request");
+    }
+    c.v2 = V2Form{VerifiedFile(folder, entry, c.id, v2["request"].get<std::string>())};
+    if (v2.contains("response")) {
+      VerifiedFile(folder, entry, c.id, v2["response"].get<std::string>());
+    }
+  }
   // The expected response is the judge's business, but a tampered one still
   // makes the whole set untrustworthy.
   if (has_response) VerifiedFile(folder, entry, c.id, entry["response"].get<std::string>());
@@ -102,8 +112,19 @@ const char* ApiName(Api api) {
   return "?";
 }
 
+Protocol ProtocolOfMode(const std::string& mode) {
+  return mode == "v2grpc" || mode == "v2rest" ? Protocol::kOpenInference : Protocol::kTfServing;
+}
+
 bool Case::AppliesTo(const std::string& mode) const {
+  if (ProtocolOfMode(mode) == Protocol::kOpenInference && !v2) return false;
   return std::find(transports.begin(), transports.end(), mode) != transports.end();
+}
+
+const std::string& Case::RequestBytes(Protocol protocol) const {
+  static const std::string kNone;
+  if (protocol == Protocol::kTfServing) return request_bytes;
+  return v2 ? v2->request_bytes : kNone;
 }
 
 const Case* CaseSet::Find(const std::string& id) const {

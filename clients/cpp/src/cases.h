@@ -13,10 +13,21 @@ namespace tfinterop {
 
 enum class Api { kPredict, kClassify, kRegress, kMultiInference, kMetadata };
 enum class RestFormat { kColumnar, kRow };
+// The message family of a request: TF Serving's APIs (PredictRequest, ...) or
+// the Open Inference Protocol's ModelInferRequest (predict cases only).
+enum class Protocol { kTfServing, kOpenInference };
+
+// kOpenInference for the v2 modes (v2grpc, v2rest), else kTfServing.
+Protocol ProtocolOfMode(const std::string& mode);
 
 // "predict" etc. -> Api; nullopt for a name the contract does not define.
 std::optional<Api> ApiFromName(const std::string& name);
 const char* ApiName(Api api);
+
+// A predict case's Open Inference Protocol form (the manifest's "v2" entry).
+struct V2Form {
+  std::string request_bytes;  // an inference.ModelInferRequest, verified against sha256
+};
 
 struct Case {
   std::string id;
@@ -26,8 +37,13 @@ struct Case {
   std::string request_bytes;  // verified against sha256
   std::optional<std::string> expected_error;
   RestFormat rest_format = RestFormat::kColumnar;
+  std::optional<V2Form> v2;
 
+  // `mode` is in transports and, for a v2 mode, the case has a v2 form.
   bool AppliesTo(const std::string& mode) const;
+  // The serialized request a transport of `protocol` sends (empty for
+  // kOpenInference without a v2 form, which AppliesTo already refuses).
+  const std::string& RequestBytes(Protocol protocol) const;
 };
 
 struct CaseSet {

@@ -23,14 +23,16 @@ namespace {
 
 // docs/CONTRACT.md "Command line": the same flags and defaults in every client.
 constexpr char kUsage[] =
-    "usage: tfinterop-cpp run   --mode inproc|grpc|rest --cases DIR [--cases DIR ...] --out DIR\n"
+    "usage: tfinterop-cpp run   --mode MODE --cases DIR [--cases DIR ...] --out DIR\n"
     "                           [--model-config FILE] [--op-library PATH ...]\n"
     "                           [--target HOST:PORT] [--rest URL] [--deadline-ms N] [--verbose]\n"
-    "       tfinterop-cpp bench --mode inproc|grpc|rest --cases DIR --case ID --requests N\n"
+    "       tfinterop-cpp bench --mode MODE --cases DIR --case ID --requests N\n"
     "                           --concurrency C [--warmup N] [--model-config FILE]\n"
     "                           [--op-library PATH ...] [--target HOST:PORT] [--rest URL]\n"
     "                           [--deadline-ms N] [--verbose]\n"
     "       tfinterop-cpp info\n"
+    "MODE: inproc, grpc, rest, or the Open Inference Protocol (KServe v2) on the same\n"
+    "      --target and --rest: v2grpc, v2rest\n"
     "defaults: --target 127.0.0.1:8500, --rest http://127.0.0.1:8501, --deadline-ms 30000,\n"
     "          --warmup 10, --model-config the manifest's config, no --op-library (inproc:\n"
     "          loaded besides the manifests' model.op_libraries)\n"
@@ -105,8 +107,9 @@ int PositiveInt(const std::multimap<std::string, std::string>& flags, const std:
 TransportConfig ParseTransport(const std::multimap<std::string, std::string>& flags) {
   TransportConfig config;
   config.mode = Required(flags, "mode");
-  if (config.mode != "inproc" && config.mode != "grpc" && config.mode != "rest") {
-    throw UsageError("--mode must be inproc, grpc or rest, not '" + config.mode + "'");
+  if (std::find(Modes().begin(), Modes().end(), config.mode) == Modes().end()) {
+    throw UsageError("--mode must be inproc, grpc, rest, v2grpc or v2rest, not '" + config.mode +
+                     "'");
   }
   if (const auto it = flags.find("model-config"); it != flags.end()) {
     config.model_config = it->second;

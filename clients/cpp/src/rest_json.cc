@@ -432,6 +432,11 @@ StatusOr<HostTensor> TensorFromJsonRows(const std::vector<const JsonValue*>& row
   return FromLeaves(leaves, std::move(shape), dtype);
 }
 
+Status JsonInteger(const JsonValue& value, int64_t* out) { return ParseInteger(value, out); }
+Status JsonInteger(const JsonValue& value, uint64_t* out) { return ParseInteger(value, out); }
+Status JsonReal(const JsonValue& value, float* out) { return ParseReal(value, out); }
+Status JsonReal(const JsonValue& value, double* out) { return ParseReal(value, out); }
+
 std::string Base64Encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // EVP adds a NUL
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

@@ -69,6 +69,15 @@ StatusOr<HostTensor> TensorFromJson(const JsonValue& value, tensorflow::DataType
 StatusOr<HostTensor> TensorFromJsonRows(const std::vector<const JsonValue*>& rows,
                                         tensorflow::DataType dtype);
 
+// One JSON number into a C++ value, by the rules TensorFromJson applies per
+// element: an integer must be an integer token (no '.', exponent, NaN or
+// Infinity) within the type's range; a real is any number token, NaN and
+// +-Infinity included, rounded once to the type. INVALID_ARGUMENT otherwise.
+Status JsonInteger(const JsonValue& value, int64_t* out);
+Status JsonInteger(const JsonValue& value, uint64_t* out);
+Status JsonReal(const JsonValue& value, float* out);
+Status JsonReal(const JsonValue& value, double* out);
+
 // Base64 (RFC 4648) through OpenSSL: encoding padded; decoding takes the
 // standard or URL-safe alphabet, padding optional, and fails on any other
 // character (whitespace included) or a dangling 6-bit group.

@@ -3,13 +3,12 @@
 #include <curl/curl.h>
 #include <google/protobuf/util/json_util.h>
 
-#include <cctype>
-#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <vector>
 
+#include "http_client.h"
 #include "rest_json.h"
 #include "tensorflow_serving/apis/classification.pb.h"
 #include "tensorflow_serving/apis/get_model_metadata.pb.h"
@@ -20,36 +19,6 @@ namespace tfinterop {
 namespace {
 
 namespace tfs = tensorflow::serving;
-
-struct CurlDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
-using HeaderList = std::unique_ptr<curl_slist, CurlDeleter>;
-
-struct HttpReply {
-  long status = 0;
-  std::string body;
-};
-
-size_t AppendBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-// What `{"error": "..."}` with an HTTP status means as a canonical status.
-Status HttpError(const HttpReply& reply) {
-  std::string message = reply.body;
-  if (const auto parsed = ParseJson(reply.body); parsed.ok()) {
-    if (const JsonValue* e = parsed.value().Find("error");
-        e != nullptr && e->kind == JsonValue::Kind::kString) {
-      message = e->text;
-    }
-  }
-  return Status(CodeForHttpStatus(static_cast<int>(reply.status)), message)
-      .set_http_status(static_cast<int>(reply.status));
-}
 
 void WriteKey(const std::string& key, JsonWriter* out) {
   out->Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
@@ -86,7 +55,7 @@ void WriteExample(const tensorflow::Example& example, JsonWriter* out) {
 class RestTransport : public Transport {
  public:
   RestTransport(std::string base_url, std::chrono::milliseconds deadline)
-      : base_url_(std::move(base_url)), deadline_(deadline) {
+      : base_url_(std::move(base_url)), http_(deadline) {
     while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   }
 
@@ -122,81 +91,13 @@ class RestTransport : public Transport {
  private:
   // {rest}/v1/models/{name}[/versions/{v}|/labels/{label}]
   std::string ModelUrl(const tfs::ModelSpec& spec) const {
-    std::string url = base_url_ + "/v1/models/" + Escape(spec.name());
+    std::string url = base_url_ + "/v1/models/" + EscapePathSegment(spec.name());
     if (spec.has_version()) {
       url += "/versions/" + std::to_string(spec.version().value());
     } else if (spec.version_choice_case() == tfs::ModelSpec::kVersionLabel) {
-      url += "/labels/" + Escape(spec.version_label());
+      url += "/labels/" + EscapePathSegment(spec.version_label());
     }
     return url;
-  }
-
-  static std::string Escape(const std::string& s) {
-    std::string out;
-    for (const unsigned char c : s) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        out.push_back(static_cast<char>(c));
-      } else {
-        char buf[4];
-        std::snprintf(buf, sizeof buf, "%%%02X", c);
-        out += buf;
-      }
-    }
-    return out;
-  }
-
-  CurlPtr Acquire() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!idle_.empty()) {
-        CurlPtr handle = std::move(idle_.back());
-        idle_.pop_back();
-        return handle;
-      }
-    }
-    return CurlPtr(curl_easy_init());
-  }
-
-  void Release(CurlPtr handle) {
-    std::lock_guard<std::mutex> lock(mu_);
-    idle_.push_back(std::move(handle));
-  }
-
-  // One HTTP exchange; transport failures become UNAVAILABLE/DEADLINE_EXCEEDED.
-  StatusOr<HttpReply> Exchange(const std::string& url, const std::string* post_body) {
-    CurlPtr curl = Acquire();
-    if (curl == nullptr) return Internal("curl_easy_init failed");
-    CURL* c = curl.get();
-    curl_easy_reset(c);
-    HttpReply reply;
-    // No "Expect: 100-continue" round trip before a JSON body.
-    HeaderList headers(curl_slist_append(nullptr, "Content-Type: application/json"));
-    if (headers != nullptr) {
-      if (curl_slist* more = curl_slist_append(headers.get(), "Expect:")) {
-        headers.release();
-        headers.reset(more);
-      }
-    }
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(deadline_.count()));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendBody);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
-    if (post_body != nullptr) {
-      curl_easy_setopt(c, CURLOPT_POST, 1L);
-      curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, post_body->data());
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post_body->size()));
-    }
-    const CURLcode rc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
-    Release(std::move(curl));
-    if (rc == CURLE_OPERATION_TIMEDOUT) {
-      return Status(Code::kDeadlineExceeded, url + ": " + curl_easy_strerror(rc));
-    }
-    if (rc != CURLE_OK) return Status(Code::kUnavailable, url + ": " + curl_easy_strerror(rc));
-    return reply;
   }
 
   // The SignatureDefMap from GET …/metadata, cached per model URL.
@@ -205,7 +106,7 @@ class RestTransport : public Transport {
       std::lock_guard<std::mutex> lock(mu_);
       if (const auto it = signatures_.find(model_url); it != signatures_.end()) return it->second;
     }
-    auto reply = Exchange(model_url + "/metadata", nullptr);
+    auto reply = http_.Exchange(model_url + "/metadata", nullptr);
     if (!reply.ok()) return reply.status();
     if (reply->status != 200) return HttpError(reply.value());
     auto map = SignatureMapFromMetadata(reply->body);
@@ -236,7 +137,7 @@ class RestTransport : public Transport {
     auto body = PredictRequestJson(request, options.rest_format);
     if (!body.ok()) return body.status();
     const std::string model_url = ModelUrl(request.model_spec());
-    auto reply = Exchange(model_url + ":predict", &body->json);
+    auto reply = http_.Exchange(model_url + ":predict", &body->json);
     if (!reply.ok()) return reply.status();
     if (reply->status != 200) return HttpError(reply.value());
     // Output names and dtypes come from the signature, as the JSON has neither.
@@ -257,7 +158,7 @@ class RestTransport : public Transport {
   Status ClassifyOrRegress(const tfs::ModelSpec& spec, const tfs::Input& input, const char* verb,
                            google::protobuf::Message* response) {
     const std::string body = ExamplesRequestJson(spec, input);
-    auto reply = Exchange(ModelUrl(spec) + verb, &body);
+    auto reply = http_.Exchange(ModelUrl(spec) + verb, &body);
     if (!reply.ok()) return reply.status();
     if (reply->status != 200) return HttpError(reply.value());
     const auto parsed = ParseJson(reply->body);
@@ -315,7 +216,7 @@ class RestTransport : public Transport {
       }
     }
     const std::string model_url = ModelUrl(request.model_spec());
-    auto reply = Exchange(model_url + "/metadata", nullptr);
+    auto reply = http_.Exchange(model_url + "/metadata", nullptr);
     if (!reply.ok()) return reply.status();
     if (reply->status != 200) return HttpError(reply.value());
     auto map = SignatureMapFromMetadata(reply->body);
@@ -337,9 +238,8 @@ class RestTransport : public Transport {
   }
 
   std::string base_url_;
-  std::chrono::milliseconds deadline_;
-  std::mutex mu_;
-  std::vector<CurlPtr> idle_;
+  HttpClient http_;
+  std::mutex mu_;  // guards signatures_
   std::map<std::string, tfs::SignatureDefMap> signatures_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/stubs/common.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -10,6 +11,8 @@
 #include "op_library.h"
 #include "rest_transport.h"
 #include "results.h"
+#include "v2_grpc_transport.h"
+#include "v2_rest_transport.h"
 
 namespace tfinterop {
 
@@ -23,7 +26,7 @@ nlohmann::json BaseRuntime() {
 }
 
 const std::vector<std::string>& Modes() {
-  static const std::vector<std::string> modes = {"inproc", "grpc", "rest"};
+  static const std::vector<std::string> modes = {"inproc", "grpc", "rest", "v2grpc", "v2rest"};
   return modes;
 }
 
@@ -31,7 +34,9 @@ const std::vector<Api>& ApisOf(const std::string& mode) {
   if (mode == "inproc") return InprocApis();
   if (mode == "grpc") return GrpcApis();
   if (mode == "rest") return RestApis();
-  throw UsageError("unknown mode '" + mode + "' (inproc, grpc or rest)");
+  if (mode == "v2grpc") return V2GrpcApis();
+  if (mode == "v2rest") return V2RestApis();
+  throw UsageError("unknown mode '" + mode + "' (inproc, grpc, rest, v2grpc or v2rest)");
 }
 
 std::vector<fs::path> OpLibrariesFor(const TransportConfig& config, const CaseSet& cases) {
@@ -61,30 +66,43 @@ std::unique_ptr<Transport> MakeTransport(const TransportConfig& config, const Ca
   }
   if (config.mode == "grpc") return MakeGrpcTransport(config.target, config.deadline);
   if (config.mode == "rest") return MakeRestTransport(config.rest_url, config.deadline);
-  throw UsageError("unknown mode '" + config.mode + "' (inproc, grpc or rest)");
+  if (config.mode == "v2grpc") return MakeV2GrpcTransport(config.target, config.deadline);
+  if (config.mode == "v2rest") return MakeV2RestTransport(config.rest_url, config.deadline);
+  throw UsageError("unknown mode '" + config.mode + "' (inproc, grpc, rest, v2grpc or v2rest)");
 }
 
 fs::path RunCaseSet(Transport& transport, const CaseSet& cases, const fs::path& out_root) {
   const std::string mode = transport.mode();
-  // Parse every request first: a case set we cannot read writes nothing.
+  const Protocol protocol = transport.protocol();
+  // Parse every request this protocol sends first: a case set we cannot read
+  // writes nothing. (A case without a v2 form has no request in v2 modes.)
   std::vector<std::unique_ptr<google::protobuf::Message>> requests;
   for (const Case& c : cases.cases) {
-    requests.push_back(NewRequest(c.api));
-    if (!requests.back()->ParseFromString(c.request_bytes)) {
-      throw ToolError("case " + c.id + ": the request does not parse as " +
-                      requests.back()->GetTypeName());
+    requests.push_back(nullptr);
+    if (protocol == Protocol::kOpenInference && !c.v2) continue;
+    auto request = NewRequest(c.api, protocol);
+    if (request == nullptr) {
+      throw ToolError("case " + c.id + ": a " + ApiName(c.api) +
+                      " case cannot have an Open Inference Protocol form");
     }
+    if (!request->ParseFromString(c.RequestBytes(protocol))) {
+      throw ToolError("case " + c.id + ": the request does not parse as " + request->GetTypeName());
+    }
+    requests.back() = std::move(request);
   }
   ResultWriter writer(out_root, mode, cases.model);
   nlohmann::json latencies = nlohmann::json::object();
   for (size_t i = 0; i < cases.cases.size(); ++i) {
     const Case& c = cases.cases[i];
     if (!c.AppliesTo(mode)) {
-      writer.WriteSkipped(c.id, "case does not apply to " + mode);
+      const bool listed =
+          std::find(c.transports.begin(), c.transports.end(), mode) != c.transports.end();
+      writer.WriteSkipped(c.id, listed ? "case has no v2 (Open Inference Protocol) form for " + mode
+                                       : "case does not apply to " + mode);
       latencies[c.id] = {{"status", "skipped"}};
       continue;
     }
-    const auto response = NewResponse(c.api);
+    const auto response = NewResponse(c.api, protocol);
     CallOptions options;
     options.rest_format = c.rest_format;
     const auto start = std::chrono::steady_clock::now();

@@ -16,7 +16,7 @@
 namespace tfinterop {
 
 struct TransportConfig {
-  std::string mode;                                   // inproc | grpc | rest
+  std::string mode;                                   // inproc | grpc | rest | v2grpc | v2rest
   std::optional<std::filesystem::path> model_config;  // overrides the manifest's (inproc)
   // --op-library: loaded besides each case set's model.op_libraries (inproc).
   std::vector<std::filesystem::path> op_libraries;
@@ -48,7 +48,7 @@ std::filesystem::path RunCaseSet(Transport& transport, const CaseSet& cases,
 // The language/library block shared by run.json and info.
 nlohmann::json BaseRuntime();
 
-// inproc, grpc, rest: the modes MakeTransport builds.
+// inproc, grpc, rest, v2grpc, v2rest: the modes MakeTransport builds.
 const std::vector<std::string>& Modes();
 // The APIs the transport of `mode` sends (the table each transport keeps).
 const std::vector<Api>& ApisOf(const std::string& mode);

@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include "grpc_service.pb.h"
 #include "tensorflow_serving/apis/classification.pb.h"
 #include "tensorflow_serving/apis/get_model_metadata.pb.h"
 #include "tensorflow_serving/apis/inference.pb.h"
@@ -13,7 +14,11 @@ namespace tfinterop {
 
 namespace tfs = tensorflow::serving;
 
-std::unique_ptr<google::protobuf::Message> NewRequest(Api api) {
+std::unique_ptr<google::protobuf::Message> NewRequest(Api api, Protocol protocol) {
+  if (protocol == Protocol::kOpenInference) {
+    if (api == Api::kPredict) return std::make_unique<inference::ModelInferRequest>();
+    return nullptr;
+  }
   switch (api) {
     case Api::kPredict: return std::make_unique<tfs::PredictRequest>();
     case Api::kClassify: return std::make_unique<tfs::ClassificationRequest>();
@@ -24,7 +29,11 @@ std::unique_ptr<google::protobuf::Message> NewRequest(Api api) {
   return nullptr;
 }
 
-std::unique_ptr<google::protobuf::Message> NewResponse(Api api) {
+std::unique_ptr<google::protobuf::Message> NewResponse(Api api, Protocol protocol) {
+  if (protocol == Protocol::kOpenInference) {
+    if (api == Api::kPredict) return std::make_unique<inference::ModelInferResponse>();
+    return nullptr;
+  }
   switch (api) {
     case Api::kPredict: return std::make_unique<tfs::PredictResponse>();
     case Api::kClassify: return std::make_unique<tfs::ClassificationResponse>();

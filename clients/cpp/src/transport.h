@@ -20,9 +20,11 @@ struct CallOptions {
 class Transport {
  public:
   virtual ~Transport() = default;
-  // "inproc", "grpc" or "rest".
+  // "inproc", "grpc", "rest", "v2grpc" or "v2rest".
   virtual const char* mode() const = 0;
-  // Runs `request` (the message type of `api`) and fills `response` (ditto),
+  // The message family Call takes and fills.
+  virtual Protocol protocol() const { return Protocol::kTfServing; }
+  // Runs `request` (the message type of `api` in protocol()) and fills `response` (ditto),
   // or returns the error with its canonical code. Thread-safe.
   virtual Status Call(Api api, const google::protobuf::Message& request,
                       google::protobuf::Message* response, const CallOptions& options) = 0;
@@ -30,9 +32,12 @@ class Transport {
   virtual nlohmann::json Runtime() const = 0;
 };
 
-// Fresh request and response messages for `api` (PredictRequest, ...).
-std::unique_ptr<google::protobuf::Message> NewRequest(Api api);
-std::unique_ptr<google::protobuf::Message> NewResponse(Api api);
+// Fresh request and response messages for `api` (PredictRequest, ...; in
+// kOpenInference, ModelInferRequest/Response for predict, nullptr otherwise).
+std::unique_ptr<google::protobuf::Message> NewRequest(Api api,
+                                                      Protocol protocol = Protocol::kTfServing);
+std::unique_ptr<google::protobuf::Message> NewResponse(Api api,
+                                                       Protocol protocol = Protocol::kTfServing);
 
 // Serializes with deterministic map order, so equal responses give equal files.
 std::string SerializeDeterministic(const google::protobuf::Message& message);

@@ -135,6 +135,64 @@ TEST(CaseSetTest, ExactlyOneOfResponseAndError) {
   EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);
 }
 
+// c1 with a v2 form (request and, optionally, response) over `transports`.
+json WithV2(const json& transports, bool with_response) {
+  json manifest = OneCase(Sha256Hex("req"));
+  json& c = manifest["cases"][0];
+  c["transports"] = transports;
+  c["v2"] = {{"request", "c1.v2.request.pb"}, {"error", "NOT_FOUND"}};
+  c["sha256"]["c1.v2.request.pb"] = Sha256Hex("v2req");
+  if (with_response) {
+    c["v2"].erase("error");
+    c["v2"]["response"] = "c1.v2.response.pb";
+    c["sha256"]["c1.v2.response.pb"] = Sha256Hex("v2resp");
+  }
+  return manifest;
+}
+
+TEST(CaseSetTest, AV2FormIsReadVerifiedAndSentOnlyInV2Modes) {
+  TempDir dir;
+  WriteFile(dir.path() / "c1.request.pb", "req");
+  WriteFile(dir.path() / "c1.v2.request.pb", "v2req");
+  WriteFile(dir.path() / "c1.v2.response.pb", "v2resp");
+  WriteFile(dir.path() / "manifest.json", WithV2({"grpc", "v2grpc"}, true).dump());
+  const Case c = ReadCaseSet(dir.path()).cases[0];
+  ASSERT_TRUE(c.v2.has_value());
+  EXPECT_EQ(c.v2->request_bytes, "v2req");
+  EXPECT_EQ(c.RequestBytes(Protocol::kTfServing), "req");
+  EXPECT_EQ(c.RequestBytes(Protocol::kOpenInference), "v2req");
+  EXPECT_TRUE(c.AppliesTo("v2grpc"));
+  EXPECT_FALSE(c.AppliesTo("v2rest")) << "transports leave it out";
+  EXPECT_EQ(ProtocolOfMode("v2grpc"), Protocol::kOpenInference);
+  EXPECT_EQ(ProtocolOfMode("v2rest"), Protocol::kOpenInference);
+  EXPECT_EQ(ProtocolOfMode("rest"), Protocol::kTfServing);
+
+  WriteFile(dir.path() / "c1.v2.response.pb", "tampered");
+  EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);
+  WriteFile(dir.path() / "manifest.json", WithV2({"grpc", "v2grpc"}, false).dump());
+  EXPECT_TRUE(ReadCaseSet(dir.path()).cases[0].v2.has_value()) << "an error needs no response";
+  WriteFile(dir.path() / "c1.v2.request.pb", "tampered");
+  EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);
+  json no_request = WithV2({"v2grpc"}, false);
+  no_request["cases"][0]["v2"].erase("request");
+  WriteFile(dir.path() / "manifest.json", no_request.dump());
+  EXPECT_THROW(ReadCaseSet(dir.path()), ToolError);
+}
+
+TEST(CaseSetTest, ACaseWithoutAV2FormNeverAppliesToAV2Mode) {
+  TempDir dir;
+  WriteFile(dir.path() / "c1.request.pb", "req");
+  json manifest = OneCase(Sha256Hex("req"));
+  manifest["cases"][0]["transports"] = {"grpc", "v2grpc", "v2rest"};
+  WriteFile(dir.path() / "manifest.json", manifest.dump());
+  const Case c = ReadCaseSet(dir.path()).cases[0];
+  EXPECT_FALSE(c.v2.has_value());
+  EXPECT_TRUE(c.AppliesTo("grpc"));
+  EXPECT_FALSE(c.AppliesTo("v2grpc"));
+  EXPECT_FALSE(c.AppliesTo("v2rest"));
+  EXPECT_EQ(c.RequestBytes(Protocol::kOpenInference), "");
+}
+
 TEST(ApiTest, NamesRoundTrip) {
   for (Api api :
        {Api::kPredict, Api::kClassify, Api::kRegress, Api::kMultiInference, Api::kMetadata}) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cases.h"
+#include "grpc_service.pb.h"
 #include "tensorflow_serving/apis/predict.pb.h"
 #include "test_util.h"
 
@@ -19,21 +20,29 @@ using nlohmann::json;
 using testing::TempDir;
 using testing::WriteFile;
 
-// A one-case set (predict on every transport) in `dir`; `tamper` corrupts it.
+// A one-case set (predict on every server transport, with a v2 form) in
+// `dir`; `tamper` corrupts it.
 void WriteCaseSet(const fs::path& dir, bool tamper) {
   tensorflow::serving::PredictRequest request;
   request.mutable_model_spec()->set_name("mnist");
   const std::string bytes = request.SerializeAsString();
   WriteFile(dir / "p.request.pb", tamper ? bytes + "x" : bytes);
-  const json manifest = {{"format", 1},
-                         {"model", {{"name", "mnist"}, {"config", "models.config"}}},
-                         {"cases",
-                          {{{"id", "p"},
-                            {"api", "predict"},
-                            {"transports", {"grpc", "rest"}},
-                            {"request", "p.request.pb"},
-                            {"error", "NOT_FOUND"},
-                            {"sha256", {{"p.request.pb", Sha256Hex(bytes)}}}}}}};
+  inference::ModelInferRequest v2;
+  v2.set_model_name("mnist");
+  const std::string v2_bytes = v2.SerializeAsString();
+  WriteFile(dir / "p.v2.request.pb", v2_bytes);
+  const json manifest = {
+      {"format", 1},
+      {"model", {{"name", "mnist"}, {"config", "models.config"}}},
+      {"cases",
+       {{{"id", "p"},
+         {"api", "predict"},
+         {"transports", {"grpc", "rest", "v2grpc", "v2rest"}},
+         {"request", "p.request.pb"},
+         {"error", "NOT_FOUND"},
+         {"v2", {{"request", "p.v2.request.pb"}, {"error", "NOT_FOUND"}}},
+         {"sha256",
+          {{"p.request.pb", Sha256Hex(bytes)}, {"p.v2.request.pb", Sha256Hex(v2_bytes)}}}}}}};
   WriteFile(dir / "manifest.json", manifest.dump());
 }
 
@@ -52,6 +61,17 @@ TEST(CliTest, BadUsageExitsTwo) {
   EXPECT_EQ(RunCli({"run", "--mode", "grpc", "--cases", "x", "--out"}), 2);
   EXPECT_EQ(RunCli({"bench", "--mode", "grpc", "--cases", "x", "--case", "p"}), 2);
   EXPECT_EQ(RunCli({"info", "extra"}), 2);
+}
+
+TEST(CliTest, TheV2ModesParseWithTheGrpcAndRestDefaults) {
+  for (const char* mode : {"v2grpc", "v2rest"}) {
+    const RunArgs run = ParseRunArgs({"--mode", mode, "--cases", "c", "--out", "o"});
+    EXPECT_EQ(run.transport.mode, mode);
+    EXPECT_EQ(run.transport.target, "127.0.0.1:8500");
+    EXPECT_EQ(run.transport.rest_url, "http://127.0.0.1:8501");
+    EXPECT_EQ(run.transport.deadline, std::chrono::milliseconds(30000));
+  }
+  EXPECT_THROW(ParseRunArgs({"--mode", "v3rest", "--cases", "c", "--out", "o"}), UsageError);
 }
 
 TEST(CliTest, OpLibraryRepeatsInOrderAndDefaultsToNone) {
@@ -118,7 +138,7 @@ TEST(CliTest, AnUnreachableServerIsRecordedPerCaseNotFatal) {
   TempDir dir;
   WriteCaseSet(dir.path() / "set", false);
   const fs::path out = dir.path() / "out";
-  for (const char* mode : {"grpc", "rest"}) {
+  for (const char* mode : {"grpc", "rest", "v2grpc", "v2rest"}) {
     ASSERT_EQ(RunCli({"run", "--mode", mode, "--target", "127.0.0.1:1", "--rest",
                       "http://127.0.0.1:1", "--deadline-ms", "2000", "--cases",
                       (dir.path() / "set").string(), "--out", out.string()}),

@@ -30,12 +30,14 @@ TEST(InfoTest, PrintsExactlyTheContractsKeys) {
   EXPECT_EQ(keys, (std::vector<std::string>{"apis", "client", "language", "modes", "runtime",
                                             "unsupported_dtypes"}));
   EXPECT_EQ(info["client"], "cpp");
-  EXPECT_EQ(info["modes"], json({"inproc", "grpc", "rest"}));
+  EXPECT_EQ(info["modes"], json({"inproc", "grpc", "rest", "v2grpc", "v2rest"}));
   EXPECT_EQ(info["apis"]["inproc"], json({"predict", "metadata"}));
   EXPECT_EQ(info["apis"]["grpc"],
             json({"predict", "classify", "regress", "multi_inference", "metadata"}));
   EXPECT_EQ(info["apis"]["rest"], json({"predict", "classify", "regress", "metadata"}));
-  for (const char* mode : {"inproc", "grpc", "rest"}) {
+  EXPECT_EQ(info["apis"]["v2grpc"], json({"predict"}));
+  EXPECT_EQ(info["apis"]["v2rest"], json({"predict"}));
+  for (const char* mode : {"inproc", "grpc", "rest", "v2grpc", "v2rest"}) {
     EXPECT_EQ(info["unsupported_dtypes"][mode], json::array()) << mode;
   }
   EXPECT_TRUE(info["language"].get<std::string>().rfind("c++", 0) == 0) << info["language"];

@@ -1,7 +1,7 @@
 # cmake -DCASES=<build/cases> -DLIST=<leakcheck_cases.txt> -DOUT=<dir> -P leakcheck_cases.cmake
 #
 # Writes OUT/<set>/manifest.json holding only the cases LIST names, with each
-# case's files linked to the export's and the model config made absolute, so
+# case's files (those its sha256 map names) linked to the export's and the model config made absolute, so
 # the CLI reads a small case set exactly as it reads the full one. A listed
 # set or case missing from CASES is an error.
 cmake_minimum_required(VERSION 3.22)
@@ -47,11 +47,13 @@ foreach(set IN LISTS sets)
     endif()
     list(APPEND found ${id})
     string(APPEND kept ",${entry}")
-    foreach(key request response)
-      string(JSON name ERROR_VARIABLE absent GET "${entry}" ${key})
-      if(NOT absent)
-        file(CREATE_LINK ${folder}/${name} ${OUT}/${set}/${name} SYMBOLIC)
-      endif()
+    # Every file the case names is in its sha256 map (request, response and
+    # the v2 forms), and the client verifies each one.
+    string(JSON files LENGTH "${entry}" sha256)
+    math(EXPR last_file "${files} - 1")
+    foreach(j RANGE ${last_file})
+      string(JSON name MEMBER "${entry}" sha256 ${j})
+      file(CREATE_LINK ${folder}/${name} ${OUT}/${set}/${name} SYMBOLIC)
     endforeach()
   endforeach()
   foreach(id IN LISTS wanted_${set})

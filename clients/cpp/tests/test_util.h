@@ -1,13 +1,17 @@
-// Shared test helpers: a temporary folder removed at scope exit, file writing.
+// Shared test helpers: a temporary folder removed at scope exit, file writing,
+// filling a repeated protobuf field.
 #ifndef TFINTEROP_TESTS_TEST_UTIL_H_
 #define TFINTEROP_TESTS_TEST_UTIL_H_
 
+#include <google/protobuf/repeated_field.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <string>
+#include <type_traits>
 
 namespace tfinterop::testing {
 
@@ -40,6 +44,14 @@ inline void WriteFile(const std::filesystem::path& path, const std::string& data
 // The repository's exported golden cases, if `make export` ran.
 inline std::filesystem::path RepoPath(const std::string& relative) {
   return std::filesystem::path(TFINTEROP_ROOT) / relative;
+}
+
+// RepeatedField::Add of a list (protobuf 3.21 has no initializer_list
+// overload); the list's type follows the field's (1 fills a float field).
+template <typename F>
+void Fill(google::protobuf::RepeatedField<F>* field,
+          std::initializer_list<typename std::remove_cv<F>::type> values) {
+  for (const F v : values) field->Add(v);
 }
 
 }  // namespace tfinterop::testing

@@ -8,6 +8,8 @@
 #include "grpc_transport.h"
 #include "rest_transport.h"
 #include "runner.h"
+#include "v2_grpc_transport.h"
+#include "v2_rest_transport.h"
 
 namespace tfinterop {
 namespace {
@@ -17,8 +19,14 @@ constexpr Api kAllApis[] = {Api::kPredict, Api::kClassify, Api::kRegress, Api::k
 
 void ExpectCallMatchesTable(Transport& transport, const std::vector<Api>& table) {
   for (const Api api : kAllApis) {
-    const auto request = NewRequest(api);
-    const auto response = NewResponse(api);
+    // The Open Inference Protocol has messages for predict only: the TF
+    // Serving ones stand in for the others, which must be refused unsent.
+    auto request = NewRequest(api, transport.protocol());
+    auto response = NewResponse(api, transport.protocol());
+    if (request == nullptr) {
+      request = NewRequest(api);
+      response = NewResponse(api);
+    }
     const Status st = transport.Call(api, *request, response.get(), CallOptions{});
     const bool listed = std::find(table.begin(), table.end(), api) != table.end();
     if (listed) {
@@ -41,10 +49,26 @@ TEST(TransportApisTest, RestSendsEveryListedApiAndRefusesMultiInference) {
   EXPECT_EQ(std::count(RestApis().begin(), RestApis().end(), Api::kMultiInference), 0);
 }
 
+TEST(TransportApisTest, V2ModesSendPredictOnly) {
+  const auto grpc = MakeV2GrpcTransport("127.0.0.1:1", std::chrono::milliseconds(2000));
+  ExpectCallMatchesTable(*grpc, V2GrpcApis());
+  const auto rest = MakeV2RestTransport("http://127.0.0.1:1", std::chrono::milliseconds(2000));
+  ExpectCallMatchesTable(*rest, V2RestApis());
+  EXPECT_EQ(V2GrpcApis(), std::vector<Api>{Api::kPredict});
+  EXPECT_EQ(V2RestApis(), std::vector<Api>{Api::kPredict});
+  EXPECT_EQ(NewRequest(Api::kMetadata, Protocol::kOpenInference), nullptr);
+  EXPECT_EQ(NewRequest(Api::kPredict, Protocol::kOpenInference)->GetTypeName(),
+            "inference.ModelInferRequest");
+  EXPECT_EQ(NewResponse(Api::kPredict, Protocol::kOpenInference)->GetTypeName(),
+            "inference.ModelInferResponse");
+}
+
 TEST(TransportApisTest, ModesAreTheContractsAndEachHasItsTable) {
-  EXPECT_EQ(Modes(), (std::vector<std::string>{"inproc", "grpc", "rest"}));
+  EXPECT_EQ(Modes(), (std::vector<std::string>{"inproc", "grpc", "rest", "v2grpc", "v2rest"}));
   EXPECT_EQ(&ApisOf("grpc"), &GrpcApis());
   EXPECT_EQ(&ApisOf("rest"), &RestApis());
+  EXPECT_EQ(&ApisOf("v2grpc"), &V2GrpcApis());
+  EXPECT_EQ(&ApisOf("v2rest"), &V2RestApis());
   EXPECT_THROW(ApisOf("carrier-pigeon"), UsageError);
 }
 
