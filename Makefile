@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 endif
 
 .PHONY: help deps venv export ops protos serve go java cpp clients interop interop-test test test-python \
-	test-go test-java test-cpp test-cli test-byo test-dist test-conformance test-v2 verify lint dist clean bench-server test-reliability fuzz-short \
+	test-go test-java test-cpp test-cli test-byo test-dist test-conformance test-v2 test-v2-peer kserve-venv verify lint dist clean bench-server test-reliability fuzz-short \
 	fuzz soak bench report test-report FORCE
 
 help:
@@ -192,7 +192,31 @@ test-dist: export
 # The Open Inference Protocol (v2) on the bundled server: its tensor codec against
 # tritonclient's, and tritonclient's HTTP and gRPC clients as independent v2 clients.
 test-v2: export
-	$(VENV)/bin/pytest tests/v2 -q -p no:cacheprovider
+	$(VENV)/bin/pytest tests/v2 -q -p no:cacheprovider --ignore=tests/v2/test_kserve_peer.py
+
+# KServe's own ModelServer (kserve from PyPI) in a virtualenv of its own, since it pins
+# protobuf 6.33 and the main venv holds 7.36: the pinned set of tests/v2/peers/kserve.lock,
+# downloaded the first time, offline after; TensorFlow comes from the main venv through a
+# path entry (a .pth line, whose folder's own .pth files do not run: the editable tfinterop
+# stays out). The last step saves, loads and runs a small SavedModel there.
+KSERVE_VENV := $(BUILD)/venvs/kserve
+KSERVE_STAMP := $(KSERVE_VENV)/.installed
+$(KSERVE_STAMP): tests/v2/peers/kserve.lock | $(STAMP)
+	rm -rf $(KSERVE_VENV)
+	$(PY) -m venv $(KSERVE_VENV)
+	$(KSERVE_VENV)/bin/python -m pip install --quiet --no-deps -r tests/v2/peers/kserve.lock
+	$(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' > \
+		"$$($(KSERVE_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/tfinterop-main-venv.pth"
+	TF_CPP_MIN_LOG_LEVEL=3 $(KSERVE_VENV)/bin/python tests/v2/peers/kserve_tf.py --check
+	touch $@
+
+kserve-venv: $(KSERVE_STAMP)
+
+# The suite's v2 rows against KServe's ModelServer serving the same SavedModels
+# (tests/v2/peers/kserve_tf.py), judged with tests/v2/peers/kserve_expected.txt; the
+# matrix goes to build/report/v2-kserve/. The test fails, not skips, without the venv.
+test-v2-peer: export kserve-venv go
+	TFINTEROP_KSERVE_PEER=required $(VENV)/bin/pytest tests/v2/test_kserve_peer.py -q -p no:cacheprovider
 
 # The four clients against one table of the contract's command line (docs/CONTRACT.md), and
 # each client's `info` against the client registry (harness/clients.json).
@@ -203,7 +227,7 @@ test-cli: clients export
 # time (build/report/test-times.md). Every step runs even when an earlier one failed.
 # The steps after `clients` run in two lanes side by side (tools/steps.sh): each lane's
 # steps in order, the lanes at once. TEST_STEPS may be overridden with plain names.
-TEST_LANES := test-python,test-conformance,test-go,test-java,test-cpp,test-cli|interop-test,test-v2,test-byo,test-dist,test-reliability,fuzz-short
+TEST_LANES := test-python,test-conformance,test-go,test-java,test-cpp,test-cli|interop-test,test-v2,test-v2-peer,test-byo,test-dist,test-reliability,fuzz-short
 TEST_STEPS := deps export lint clients '$(TEST_LANES)' test-report
 test:
 	@tools/steps.sh $(BUILD)/report/test-times.md $(TEST_STEPS)
