@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.byo.models import built
+from tfinterop.harness import registry
 from tfinterop.harness.server_process import bundled_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,9 +122,34 @@ def test_verify_against_the_teams_server_passes_and_says_which_server_answered(
     rows = json.loads((work / "build" / "report" / f"verify-{NAME}" / "interop.json").read_text())
     assert {r["server"] for r in rows if r["mode"] == "grpc"} == {f"external {team_server.target}"}
     assert {r["server"] for r in rows if r["mode"] == "rest"} == {f"external {team_server.rest}"}
+    # The bundled server speaks the Open Inference Protocol too, so the v2 rows ran against it.
     assert {(r["client"], r["mode"]) for r in rows} == {
-        (c, m) for c in CLIENTS.split(",") for m in ("inproc", "grpc", "rest")
+        (c, m) for c in CLIENTS.split(",") for m in registry.MODES
     }
+
+
+def test_a_server_without_v2_gets_no_v2_rows(tmp_path: Path) -> None:
+    """TF Serving has no /v2: verify --target leaves the v2 modes out instead of failing them."""
+    import http.server
+    import threading
+
+    from tfinterop.byo import verify
+
+    class NoV2(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NoV2)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert not verify._speaks_v2(f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+    assert not verify._speaks_v2("http://127.0.0.1:9")  # nothing listens
 
 
 def test_verify_junit_xml_counts_the_matrix_rows(

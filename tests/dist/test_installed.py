@@ -143,7 +143,7 @@ def test_verify_builds_the_go_client_on_first_use_and_passes(installed: dict[str
     # testcase per client x mode x case, none failed.
     suites = ElementTree.parse(installed["work"] / "verify.xml").getroot()
     cases = suites.findall(".//testcase")
-    assert len({c.get("classname") for c in cases}) == 6  # python, go x inproc, grpc, rest
+    assert len({c.get("classname") for c in cases}) == 10  # python, go x the five modes
     assert not suites.findall(".//failure") and not suites.findall(".//error")
     assert "[clients] go: building into" in r.stderr and "[clients] go: built in" in r.stderr
     assert "verify half_plus_two: PASS" in r.stdout

@@ -160,7 +160,8 @@ Status ReadString(const JsonValue& object, std::string_view key, std::string* ou
 
 Status ReadParameters(const JsonValue& object, ParameterMap* out) {
   const JsonValue* v = object.Find("parameters");
-  if (v == nullptr) return OkStatus();
+  // Optional; KServe writes "parameters": null, which says the same as leaving it out.
+  if (v == nullptr || v->kind == JsonValue::Kind::kNull) return OkStatus();
   if (v->kind != JsonValue::Kind::kObject) {
     return Internal("infer response parameters " + std::string(v->raw) + " is not an object");
   }

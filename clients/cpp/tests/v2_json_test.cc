@@ -371,6 +371,17 @@ TEST(V2JsonResponseTest, IdAndParametersAreKept) {
   EXPECT_EQ(r->outputs(0).parameters().at("note").string_param(), "n");
 }
 
+TEST(V2JsonResponseTest, NullParametersReadAsAbsent) {
+  // KServe writes "parameters": null at the top level and on every output.
+  const auto r = Read(R"({"model_name":"m","model_version":"1","parameters":null,)"
+                      R"("outputs":[{"name":"x","datatype":"INT64","shape":[1],"data":[1],)"
+                      R"("parameters":null}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->parameters().empty());
+  EXPECT_TRUE(r->outputs(0).parameters().empty());
+  EXPECT_EQ(r->outputs(0).contents().int64_contents(0), 1);
+}
+
 TEST(V2JsonResponseTest, ABodyTheProtocolDoesNotAllowIsInternal) {
   for (const std::string& body : {
            std::string("not json"),

@@ -40,6 +40,7 @@ from tfinterop.byo import feature_spec, synth
 from tfinterop.byo import inputs as byo_inputs
 from tfinterop.golden import GoldenError, Reference, metadata_request
 from tfinterop.golden.cases import manifest
+from tfinterop.golden.cases.book import with_v2
 from tfinterop.golden.cases.manifest import Case
 from tfinterop.serving import model_config, signature, tensor_codec
 from tfinterop.serving import op_libraries as op_library
@@ -311,7 +312,10 @@ def _case(
             tuple(t for t in transports if t != "rest"),
             "columnar",
         )
+    v2_entry, transports = with_v2(api, request, answer, transports)
     common: dict[str, Any] = {"transports": transports, "transport_errors": answer.transport_errors}
+    if v2_entry is not None:
+        common["v2"] = v2_entry
     if api == "predict":
         common["rest_format"] = rest_format
     if answer.error is not None:

@@ -198,9 +198,13 @@ def verify(
         recorded.append(rec)
     server = f"the server at {target} and {rest}" if target else "the bundled server"
     case_dirs = [build / "cases" / rec.name for rec in recorded]
-    # Only the modes a recorded case lists (record writes no v2 forms): no empty matrix rows.
+    # Only the modes a recorded case lists: no empty matrix rows.
     sets = [manifest.read(d) for d in case_dirs]
     modes = [m for m in registry.MODES if any(m in c.transports for s in sets for c in s.cases)]
+    if target and rest and not _speaks_v2(rest):
+        # TF Serving has no Open Inference Protocol: its v2 rows would only say UNIMPLEMENTED.
+        _progress(f"{rest} does not answer GET /v2/health/live: the v2 rows are left out")
+        modes = [m for m in modes if not m.startswith("v2")]
     _progress(
         f"run: {', '.join(p.clients)} in {', '.join(modes)} (clients from {root}; "
         f"grpc and rest through {server})"
@@ -319,3 +323,13 @@ def _keras_save_hint(judgement: matrix.Judgement, saved_model: Path) -> str:
         f"`tfinterop doctor --saved-model {src} --fix OUT` writes a servable copy "
         "(or export with model.export)."
     )
+
+
+def _speaks_v2(rest: str) -> bool:
+    """Whether the REST endpoint answers the Open Inference Protocol's liveness check."""
+    import requests
+
+    try:
+        return requests.get(f"{rest.rstrip('/')}/v2/health/live", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False

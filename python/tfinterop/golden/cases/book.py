@@ -7,7 +7,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from tfinterop.golden import Answer, Reference, v2
-from tfinterop.golden.cases.manifest import TRANSPORTS, Case
+from tfinterop.golden.cases.manifest import TRANSPORTS, Case, V2Case
 
 
 class CaseBook:
@@ -71,13 +71,11 @@ class CaseBook:
 
     @staticmethod
     def _add_v2(api: str, request: Message, answer: Answer, kw: dict[str, Any]) -> None:
-        transports = tuple(kw.get("transports", TRANSPORTS))
-        if api != "predict" or "grpc" not in transports:
-            return
-        found = v2.form(request, answer.response, answer.error)
-        if found is not None:
-            kw["v2"], modes = found
-            kw["transports"] = (*transports, *modes)
+        entry, kw["transports"] = with_v2(
+            api, request, answer, tuple(kw.get("transports", TRANSPORTS))
+        )
+        if entry is not None:
+            kw["v2"] = entry
 
     def _answer(self, case_id: str, api: str, request: Message, kw: dict[str, Any]) -> Answer:
         """The golden for the case's transports; an author's transport_errors must agree."""
@@ -95,3 +93,17 @@ class CaseBook:
                 f"{answer.transport_errors}"
             )
         return answer
+
+
+def with_v2(
+    api: str, request: Message, answer: Answer, transports: tuple[str, ...]
+) -> tuple[V2Case | None, tuple[str, ...]]:
+    """A predict case's v2 form and its transports with the v2 modes that carry it: for a
+    case that goes through a server (grpc among its transports); (None, transports) else."""
+    if api != "predict" or "grpc" not in transports:
+        return None, transports
+    found = v2.form(request, answer.response, answer.error)
+    if found is None:
+        return None, transports
+    entry, modes = found
+    return entry, (*transports, *modes)
