@@ -167,7 +167,9 @@ class Replay:
 
 def _b_case(case: Case, request: Any, response: Any, answer: Answer) -> Case:
     """A's case as B answers it, for the clients' B run (in process only: REST is left out)."""
-    transports = tuple(t for t in case.transports if t != "rest") or ("grpc",)
+    # The clients' B run is in process only: REST and the v2 modes (no v2 form is written for
+    # B's answers) are left out.
+    transports = tuple(t for t in case.transports if t in ("inproc", "grpc")) or ("grpc",)
     common: dict[str, Any] = {
         "description": f"{case.description}; replayed on the version compared with A",
         "transports": transports,
