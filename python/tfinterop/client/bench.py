@@ -5,7 +5,6 @@ The figures are util.latency's (nearest rank, docs/CONTRACT.md), as in every cli
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -16,37 +15,6 @@ from tfinterop.client.transports import DEFAULT_DEADLINE_MS, DEFAULT_REST, DEFAU
 from tfinterop.golden.cases import manifest
 from tfinterop.serving.errors import ServingError, UsageError
 from tfinterop.util import latency, progress
-
-
-def main(
-    mode: str,
-    cases: Path,
-    case_id: str,
-    requests: int,
-    concurrency: int,
-    warmup: int,
-    config: Path | None = None,
-    target: str = DEFAULT_TARGET,
-    rest: str = DEFAULT_REST,
-    deadline_ms: int = DEFAULT_DEADLINE_MS,
-    extra_libraries: list[Path] | None = None,
-) -> int:
-    """`bench`: the figures as one JSON line on stdout."""
-    figures = bench(
-        mode,
-        cases,
-        case_id,
-        requests,
-        concurrency,
-        warmup,
-        config,
-        target,
-        rest,
-        deadline_ms,
-        extra_libraries,
-    )
-    print(json.dumps(figures), flush=True)
-    return 0
 
 
 def bench(
@@ -62,6 +30,7 @@ def bench(
     deadline_ms: int = DEFAULT_DEADLINE_MS,
     extra_libraries: list[Path] | None = None,
 ) -> dict[str, Any]:
+    """`bench`: the figures the contract's JSON line holds."""
     m = manifest.read(cases)
     case = next((c for c in m.cases if c.id == case_id), None)
     if case is None:

@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _connection(args: argparse.Namespace) -> tuple[Any, ...]:
-    """The flags run and bench share, in the order runner.main and bench.main take them."""
+    """The flags run and bench share, in the order runner.main and bench.bench take them."""
     return (args.model_config, args.target, args.rest, args.deadline_ms, args.op_library)
 
 
@@ -120,9 +120,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    import json
+
     from tfinterop.client import bench
 
-    return bench.main(
+    figures = bench.bench(
         args.mode,
         args.cases,
         args.case,
@@ -131,6 +133,8 @@ def _bench(args: argparse.Namespace) -> int:
         args.warmup,
         *_connection(args),
     )
+    print(json.dumps(figures), flush=True)
+    return 0
 
 
 def _info(args: argparse.Namespace) -> int:
