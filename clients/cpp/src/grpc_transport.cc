@@ -15,12 +15,7 @@ class GrpcTransport : public Transport {
  public:
   GrpcTransport(const std::string& target, std::chrono::milliseconds deadline)
       : target_(target), deadline_(deadline) {
-    grpc::ChannelArguments args;
-    // Large batches: TF Serving itself accepts messages up to INT_MAX.
-    args.SetMaxReceiveMessageSize(std::numeric_limits<int>::max());
-    args.SetMaxSendMessageSize(std::numeric_limits<int>::max());
-    stub_ = tfs::PredictionService::NewStub(
-        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+    stub_ = tfs::PredictionService::NewStub(MakeGrpcChannel(target));
   }
 
   const char* mode() const override { return "grpc"; }
@@ -54,8 +49,7 @@ class GrpcTransport : public Transport {
                                          static_cast<tfs::GetModelMetadataResponse*>(response));
         break;
     }
-    if (status.ok()) return OkStatus();
-    return Status(CodeFromInt(static_cast<int>(status.error_code())), status.error_message());
+    return FromGrpcStatus(status);
   }
 
   nlohmann::json Runtime() const override {
@@ -69,6 +63,18 @@ class GrpcTransport : public Transport {
 };
 
 }  // namespace
+
+std::shared_ptr<grpc::Channel> MakeGrpcChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(std::numeric_limits<int>::max());
+  args.SetMaxSendMessageSize(std::numeric_limits<int>::max());
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+}
+
+Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return OkStatus();
+  return Status(CodeFromInt(static_cast<int>(status.error_code())), status.error_message());
+}
 
 const std::vector<Api>& GrpcApis() {
   static const std::vector<Api> apis = {Api::kPredict, Api::kClassify, Api::kRegress,

@@ -8,9 +8,22 @@
 #include <string>
 #include <vector>
 
+#include "status.h"
 #include "transport.h"
 
+namespace grpc {
+class Channel;
+class Status;
+}  // namespace grpc
+
 namespace tfinterop {
+
+// The plaintext channel both gRPC transports (TF Serving's API and v2) use: messages up to
+// INT_MAX each way, as TF Serving itself accepts.
+std::shared_ptr<grpc::Channel> MakeGrpcChannel(const std::string& target);
+
+// The server's status, code and message unchanged, as a result records it.
+Status FromGrpcStatus(const grpc::Status& status);
 
 // The PredictionService and ModelService calls the gRPC transport makes.
 const std::vector<Api>& GrpcApis();

@@ -2,9 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <limits>
-
 #include "grpc_service.grpc.pb.h"
+#include "grpc_transport.h"
 
 namespace tfinterop {
 namespace {
@@ -13,12 +12,7 @@ class V2GrpcTransport : public Transport {
  public:
   V2GrpcTransport(const std::string& target, std::chrono::milliseconds deadline)
       : target_(target), deadline_(deadline) {
-    grpc::ChannelArguments args;
-    // Large batches, as the grpc transport allows.
-    args.SetMaxReceiveMessageSize(std::numeric_limits<int>::max());
-    args.SetMaxSendMessageSize(std::numeric_limits<int>::max());
-    stub_ = inference::GRPCInferenceService::NewStub(
-        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+    stub_ = inference::GRPCInferenceService::NewStub(MakeGrpcChannel(target));
   }
 
   const char* mode() const override { return "v2grpc"; }
@@ -35,8 +29,7 @@ class V2GrpcTransport : public Transport {
     const grpc::Status status =
         stub_->ModelInfer(&context, static_cast<const inference::ModelInferRequest&>(request),
                           static_cast<inference::ModelInferResponse*>(response));
-    if (status.ok()) return OkStatus();
-    return Status(CodeFromInt(static_cast<int>(status.error_code())), status.error_message());
+    return FromGrpcStatus(status);
   }
 
   nlohmann::json Runtime() const override {

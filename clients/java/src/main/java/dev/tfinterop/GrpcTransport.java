@@ -32,11 +32,29 @@ public final class GrpcTransport implements Transport {
   private final long deadlineMs;
 
   public GrpcTransport(String target, long deadlineMs) {
-    this(
-        Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-            .build(),
-        deadlineMs);
+    this(channel(target), deadlineMs);
+  }
+
+  /** The plaintext channel both gRPC transports (TF Serving's API and v2) use. */
+  static ManagedChannel channel(String target) {
+    return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .build();
+  }
+
+  /** The server's status, unchanged, as the result records it. */
+  static ServingException failure(StatusRuntimeException e) {
+    String message = e.getStatus().getDescription();
+    return new ServingException(e.getStatus().getCode(), message == null ? "" : message);
+  }
+
+  static void shutdown(ManagedChannel channel) {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Over a channel the caller built (tests use an in-process one); closes it on close(). */
@@ -64,8 +82,7 @@ public final class GrpcTransport implements Transport {
         case METADATA -> s.getModelMetadata((GetModelMetadataRequest) request);
       };
     } catch (StatusRuntimeException e) {
-      String message = e.getStatus().getDescription();
-      throw new ServingException(e.getStatus().getCode(), message == null ? "" : message);
+      throw failure(e);
     }
   }
 
@@ -76,11 +93,6 @@ public final class GrpcTransport implements Transport {
 
   @Override
   public void close() {
-    channel.shutdownNow();
-    try {
-      channel.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    shutdown(channel);
   }
 }

@@ -4,8 +4,6 @@ import com.google.protobuf.Message;
 import inference.GRPCInferenceServiceGrpc;
 import inference.GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub;
 import inference.GrpcService.ModelInferRequest;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
@@ -18,8 +16,6 @@ import java.util.concurrent.TimeUnit;
  * status code recorded unchanged (UNAVAILABLE when nothing listens).
  */
 public final class V2GrpcTransport implements Transport {
-  private static final int MAX_MESSAGE_BYTES = 1 << 30;
-
   /** What {@link #call} sends: the protocol serves predict cases only. */
   static final List<Api> APIS = List.of(Api.PREDICT);
 
@@ -28,11 +24,7 @@ public final class V2GrpcTransport implements Transport {
   private final long deadlineMs;
 
   public V2GrpcTransport(String target, long deadlineMs) {
-    this(
-        Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-            .build(),
-        deadlineMs);
+    this(GrpcTransport.channel(target), deadlineMs);
   }
 
   /** Over a channel the caller built (tests use an in-process one); closes it on close(). */
@@ -53,8 +45,7 @@ public final class V2GrpcTransport implements Transport {
     try {
       return stub.withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS).modelInfer(r);
     } catch (StatusRuntimeException e) {
-      String message = e.getStatus().getDescription();
-      throw new ServingException(e.getStatus().getCode(), message == null ? "" : message);
+      throw GrpcTransport.failure(e);
     }
   }
 
@@ -81,11 +72,6 @@ public final class V2GrpcTransport implements Transport {
 
   @Override
   public void close() {
-    channel.shutdownNow();
-    try {
-      channel.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    GrpcTransport.shutdown(channel);
   }
 }
