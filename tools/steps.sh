@@ -3,6 +3,10 @@
 # also when a step fails. A failed step does not stop the ones after it (CI sees every
 # failure at once); the exit status is non-zero if any step failed.
 #
+# Each step's output is also kept in <report's folder>/logs/STEP.log, and the last lines
+# printed are a digest of each failed step (its failure lines), so a CI page that shows
+# only the end of the output still names what failed and why.
+#
 # Usage: tools/steps.sh REPORT_FILE STEP...
 # A STEP of the form "a,b|c,d" is two lanes run at the same time: a then b, beside c then
 # d. Each lane's output lines carry the step's name. Lanes suit steps that share no
@@ -12,6 +16,8 @@ set -uo pipefail
 report=$1
 shift
 mkdir -p "$(dirname "$report")"
+logs=$(dirname "$report")/logs
+rm -rf "$logs" && mkdir -p "$logs"
 rows=$(mktemp)
 trap 'rm -f "$rows"' EXIT
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }  # bash 5: no bc, no date
@@ -24,11 +30,11 @@ run_step() {
   echo "==> make $step"
   # shellcheck disable=SC2086 # MAKE may carry words (make -f FILE)
   if [ "$lane" = - ]; then
-    ${MAKE:-make} --no-print-directory "$step"
+    ${MAKE:-make} --no-print-directory "$step" 2>&1 | tee "$logs/$step.log"
   else
-    "$here/labelled.sh" "$step" ${MAKE:-make} --no-print-directory "$step"
+    "$here/labelled.sh" "$step" ${MAKE:-make} --no-print-directory "$step" 2>&1 | tee "$logs/$step.log"
   fi
-  if [ $? = 0 ]; then result=ok; else result=FAILED; fi
+  if [ "${PIPESTATUS[0]}" = 0 ]; then result=ok; else result=FAILED; fi
   ms=$(($(now_ms) - start))
   echo "==> make $step: $result in $((ms / 1000)) s"
   printf '%s\t%s\t%s\t%d\n' "$step" "$lane" "$result" "$ms" >> "$rows"
@@ -69,4 +75,17 @@ total=$(($(now_ms) - total_start))
 echo
 echo "make test: step times (also in $report); steps in lanes ran beside each other"
 cat "$report"
+# The digest: per failed step, the lines that say what failed (pytest's short summary,
+# ctest's list, go test's FAIL lines, Maven's errors, make's), at most 15 each.
+failure_lines='FAILED|Failed|FAIL[: ]|ERROR|Error [0-9]|error:|Timeout|Traceback|assert'
+while IFS=$'\t' read -r name _ result _; do
+  [ "$result" = FAILED ] || continue
+  echo
+  echo "== $name failed; full output in $logs/$name.log; its failure lines:"
+  grep -E "$failure_lines" "$logs/$name.log" | grep -v -E '^\[[^]]*\] *$' | tail -n 15 | cut -c1-300
+done < "$rows"
+if [ $failed != 0 ]; then
+  echo
+  echo "make test: FAILED: $(awk -F'\t' '$3 == "FAILED" {printf "%s ", $1}' "$rows")"
+fi
 exit $failed
