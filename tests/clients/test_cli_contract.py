@@ -136,6 +136,37 @@ USAGE_ERRORS = [
         ["run", "--mode", "inproc", "--cases", str(CASES), "--out", "x", "--op-library"],
         id="op-library-without-path",
     ),
+    # docs/CONTRACT.md "Several modes in one process": a list of distinct, known modes.
+    pytest.param(
+        ["run", "--mode", "inproc,,grpc", "--cases", str(CASES), "--out", "x"], id="empty-mode"
+    ),
+    pytest.param(
+        ["run", "--mode", "inproc,", "--cases", str(CASES), "--out", "x"], id="trailing-comma"
+    ),
+    pytest.param(
+        ["run", "--mode", "grpc,rest,grpc", "--cases", str(CASES), "--out", "x"],
+        id="repeated-mode",
+    ),
+    pytest.param(
+        ["run", "--mode", "grpc,carrier-pigeon", "--cases", str(CASES), "--out", "x"],
+        id="unknown-mode-in-list",
+    ),
+    pytest.param(
+        [
+            "bench",
+            "--mode",
+            "inproc,grpc",
+            "--cases",
+            str(CASES),
+            "--case",
+            "c",
+            "--requests",
+            "5",
+            "--concurrency",
+            "1",
+        ],
+        id="bench-with-a-mode-list",
+    ),
 ]
 
 
@@ -169,6 +200,53 @@ def test_run_writes_results_and_prints_the_folder(client: str, tmp_path: Path) -
     folder = tmp_path / client / "inproc" / "half_plus_two"
     assert (folder / "run.json").is_file()
     assert str(tmp_path) in r.stdout
+
+
+def test_several_modes_run_in_one_process_as_separate_runs_would(
+    client: str, tmp_path: Path
+) -> None:
+    """inproc then grpc and rest at a closed port: three complete folders, the unreachable
+    server UNAVAILABLE per case (the modes after it still run), one stdout line per folder."""
+    closed = f"127.0.0.1:{_closed_port()}"
+    r = _run(
+        client,
+        "run",
+        "--mode",
+        "inproc,grpc,rest",
+        "--cases",
+        str(CASES),
+        "--out",
+        str(tmp_path),
+        "--target",
+        closed,
+        "--rest",
+        f"http://{closed}",
+        "--deadline-ms",
+        "2000",
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    manifest = json.loads((CASES / "manifest.json").read_text())
+    printed = [line for line in r.stdout.splitlines() if line.strip()]
+    assert len(printed) == 3, r.stdout
+    for mode, line in zip(("inproc", "grpc", "rest"), printed, strict=True):
+        folder = tmp_path / client / mode / "half_plus_two"
+        assert Path(line).resolve() == folder.resolve()
+        run = json.loads((folder / "run.json").read_text())
+        assert run["mode"] == mode and set(run["cases"]) == {c["id"] for c in manifest["cases"]}
+        if mode == "inproc":
+            continue
+        for c in manifest["cases"]:
+            if mode in c["transports"]:
+                error = json.loads((folder / f"{c['id']}.error.json").read_text())
+                assert error["code"] == "UNAVAILABLE", (mode, c["id"], error)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def test_bench_prints_the_contract_line_with_the_default_warmup(client: str) -> None:

@@ -94,3 +94,49 @@ def test_bad_request_gets_tf_serving_code(body: bytes, dtypes: dict[str, int], c
         json_tensor.signature_name(doc)
         json_tensor.predict_inputs(doc, dtypes)
     assert e.value.code == code
+
+
+BULK_CASES = [
+    pytest.param([[0.5, 0, 1], [2.25, -3, 1e-7]], F32, True, id="float-mixed-ints"),
+    pytest.param([[1, 2], [3, 4]], types_pb2.DT_INT32, True, id="int32"),
+    pytest.param([[2**40, -(2**40)]], types_pb2.DT_INT64, True, id="int64"),
+    pytest.param([0.1, float("nan"), float("inf")], types_pb2.DT_DOUBLE, True, id="double"),
+    pytest.param([[1.0, 2.0], [3.0]], F32, False, id="ragged"),
+    pytest.param([[1.0, True]], F32, False, id="bool-in-floats"),
+    pytest.param([[1.0, "2"]], F32, False, id="string-in-floats"),
+    pytest.param([[1.0, [2.0]], [3.0, 4.0]], F32, False, id="list-at-leaf-level"),
+    pytest.param([2**24], F32, False, id="int-not-lossless-as-float"),
+    pytest.param([2**31], types_pb2.DT_INT32, False, id="int32-out-of-range"),
+    pytest.param([1.5], types_pb2.DT_INT32, False, id="float-for-int"),
+    pytest.param([3.5e38], F32, False, id="beyond-float-max"),
+    pytest.param([[]], F32, False, id="empty"),
+]
+
+
+@pytest.mark.parametrize(("value", "dtype", "bulk"), BULK_CASES)
+def test_bulk_numeric_reading_matches_the_exact_path(
+    value: object, dtype: int, bulk: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk path (one numpy conversion) answers exactly what the per-number path does,
+    and leaves every doubtful value to it (its errors are TF Serving's)."""
+    fast = json_tensor._numeric_array(value, dtype)
+    assert (fast is not None) == bulk
+    monkeypatch.setattr(json_tensor, "_numeric_array", lambda v, d: None)
+    try:
+        exact: np.ndarray | ServingError = json_tensor.to_array(value, dtype)
+    except ServingError as e:
+        exact = e
+    if fast is None:
+        return
+    assert isinstance(exact, np.ndarray), exact
+    assert fast.dtype == exact.dtype and fast.shape == exact.shape
+    np.testing.assert_array_equal(fast, exact)
+
+
+def test_bulk_row_format_equals_the_stacked_instances(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [[[0.25, 1], [2, 3.5]], [[4, 5.5], [6.75, 7]]]
+    fast, fmt = json_tensor.predict_inputs({"instances": rows}, {"x": F32})
+    monkeypatch.setattr(json_tensor, "_numeric_array", lambda v, d: None)
+    exact, _ = json_tensor.predict_inputs({"instances": rows}, {"x": F32})
+    assert fmt == "row" and fast["x"].shape == (2, 2, 2)
+    np.testing.assert_array_equal(fast["x"], exact["x"])

@@ -174,9 +174,23 @@ def test_batching_gives_the_same_answers_under_concurrency(tmp_path: Path) -> No
             t.start()
         for t in threads:
             t.join()
+        # More rows than max_batch_size: refused as TF Serving's batch scheduler refuses it.
         batch = _request(rows=24)
         batch.inputs["image"].CopyFrom(tensor_codec.from_ndarray(images.reshape(24, 28, 28)))
-        together = tensor_codec.to_ndarray(stub.Predict(batch, timeout=30).outputs["output_0"])
+        with pytest.raises(grpc.RpcError) as refused:
+            stub.Predict(batch, timeout=30)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert refused.value.details() == "Task size 24 is larger than maximum input batch size 16"
+        parts = []
+        for rows in (slice(0, 16), slice(16, 24)):
+            part = _request(rows=rows.stop - rows.start)
+            part.inputs["image"].CopyFrom(
+                tensor_codec.from_ndarray(images[rows].reshape(-1, 28, 28))
+            )
+            parts.append(
+                tensor_codec.to_ndarray(stub.Predict(part, timeout=30).outputs["output_0"])
+            )
+        together = np.concatenate(parts)
         for i in range(len(singles)):
             got = np.frombuffer(results[i], np.float32)
             # Merged batches run at another batch size than the one-shot batch of 24, and

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <numeric>
 #include <thread>
 #include <vector>
@@ -62,10 +64,10 @@ nlohmann::json Reference(const BenchConfig& config, const CaseSet& cases, const 
                            DefaultTfDir(), OpLibrariesFor(config.transport, cases));
     const auto servable = inproc.ServableFor(req.model_spec());
     if (!servable.ok()) return {{"error", servable.status().ToString()}};
-    const auto plan = PlanPredict(servable.value()->meta_graph(), req);
+    auto plan = PlanPredict(*servable.value(), req);
     if (!plan.ok()) return {{"error", plan.status().ToString()}};
-    const auto call = servable.value()->Prepare(plan.value().signature_key, plan.value().inputs,
-                                                plan.value().outputs);
+    const auto call =
+        servable.value()->Prepare(*plan->signature, std::move(plan->inputs), plan->outputs);
     if (!call.ok()) return {{"error", call.status().ToString()}};
     for (int i = 0; i < config.warmup; ++i) {
       if (const auto out = call.value().Run(); !out.ok()) {
@@ -121,7 +123,11 @@ nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
   options.rest_format = c->rest_format;
 
   std::atomic<int64_t> errors{0};
-  Status first_error;
+  Status first_error;  // of the warmup
+  // What the measured failures were (status text -> count), so an error count
+  // comes with its cause: UNAVAILABLE (connect refused or reset), DEADLINE_EXCEEDED, ...
+  std::mutex failures_mu;
+  std::map<std::string, int64_t> failures;
   for (int i = 0; i < config.warmup; ++i) {
     const auto response = NewResponse(c->api, protocol);
     const Status st = transport->Call(c->api, *request, response.get(), options);
@@ -139,7 +145,11 @@ nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
         const auto start = Clock::now();
         const Status st = transport->Call(c->api, *request, response.get(), options);
         samples.push_back(Micros(Clock::now() - start));
-        if (!st.ok()) errors.fetch_add(1);
+        if (!st.ok()) {
+          errors.fetch_add(1);
+          std::lock_guard<std::mutex> lock(failures_mu);
+          ++failures[st.ToString()];
+        }
       }
     });
   }
@@ -158,6 +168,7 @@ nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
                         {"errors", errors.load()}};
   out.update(SummarizeLatencies(all, wall));
   if (!first_error.ok()) out["first_error"] = first_error.ToString();
+  if (!failures.empty()) out["failures"] = failures;
   nlohmann::json ref = Reference(config, cases, *c, config.requests);
   // Ratios only mean something when every measured request succeeded.
   if (errors.load() == 0 && ref.contains("mean_us") && ref["mean_us"].get<double>() > 0) {

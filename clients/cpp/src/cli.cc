@@ -8,6 +8,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "bench.h"
@@ -23,7 +24,7 @@ namespace {
 
 // docs/CONTRACT.md "Command line": the same flags and defaults in every client.
 constexpr char kUsage[] =
-    "usage: tfinterop-cpp run   --mode MODE --cases DIR [--cases DIR ...] --out DIR\n"
+    "usage: tfinterop-cpp run   --mode MODE[,MODE...] --cases DIR [--cases DIR ...] --out DIR\n"
     "                           [--model-config FILE] [--op-library PATH ...]\n"
     "                           [--target HOST:PORT] [--rest URL] [--deadline-ms N] [--verbose]\n"
     "       tfinterop-cpp bench --mode MODE --cases DIR --case ID --requests N\n"
@@ -32,7 +33,8 @@ constexpr char kUsage[] =
     "                           [--deadline-ms N] [--verbose]\n"
     "       tfinterop-cpp info\n"
     "MODE: inproc, grpc, rest, or the Open Inference Protocol (KServe v2) on the same\n"
-    "      --target and --rest: v2grpc, v2rest\n"
+    "      --target and --rest: v2grpc, v2rest; run takes a list of distinct modes,\n"
+    "      run one after another in one process (bench takes one)\n"
     "defaults: --target 127.0.0.1:8500, --rest http://127.0.0.1:8501, --deadline-ms 30000,\n"
     "          --warmup 10, --model-config the manifest's config, no --op-library (inproc:\n"
     "          loaded besides the manifests' model.op_libraries)\n"
@@ -104,13 +106,15 @@ int PositiveInt(const std::multimap<std::string, std::string>& flags, const std:
   return value;
 }
 
+void CheckMode(const std::string& mode) {
+  if (std::find(Modes().begin(), Modes().end(), mode) == Modes().end()) {
+    throw UsageError("--mode must be inproc, grpc, rest, v2grpc or v2rest, not '" + mode + "'");
+  }
+}
+
+// Every flag of TransportConfig but --mode (run takes a list, bench one).
 TransportConfig ParseTransport(const std::multimap<std::string, std::string>& flags) {
   TransportConfig config;
-  config.mode = Required(flags, "mode");
-  if (std::find(Modes().begin(), Modes().end(), config.mode) == Modes().end()) {
-    throw UsageError("--mode must be inproc, grpc, rest, v2grpc or v2rest, not '" + config.mode +
-                     "'");
-  }
   if (const auto it = flags.find("model-config"); it != flags.end()) {
     config.model_config = it->second;
   }
@@ -132,10 +136,29 @@ int Run(const std::vector<std::string>& args) {
   // Verify every case set before running anything: a bad one writes nothing.
   std::vector<CaseSet> sets;
   for (const std::string& folder : run.cases) sets.push_back(ReadCaseSet(folder));
-  LoadOpLibrariesOfRun(run.transport, sets);
-  for (const CaseSet& set : sets) {
-    const auto transport = MakeTransport(run.transport, set);
-    std::cout << RunCaseSet(*transport, set, run.out).string() << std::endl;
+  // One mode after another; a ToolError ends the run, the folders already
+  // committed (and printed) stay.
+  for (const std::string& mode : run.modes) {
+    TransportConfig config = run.transport;
+    config.mode = mode;
+    // TensorFlow and the op libraries load once per process (tf_api.h,
+    // op_library.h), here before the first model; nothing for server modes.
+    LoadOpLibrariesOfRun(config, sets);
+    // A server mode's channel or HTTP client serves every set of the mode and
+    // closes with it; in-process, each set brings its own model config.
+    std::unique_ptr<Transport> server;
+    for (const CaseSet& set : sets) {
+      std::unique_ptr<Transport> own;
+      Transport* transport = nullptr;
+      if (mode == "inproc") {
+        own = MakeTransport(config, set);
+        transport = own.get();
+      } else {
+        if (server == nullptr) server = MakeTransport(config, set);
+        transport = server.get();
+      }
+      std::cout << RunCaseSet(*transport, set, run.out).string() << std::endl;
+    }
   }
   return 0;
 }
@@ -208,11 +231,32 @@ std::string OneLine(const std::string& message) {
 
 }  // namespace
 
+std::vector<std::string> ParseModeList(const std::string& value) {
+  std::vector<std::string> modes;
+  size_t begin = 0;
+  while (true) {
+    const size_t comma = value.find(',', begin);
+    const std::string mode =
+        value.substr(begin, comma == std::string::npos ? comma : comma - begin);
+    if (mode.empty()) {
+      throw UsageError("--mode '" + value + "' has an empty item (want MODE[,MODE...])");
+    }
+    CheckMode(mode);
+    if (std::find(modes.begin(), modes.end(), mode) != modes.end()) {
+      throw UsageError("--mode '" + value + "' names " + mode + " twice");
+    }
+    modes.push_back(mode);
+    if (comma == std::string::npos) return modes;
+    begin = comma + 1;
+  }
+}
+
 RunArgs ParseRunArgs(const std::vector<std::string>& args) {
   std::vector<std::string> allowed = kTransportFlags;
   allowed.push_back("out");
   const auto flags = ParseFlags(args, allowed);
   RunArgs run;
+  run.modes = ParseModeList(Required(flags, "mode"));
   run.transport = ParseTransport(flags);
   run.out = Required(flags, "out");
   for (auto [it, end] = flags.equal_range("cases"); it != end; ++it)
@@ -227,6 +271,12 @@ BenchArgs ParseBenchArgs(const std::vector<std::string>& args) {
   const auto flags = ParseFlags(args, allowed);
   BenchArgs bench;
   bench.config.transport = ParseTransport(flags);
+  const std::string mode = Required(flags, "mode");
+  if (mode.find(',') != std::string::npos) {
+    throw UsageError("bench takes one --mode, not the list '" + mode + "'");
+  }
+  CheckMode(mode);
+  bench.config.transport.mode = mode;
   if (flags.count("cases") != 1) throw UsageError("bench takes exactly one --cases");
   bench.cases = Required(flags, "cases");
   bench.config.case_id = Required(flags, "case");

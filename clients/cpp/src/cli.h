@@ -11,7 +11,8 @@
 namespace tfinterop {
 
 struct RunArgs {
-  TransportConfig transport;
+  TransportConfig transport;       // mode left empty: the run sets each of `modes` in turn
+  std::vector<std::string> modes;  // --mode's list, in order, distinct
   std::vector<std::string> cases;  // --cases, in order
   std::string out;
 };
@@ -21,8 +22,13 @@ struct BenchArgs {
   std::string cases;
 };
 
+// `run --mode`'s value: one mode or a comma-separated list of distinct modes,
+// in the order given; UsageError for an empty item, a repeated or unknown mode.
+std::vector<std::string> ParseModeList(const std::string& value);
+
 // The flags of `run` and `bench` (without the subcommand), defaults applied;
-// UsageError (exit 2) for an unknown, repeated, missing or unparsable flag.
+// UsageError (exit 2) for an unknown, repeated, missing or unparsable flag
+// (for bench, also a list of modes).
 RunArgs ParseRunArgs(const std::vector<std::string>& args);
 BenchArgs ParseBenchArgs(const std::vector<std::string>& args);
 

@@ -35,16 +35,17 @@ std::set<std::string> Minus(const std::set<std::string>& a, const std::set<std::
 
 }  // namespace
 
-StatusOr<PredictPlan> PlanPredict(const tensorflow::MetaGraphDef& meta_graph,
+StatusOr<PredictPlan> PlanPredict(const Servable& servable,
                                   const tensorflow::serving::PredictRequest& request) {
   PredictPlan plan;
   const std::string& asked = request.model_spec().signature_name();
-  plan.signature_key = asked.empty() ? kDefaultSignature : asked;
-  const auto found = meta_graph.signature_def().find(plan.signature_key);
-  if (found == meta_graph.signature_def().end()) {
-    return FailedPrecondition("Serving signature key \"" + plan.signature_key + "\" not found.");
+  plan.signature = servable.Signature(asked.empty() ? kDefaultSignature : asked);
+  if (plan.signature == nullptr) {
+    return FailedPrecondition("Serving signature key \"" +
+                              (asked.empty() ? std::string(kDefaultSignature) : asked) +
+                              "\" not found.");
   }
-  const tensorflow::SignatureDef& sig = found->second;
+  const tensorflow::SignatureDef& sig = *plan.signature->def;
   const std::string& method = sig.method_name();
   if (method != kPredictMethod && method != kClassifyMethod && method != kRegressMethod) {
     return Internal(std::string("Expected prediction signature method_name to be one of {") +
@@ -52,81 +53,98 @@ StatusOr<PredictPlan> PlanPredict(const tensorflow::MetaGraphDef& meta_graph,
                     "}. Was: " + method);
   }
 
-  const std::set<std::string> sent = Keys(request.inputs());
-  const std::set<std::string> wanted = Keys(sig.inputs());
-  if (sent.size() > wanted.size() || (sent.size() < wanted.size() && sig.defaults().empty())) {
+  // The name sets are built only for an error's message: a valid request
+  // costs one map lookup per input.
+  const auto& sent = request.inputs();
+  const size_t wanted = plan.signature->inputs.size();
+  if (sent.size() > wanted || (sent.size() < wanted && sig.defaults().empty())) {
+    const std::set<std::string> sent_names = Keys(sent);
+    const std::set<std::string> wanted_names = Keys(sig.inputs());
     return InvalidArgument("input size does not match signature: " + std::to_string(sent.size()) +
-                           "!=" + std::to_string(wanted.size()) + " len({" + Join(sent) +
-                           "}) != len({" + Join(wanted) + "}). Sent extra: {" +
-                           Join(Minus(sent, wanted)) + "}. Missing but required: {" +
-                           Join(Minus(wanted, sent)) + "}.");
+                           "!=" + std::to_string(wanted) + " len({" + Join(sent_names) +
+                           "}) != len({" + Join(wanted_names) + "}). Sent extra: {" +
+                           Join(Minus(sent_names, wanted_names)) + "}. Missing but required: {" +
+                           Join(Minus(wanted_names, sent_names)) + "}.");
   }
+  const auto invalid_name = [&] {
+    return InvalidArgument("Inputs contains invalid name. Used: {" + Join(Keys(sent)) +
+                           "}. All: {" + Join(Keys(sig.inputs())) + "}.");
+  };
+  plan.inputs.reserve(wanted);
+  size_t sent_used = 0;
   int index = 0;
-  for (const std::string& alias : wanted) {  // sorted, like the signature's map
-    const tensorflow::TensorInfo& info = sig.inputs().at(alias);
+  for (const BoundTensor& input : plan.signature->inputs) {  // sorted, like the signature's map
     const tensorflow::TensorProto* proto = nullptr;
-    if (const auto it = request.inputs().find(alias); it != request.inputs().end()) {
+    if (const auto it = sent.find(input.alias); it != sent.end()) {
       proto = &it->second;
-    } else if (const auto d = sig.defaults().find(alias); d != sig.defaults().end()) {
+      ++sent_used;
+    } else if (const auto d = sig.defaults().find(input.alias); d != sig.defaults().end()) {
       proto = &d->second;
     } else {
-      return InvalidArgument("Inputs contains invalid name. Used: {" + Join(sent) + "}. All: {" +
-                             Join(wanted) + "}.");
+      return invalid_name();
     }
-    if (proto->dtype() != info.dtype()) {
+    if (proto->dtype() != input.info->dtype()) {
       return InvalidArgument("Expects arg[" + std::to_string(index) + "] to be " +
-                             DtypeName(info.dtype()) + " but " + DtypeName(proto->dtype()) +
+                             DtypeName(input.info->dtype()) + " but " + DtypeName(proto->dtype()) +
                              " is provided");
     }
-    auto tensor = DecodeTensorProto(*proto);
-    if (!tensor.ok()) {
-      return InvalidArgument("tensor parsing error: " + alias + ": " + tensor.status().message());
+    auto value = ToTfTensor(servable.api(), *proto);
+    if (!value.ok()) {
+      if (value.status().code() != Code::kInvalidArgument) return value.status();
+      return InvalidArgument("tensor parsing error: " + input.alias + ": " +
+                             value.status().message());
     }
-    plan.inputs.emplace_back(alias, std::move(tensor).value());
+    plan.inputs.push_back(std::move(value).value());
     ++index;
   }
-  if (const auto extra = Minus(sent, wanted); !extra.empty()) {
-    return InvalidArgument("Inputs contains invalid name. Used: {" + Join(sent) + "}. All: {" +
-                           Join(wanted) + "}.");
-  }
+  // Every sent name that is no signature input.
+  if (sent_used != sent.size()) return invalid_name();
 
+  const auto& outputs = plan.signature->outputs;
   if (request.output_filter().empty()) {
-    for (const std::string& alias : Keys(sig.outputs())) plan.outputs.push_back(alias);
+    for (const BoundTensor& output : outputs) plan.outputs.push_back(&output);
     return plan;
   }
-  std::set<std::string> seen;
   for (const std::string& alias : request.output_filter()) {
-    if (sig.outputs().count(alias) == 0) {
+    const BoundTensor* output = plan.signature->FindOutput(alias);
+    if (output == nullptr) {
       return InvalidArgument("output tensor alias not found in signature: " + alias +
                              " Outputs expected to be in the set {" + Join(Keys(sig.outputs())) +
                              "}.");
     }
-    if (!seen.insert(alias).second) {
+    if (std::find(plan.outputs.begin(), plan.outputs.end(), output) != plan.outputs.end()) {
       return InvalidArgument("duplicate output tensor alias: " + alias);
     }
-    plan.outputs.push_back(alias);
+    plan.outputs.push_back(output);
   }
   return plan;
 }
 
 Status RunPredict(const Servable& servable, const tensorflow::serving::PredictRequest& request,
                   tensorflow::serving::PredictResponse* response) {
-  auto plan = PlanPredict(servable.meta_graph(), request);
+  auto plan = PlanPredict(servable, request);
   if (!plan.ok()) return plan.status();
-  auto call = servable.Prepare(plan->signature_key, plan->inputs, plan->outputs);
+  auto call = servable.Prepare(*plan->signature, std::move(plan->inputs), plan->outputs);
   if (!call.ok()) return call.status();
   auto outputs = call->Run();
   if (!outputs.ok()) return outputs.status();
-  response->Clear();
+  // Refilled in place rather than cleared: a caller that reuses the response
+  // (bench, a replay loop) keeps the output protos' buffers from call to call.
+  auto* answered = response->mutable_outputs();
+  for (auto it = answered->begin(); it != answered->end();) {
+    const bool wanted = std::any_of(plan->outputs.begin(), plan->outputs.end(),
+                                    [&](const BoundTensor* o) { return o->alias == it->first; });
+    it = wanted ? std::next(it) : answered->erase(it);
+  }
   auto* spec = response->mutable_model_spec();
+  spec->Clear();
   spec->set_name(servable.name());
   spec->mutable_version()->set_value(servable.version());
-  spec->set_signature_name(plan->signature_key);
+  spec->set_signature_name(plan->signature->key);
   for (size_t i = 0; i < plan->outputs.size(); ++i) {
     const TensorPtr& out = outputs.value()[i];
-    auto host = FromTfTensor(*out.get_deleter().api, out.get());
-    if (!host.ok()) return host.status();
-    EncodeTensorProto(host.value(), &(*response->mutable_outputs())[plan->outputs[i]]);
+    TFI_RETURN_IF_ERROR(
+        ToTensorProto(servable.api(), out.get(), &(*answered)[plan->outputs[i]->alias]));
   }
   return OkStatus();
 }

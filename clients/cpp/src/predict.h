@@ -14,18 +14,19 @@
 
 namespace tfinterop {
 
-// A validated Predict request: the signature key, decoded inputs in the
-// signature's (sorted) alias order, and the outputs to return.
+// A validated Predict request: the signature, its inputs decoded into
+// TF_Tensors (one per signature input, in its sorted alias order) and the
+// outputs to return.
 struct PredictPlan {
-  std::string signature_key;
-  std::vector<std::pair<std::string, HostTensor>> inputs;
-  std::vector<std::string> outputs;
+  const SignatureBinding* signature = nullptr;
+  std::vector<TensorPtr> inputs;
+  std::vector<const BoundTensor*> outputs;
 };
 
 // Selects the signature ("" -> serving_default; absent -> FAILED_PRECONDITION)
 // and checks inputs and output_filter as predict_util.cc does
 // (INVALID_ARGUMENT for anything the signature does not accept).
-StatusOr<PredictPlan> PlanPredict(const tensorflow::MetaGraphDef& meta_graph,
+StatusOr<PredictPlan> PlanPredict(const Servable& servable,
                                   const tensorflow::serving::PredictRequest& request);
 
 // Plan, run, and answer with typed-field outputs keyed by alias and model_spec

@@ -1,5 +1,7 @@
 #include "servable.h"
 
+#include <algorithm>
+
 #include "tf_tensor.h"
 
 namespace tfinterop {
@@ -23,6 +25,7 @@ StatusOr<std::unique_ptr<Servable>> Servable::Load(const TfApi& api, const Resol
                                             static_cast<int>(meta_graph->length))) {
     return Internal("loading " + dir + ": the MetaGraphDef does not parse");
   }
+  servable->BindSignatures();
   return servable;
 }
 
@@ -45,24 +48,68 @@ StatusOr<TF_Output> Servable::Resolve(const std::string& tensor_name) const {
   return TF_Output{oper, index};
 }
 
-StatusOr<SessionCall> Servable::Prepare(
-    const std::string& key, const std::vector<std::pair<std::string, HostTensor>>& inputs,
-    const std::vector<std::string>& outputs) const {
-  const auto& sig = meta_graph_.signature_def().at(key);
-  SessionCall call(*api_, session_.get());
-  for (const auto& [alias, tensor] : inputs) {
-    const auto target = Resolve(sig.inputs().at(alias).name());
-    if (!target.ok()) return target.status();
-    auto value = ToTfTensor(*api_, tensor);
-    if (!value.ok()) return value.status();
-    call.feeds_.push_back(target.value());
-    call.feed_raw_.push_back(value.value().get());
-    call.feed_values_.push_back(std::move(value).value());
+const BoundTensor* SignatureBinding::FindOutput(const std::string& alias) const {
+  const auto it =
+      std::lower_bound(outputs.begin(), outputs.end(), alias,
+                       [](const BoundTensor& t, const std::string& a) { return t.alias < a; });
+  return it != outputs.end() && it->alias == alias ? &*it : nullptr;
+}
+
+void Servable::BindSignatures() {
+  const auto bind = [this](const google::protobuf::Map<std::string, tensorflow::TensorInfo>& map) {
+    std::vector<BoundTensor> bound;
+    for (const auto& [alias, info] : map) {
+      BoundTensor t;
+      t.alias = alias;
+      t.info = &info;
+      const auto target = Resolve(info.name());
+      if (target.ok()) {
+        t.target = target.value();
+      } else {
+        t.error = target.status();
+      }
+      bound.push_back(std::move(t));
+    }
+    std::sort(bound.begin(), bound.end(),
+              [](const BoundTensor& a, const BoundTensor& b) { return a.alias < b.alias; });
+    return bound;
+  };
+  for (const auto& [key, def] : meta_graph_.signature_def()) {
+    SignatureBinding& sig = signatures_[key];
+    sig.key = key;
+    sig.def = &def;
+    sig.inputs = bind(def.inputs());
+    sig.outputs = bind(def.outputs());
   }
-  for (const std::string& alias : outputs) {
-    const auto target = Resolve(sig.outputs().at(alias).name());
-    if (!target.ok()) return target.status();
-    call.fetches_.push_back(target.value());
+}
+
+const SignatureBinding* Servable::Signature(const std::string& key) const {
+  const auto it = signatures_.find(key);
+  return it == signatures_.end() ? nullptr : &it->second;
+}
+
+StatusOr<SessionCall> Servable::Prepare(const SignatureBinding& signature,
+                                        std::vector<TensorPtr> inputs,
+                                        const std::vector<const BoundTensor*>& outputs) const {
+  if (inputs.size() != signature.inputs.size()) {
+    return Internal("signature " + signature.key + " takes " +
+                    std::to_string(signature.inputs.size()) + " inputs, not " +
+                    std::to_string(inputs.size()));
+  }
+  SessionCall call(*api_, session_.get());
+  call.feeds_.reserve(inputs.size());
+  call.feed_raw_.reserve(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const BoundTensor& input = signature.inputs[i];
+    if (!input.error.ok()) return input.error;
+    call.feeds_.push_back(input.target);
+    call.feed_raw_.push_back(inputs[i].get());
+  }
+  call.feed_values_ = std::move(inputs);
+  call.fetches_.reserve(outputs.size());
+  for (const BoundTensor* output : outputs) {
+    if (!output->error.ok()) return output->error;
+    call.fetches_.push_back(output->target);
   }
   return call;
 }

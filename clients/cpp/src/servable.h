@@ -18,6 +18,29 @@
 
 namespace tfinterop {
 
+// One tensor of a signature, bound to the graph when the model loads.
+struct BoundTensor {
+  std::string alias;
+  const tensorflow::TensorInfo* info = nullptr;
+  TF_Output target{nullptr, 0};
+  // INTERNAL when the signature names a tensor the graph lacks: the answer of
+  // every call that feeds or fetches it (the model still loads, as in TF Serving).
+  Status error;
+};
+
+// A signature with its inputs and outputs sorted by alias (the order TF
+// Serving feeds and answers them in), resolved once so a call does no name
+// lookups in the graph.
+struct SignatureBinding {
+  std::string key;
+  const tensorflow::SignatureDef* def = nullptr;
+  std::vector<BoundTensor> inputs;
+  std::vector<BoundTensor> outputs;
+
+  // The output named `alias`; nullptr when the signature has none.
+  const BoundTensor* FindOutput(const std::string& alias) const;
+};
+
 // A prepared TF_SessionRun: feeds converted to TF_Tensors once, fetches
 // resolved. Run() may be called repeatedly (the bench's bare reference).
 class SessionCall {
@@ -45,12 +68,16 @@ class Servable {
   const std::string& name() const { return name_; }
   int64_t version() const { return version_; }
   const tensorflow::MetaGraphDef& meta_graph() const { return meta_graph_; }
+  const TfApi& api() const { return *api_; }
 
-  // Binds alias-keyed inputs and output aliases of signature `key` (already
-  // validated) to graph tensors and converts the inputs.
-  StatusOr<SessionCall> Prepare(const std::string& key,
-                                const std::vector<std::pair<std::string, HostTensor>>& inputs,
-                                const std::vector<std::string>& outputs) const;
+  // The signature named `key`, bound at load; nullptr when the model has none.
+  const SignatureBinding* Signature(const std::string& key) const;
+
+  // Feeds `inputs` (one per input of `signature`, in its order, already
+  // validated) and fetches `outputs` (of `signature`); the binding's INTERNAL
+  // error when one of them names a tensor the graph lacks.
+  StatusOr<SessionCall> Prepare(const SignatureBinding& signature, std::vector<TensorPtr> inputs,
+                                const std::vector<const BoundTensor*>& outputs) const;
 
  private:
   Servable(const TfApi& api, std::string name, int64_t version, GraphPtr graph, SessionPtr session)
@@ -62,11 +89,14 @@ class Servable {
 
   // "dense/BiasAdd:0" -> TF_Output; INTERNAL when the graph lacks it.
   StatusOr<TF_Output> Resolve(const std::string& tensor_name) const;
+  // Every signature of meta_graph_, for signatures_.
+  void BindSignatures();
 
   const TfApi* api_;
   std::string name_;
   int64_t version_;
   tensorflow::MetaGraphDef meta_graph_;
+  std::map<std::string, SignatureBinding> signatures_;  // points into meta_graph_
   GraphPtr graph_;
   SessionPtr session_;  // declared last: closed before the graph is deleted
 };

@@ -46,9 +46,22 @@ StatusOr<int64_t> CheckedNumElements(const std::vector<int64_t>& shape);
 // not match the shape.
 StatusOr<HostTensor> DecodeTensorProto(const tensorflow::TensorProto& proto);
 
+// DecodeTensorProto in two steps, for a caller that owns the destination
+// memory (the in-process transport decodes straight into a TF_Tensor): the
+// dtype and shape, checked as DecodeTensorProto checks them (`data` and
+// `strings` left empty); then the values of a fixed-size dtype into `dst`,
+// which holds n * DtypeSize(dtype) bytes. Same errors as DecodeTensorProto.
+StatusOr<HostTensor> DecodeTensorShape(const tensorflow::TensorProto& proto);
+Status DecodeTensorValues(const tensorflow::TensorProto& proto, int64_t n, uint8_t* dst);
+
 // Encodes as TF Serving answers (Tensor::AsProtoField: typed fields), or as
 // tensor_content when `as_content` (numeric dtypes only).
 void EncodeTensorProto(const HostTensor& tensor, tensorflow::TensorProto* proto,
+                       bool as_content = false);
+// Same for a fixed-size dtype whose values (n * DtypeSize bytes, packed) lie
+// at `data`, wherever they live (the in-process transport's TF_Tensors).
+void EncodeTensorProto(tensorflow::DataType dtype, const std::vector<int64_t>& shape,
+                       const uint8_t* data, tensorflow::TensorProto* proto,
                        bool as_content = false);
 
 }  // namespace tfinterop

@@ -29,7 +29,33 @@ StatusOr<TensorPtr> ToTfTensor(const TfApi& api, const HostTensor& t) {
   return out;
 }
 
-StatusOr<HostTensor> FromTfTensor(const TfApi& api, const TF_Tensor* tensor) {
+StatusOr<TensorPtr> ToTfTensor(const TfApi& api, const tensorflow::TensorProto& proto) {
+  auto shaped = DecodeTensorShape(proto);
+  if (!shaped.ok()) return shaped.status();
+  const HostTensor& t = shaped.value();
+  if (t.dtype == tensorflow::DT_STRING) {
+    // Each element becomes a TF_TString: through the host form.
+    const auto decoded = DecodeTensorProto(proto);
+    if (!decoded.ok()) return decoded.status();
+    return ToTfTensor(api, decoded.value());
+  }
+  const int64_t n = t.NumElements();
+  TensorPtr out(api.TF_AllocateTensor(static_cast<TF_DataType>(t.dtype), t.shape.data(),
+                                      static_cast<int>(t.shape.size()),
+                                      static_cast<size_t>(n) * DtypeSize(t.dtype)),
+                TfDeleter{&api});
+  if (out == nullptr) return Internal("TF_AllocateTensor failed for " + DtypeName(t.dtype));
+  if (n == 0) return out;
+  TFI_RETURN_IF_ERROR(
+      DecodeTensorValues(proto, n, static_cast<uint8_t*>(api.TF_TensorData(out.get()))));
+  return out;
+}
+
+namespace {
+
+// The dtype and shape of `tensor`, and the byte size its dtype and shape need
+// (numeric dtypes); INTERNAL for a dtype or a buffer the client cannot carry.
+StatusOr<HostTensor> ShapeOf(const TfApi& api, const TF_Tensor* tensor) {
   HostTensor t;
   t.dtype = static_cast<tensorflow::DataType>(api.TF_TensorType(tensor));
   if (!IsServingDtype(t.dtype)) {
@@ -39,12 +65,27 @@ StatusOr<HostTensor> FromTfTensor(const TfApi& api, const TF_Tensor* tensor) {
   const int dims = api.TF_NumDims(tensor);
   for (int i = 0; i < dims; ++i) t.shape.push_back(api.TF_Dim(tensor, i));
   const int64_t n = t.NumElements();
-  const void* data = api.TF_TensorData(tensor);
   const size_t bytes = api.TF_TensorByteSize(tensor);
   if (t.dtype == tensorflow::DT_STRING) {
     if (bytes < static_cast<size_t>(n) * sizeof(TF_TString)) {
       return Internal("string tensor buffer is smaller than its shape");
     }
+  } else if (bytes != static_cast<size_t>(n) * DtypeSize(t.dtype)) {
+    return Internal("tensor buffer of " + std::to_string(bytes) + " bytes does not match " +
+                    std::to_string(n) + " " + DtypeName(t.dtype) + " elements");
+  }
+  return t;
+}
+
+}  // namespace
+
+StatusOr<HostTensor> FromTfTensor(const TfApi& api, const TF_Tensor* tensor) {
+  auto shaped = ShapeOf(api, tensor);
+  if (!shaped.ok()) return shaped.status();
+  HostTensor t = std::move(shaped).value();
+  const int64_t n = t.NumElements();
+  const void* data = api.TF_TensorData(tensor);
+  if (t.dtype == tensorflow::DT_STRING) {
     const auto* src = static_cast<const TF_TString*>(data);
     t.strings.reserve(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
@@ -52,13 +93,23 @@ StatusOr<HostTensor> FromTfTensor(const TfApi& api, const TF_Tensor* tensor) {
     }
     return t;
   }
-  if (bytes != static_cast<size_t>(n) * DtypeSize(t.dtype)) {
-    return Internal("tensor buffer of " + std::to_string(bytes) + " bytes does not match " +
-                    std::to_string(n) + " " + DtypeName(t.dtype) + " elements");
-  }
   const auto* begin = static_cast<const uint8_t*>(data);
-  t.data.assign(begin, begin + bytes);
+  t.data.assign(begin, begin + api.TF_TensorByteSize(tensor));
   return t;
+}
+
+Status ToTensorProto(const TfApi& api, const TF_Tensor* tensor, tensorflow::TensorProto* proto) {
+  auto shaped = ShapeOf(api, tensor);
+  if (!shaped.ok()) return shaped.status();
+  if (shaped->dtype == tensorflow::DT_STRING) {
+    const auto host = FromTfTensor(api, tensor);
+    if (!host.ok()) return host.status();
+    EncodeTensorProto(host.value(), proto);
+    return OkStatus();
+  }
+  EncodeTensorProto(shaped->dtype, shaped->shape,
+                    static_cast<const uint8_t*>(api.TF_TensorData(tensor)), proto);
+  return OkStatus();
 }
 
 }  // namespace tfinterop

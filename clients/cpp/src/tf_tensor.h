@@ -12,8 +12,16 @@ namespace tfinterop {
 // released with the handle (see TfDeleter::owns_strings).
 StatusOr<TensorPtr> ToTfTensor(const TfApi& api, const HostTensor& tensor);
 
+// A TF_Tensor decoded from `proto` as DecodeTensorProto decodes it (its
+// INVALID_ARGUMENT errors), numeric values written straight into the tensor.
+StatusOr<TensorPtr> ToTfTensor(const TfApi& api, const tensorflow::TensorProto& proto);
+
 // Copies a TF_Tensor out; INTERNAL for a dtype the client cannot carry.
 StatusOr<HostTensor> FromTfTensor(const TfApi& api, const TF_Tensor* tensor);
+
+// Encodes a TF_Tensor as EncodeTensorProto does (typed fields), numeric values
+// read in place; FromTfTensor's errors.
+Status ToTensorProto(const TfApi& api, const TF_Tensor* tensor, tensorflow::TensorProto* proto);
 
 }  // namespace tfinterop
 

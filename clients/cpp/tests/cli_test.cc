@@ -66,12 +66,52 @@ TEST(CliTest, BadUsageExitsTwo) {
 TEST(CliTest, TheV2ModesParseWithTheGrpcAndRestDefaults) {
   for (const char* mode : {"v2grpc", "v2rest"}) {
     const RunArgs run = ParseRunArgs({"--mode", mode, "--cases", "c", "--out", "o"});
-    EXPECT_EQ(run.transport.mode, mode);
+    EXPECT_EQ(run.modes, std::vector<std::string>{mode});
     EXPECT_EQ(run.transport.target, "127.0.0.1:8500");
     EXPECT_EQ(run.transport.rest_url, "http://127.0.0.1:8501");
     EXPECT_EQ(run.transport.deadline, std::chrono::milliseconds(30000));
   }
   EXPECT_THROW(ParseRunArgs({"--mode", "v3rest", "--cases", "c", "--out", "o"}), UsageError);
+}
+
+TEST(CliTest, RunModeIsAListOfDistinctModesInTheOrderGiven) {
+  EXPECT_EQ(ParseModeList("rest"), std::vector<std::string>{"rest"});
+  EXPECT_EQ(ParseModeList("v2rest,inproc,grpc,rest,v2grpc"),
+            (std::vector<std::string>{"v2rest", "inproc", "grpc", "rest", "v2grpc"}));
+  EXPECT_EQ(ParseRunArgs({"--mode=grpc,inproc", "--cases", "c", "--out", "o"}).modes,
+            (std::vector<std::string>{"grpc", "inproc"}));
+}
+
+TEST(CliTest, AnEmptyRepeatedOrUnknownModeInTheListIsAUsageError) {
+  for (const char* list : {"", ",", "inproc,,grpc", "inproc,", ",grpc", "grpc,grpc",
+                           "inproc,rest,inproc", "grpc,pigeon", "grpc, rest", "GRPC"}) {
+    EXPECT_THROW(ParseModeList(list), UsageError) << "'" << list << "'";
+    ::testing::internal::CaptureStdout();
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(RunCli({"run", "--mode", list, "--cases", "c", "--out", "o"}), 2) << list;
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_EQ(err.rfind("tfinterop-cpp: usage error: --mode ", 0), 0u) << err;
+  }
+}
+
+TEST(CliTest, BenchTakesOneModeNotAList) {
+  const std::vector<std::string> rest = {"--cases",    "c", "--case",        "p",
+                                         "--requests", "1", "--concurrency", "1"};
+  auto one = rest;
+  one.insert(one.begin(), {"--mode", "grpc"});
+  EXPECT_EQ(ParseBenchArgs(one).config.transport.mode, "grpc");
+  for (const char* list : {"grpc,rest", "grpc,", "grpc,grpc"}) {
+    auto args = rest;
+    args.insert(args.begin(), {"--mode", list});
+    EXPECT_THROW(ParseBenchArgs(args), UsageError) << list;
+    args.insert(args.begin(), "bench");
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(RunCli(args), 2) << list;
+    EXPECT_NE(::testing::internal::GetCapturedStderr().find("bench takes one --mode"),
+              std::string::npos);
+  }
 }
 
 TEST(CliTest, OpLibraryRepeatsInOrderAndDefaultsToNone) {
@@ -154,6 +194,55 @@ TEST(CliTest, AnUnreachableServerIsRecordedPerCaseNotFatal) {
     EXPECT_EQ(run["cases"]["p"]["status"], "error");
     EXPECT_FALSE(run["runtime"].contains("tensorflow")) << "the server ran the model";
   }
+}
+
+// Two server modes in one process, each against a closed port: both folders,
+// each as its own run writes it, printed on stdout in the order of --mode.
+TEST(CliTest, SeveralModesRunInOrderAndEachWritesItsOwnFolder) {
+  TempDir dir;
+  WriteCaseSet(dir.path() / "set", false);
+  const fs::path out = dir.path() / "out";
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  const int status = RunCli({"run", "--mode", "v2rest,grpc", "--target", "127.0.0.1:1", "--rest",
+                             "http://127.0.0.1:1", "--deadline-ms", "2000", "--cases",
+                             (dir.path() / "set").string(), "--out", out.string()});
+  const std::string printed = ::testing::internal::GetCapturedStdout();
+  ::testing::internal::GetCapturedStderr();
+  ASSERT_EQ(status, 0);
+  EXPECT_EQ(printed, (out / "cpp" / "v2rest" / "mnist").string() + "\n" +
+                         (out / "cpp" / "grpc" / "mnist").string() + "\n");
+  for (const char* mode : {"v2rest", "grpc"}) {
+    const fs::path folder = out / "cpp" / mode / "mnist";
+    EXPECT_EQ(ReadJson(folder / "p.error.json")["code"], "UNAVAILABLE") << mode;
+    const json run = ReadJson(folder / "run.json");
+    EXPECT_EQ(run["mode"], mode);
+    EXPECT_EQ(run["cases"]["p"]["status"], "error");
+    EXPECT_EQ(run["runtime"].contains("target"), std::string(mode) == "grpc") << mode;
+  }
+  EXPECT_FALSE(fs::exists(out / "cpp" / "rest"));
+  EXPECT_FALSE(fs::exists(out / "cpp" / "v2grpc"));
+}
+
+// A mode that cannot write its results ends the run with exit 1: the folders
+// of the modes before it stay, the modes after it do not run.
+TEST(CliTest, AnErrorInOneModeStopsTheModesAfterIt) {
+  TempDir dir;
+  WriteCaseSet(dir.path() / "set", false);
+  const fs::path out = dir.path() / "out";
+  WriteFile(out / "cpp" / "rest", "a file where the rest results would go");
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  const int status = RunCli({"run", "--mode", "grpc,rest,v2grpc", "--target", "127.0.0.1:1",
+                             "--rest", "http://127.0.0.1:1", "--deadline-ms", "2000", "--cases",
+                             (dir.path() / "set").string(), "--out", out.string()});
+  const std::string printed = ::testing::internal::GetCapturedStdout();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(status, 1);
+  EXPECT_EQ(printed, (out / "cpp" / "grpc" / "mnist").string() + "\n");
+  EXPECT_TRUE(fs::exists(out / "cpp" / "grpc" / "mnist" / "run.json"));
+  EXPECT_FALSE(fs::exists(out / "cpp" / "v2grpc"));
+  EXPECT_NE(err.find("tfinterop-cpp: error: cannot create"), std::string::npos) << err;
 }
 
 }  // namespace

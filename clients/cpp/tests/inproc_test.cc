@@ -239,6 +239,25 @@ TEST_F(InprocTest, BenchReportsTheBareSessionRunReference) {
   EXPECT_GT(out["p50_us"].get<double>(), 0);
   ASSERT_TRUE(out["reference"].contains("p50_us")) << out.dump();
   EXPECT_TRUE(out.contains("overhead_ratio_mean"));
+  EXPECT_FALSE(out.contains("failures"));
+}
+
+TEST_F(InprocTest, BenchNamesWhatItsFailedRequestsMet) {
+  BenchConfig config;
+  config.transport.mode = "grpc";
+  config.transport.target = "127.0.0.1:1";  // nothing listens there
+  config.transport.deadline = std::chrono::milliseconds(2000);
+  config.case_id = "v1-test-0000";
+  config.requests = 5;
+  config.concurrency = 2;
+  config.warmup = 1;
+  const nlohmann::json out = RunBench(config, *mnist_);
+  EXPECT_EQ(out["errors"], 5);
+  ASSERT_TRUE(out.contains("failures")) << out.dump();
+  ASSERT_EQ(out["failures"].size(), 1u) << out.dump();
+  EXPECT_EQ(out["failures"].begin().key().rfind("UNAVAILABLE: ", 0), 0u) << out.dump();
+  EXPECT_EQ(out["failures"].begin().value(), 5);
+  EXPECT_FALSE(out.contains("overhead_ratio_p50")) << "no ratio over failed requests";
 }
 
 }  // namespace

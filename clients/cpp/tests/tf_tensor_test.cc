@@ -35,6 +35,27 @@ void ExpectRoundTrips(const HostTensor& t) {
   EXPECT_EQ(back->shape, t.shape);
   EXPECT_EQ(back->data, t.data) << DtypeName(t.dtype);
   EXPECT_EQ(back->strings, t.strings);
+
+  // TensorProto <-> TF_Tensor without the host form (the in-process
+  // transport's path) agrees with the codec, from typed fields and from
+  // tensor_content, and encodes the same bytes.
+  for (const bool content : {false, true}) {
+    if (content && t.dtype == tensorflow::DT_STRING) continue;
+    tensorflow::TensorProto proto;
+    EncodeTensorProto(t, &proto, content);
+    auto direct = ToTfTensor(api, proto);
+    ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+    const auto seen = FromTfTensor(api, direct.value().get());
+    ASSERT_TRUE(seen.ok());
+    EXPECT_EQ(seen->shape, t.shape);
+    EXPECT_EQ(seen->data, t.data) << DtypeName(t.dtype) << (content ? " content" : " typed");
+    EXPECT_EQ(seen->strings, t.strings);
+    tensorflow::TensorProto want;
+    tensorflow::TensorProto got;
+    EncodeTensorProto(t, &want);
+    ASSERT_TRUE(ToTensorProto(api, direct.value().get(), &got).ok());
+    EXPECT_EQ(got.SerializeAsString(), want.SerializeAsString()) << DtypeName(t.dtype);
+  }
 }
 
 TEST(TfTensorTest, TheLibraryLoadsAndReportsItsVersion) {
@@ -75,6 +96,27 @@ TEST(TfTensorTest, StringsBecomeTfTStringsIncludingEmptyLongAndNonUtf8) {
   // must come back, and the heap ones must be released (the leak check).
   t.strings = {"", std::string("\xff\x00\xfe", 3), std::string(1000, 'x'), "small"};
   ExpectRoundTrips(t);
+}
+
+TEST(TfTensorTest, AProtoIsFittedToItsShapeAsTheCodecFitsIt) {
+  const TfApi& api = Api();
+  tensorflow::TensorProto proto;
+  proto.set_dtype(tensorflow::DT_INT32);
+  proto.mutable_tensor_shape()->add_dim()->set_size(4);
+  for (const int v : {7, 8}) proto.add_int_val(v);  // short: padded with the last value
+  auto padded = ToTfTensor(api, proto);
+  ASSERT_TRUE(padded.ok());
+  EXPECT_EQ(FromTfTensor(api, padded.value().get())->data, DecodeTensorProto(proto)->data);
+  for (const int v : {9, 10, 11}) proto.add_int_val(v);  // long: the first four kept
+  auto truncated = ToTfTensor(api, proto);
+  ASSERT_TRUE(truncated.ok());
+  EXPECT_EQ(FromTfTensor(api, truncated.value().get())->data, DecodeTensorProto(proto)->data);
+
+  proto.set_tensor_content(std::string(15, '\0'));  // 4 int32 need 16 bytes
+  EXPECT_EQ(ToTfTensor(api, proto).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(ToTfTensor(api, proto).status().message(), DecodeTensorProto(proto).status().message());
+  proto.set_dtype(tensorflow::DT_RESOURCE);
+  EXPECT_EQ(ToTfTensor(api, proto).status().code(), Code::kInvalidArgument);
 }
 
 TEST(TfTensorTest, ASizeMismatchIsRefused) {

@@ -31,16 +31,17 @@ def run(
     print(
         f"[diff] clients: {', '.join(clients)} in process on A and B", file=sys.stderr, flush=True
     )
-    run_clients.run_all(
+    failed = run_clients.run_all(
         root, [build / "cases" / a_model, build / "cases" / b_model], out, clients, [MODE]
     )
+    logs = {f.client: f.log for f in failed if f.log is not None}
     table = registry.clients()
     found = {}
     for client in clients:
         folders = [out / client / MODE / model for model in (a_model, b_model)]
         failure = ""
         if not all((f / "run.json").is_file() for f in folders):
-            log = out / "logs" / f"{client}-{MODE}.log"
+            log = logs.get(client, out / "logs")
             failure = f"{client} {MODE} did not finish its run (see {log})"
         pairs: Pairs = {}
         skipped: list[dict[str, str]] = []

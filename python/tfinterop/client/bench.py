@@ -14,7 +14,7 @@ from tfinterop.client.runner import load_op_libraries, make_transport, parse_req
 from tfinterop.client.transports import DEFAULT_DEADLINE_MS, DEFAULT_REST, DEFAULT_TARGET
 from tfinterop.golden.cases import manifest
 from tfinterop.serving.errors import ServingError, UsageError
-from tfinterop.util import latency, progress
+from tfinterop.util import heap, latency, progress
 
 
 def bench(
@@ -85,6 +85,7 @@ def bench(
     with progress.Ticker(report):
         for _ in range(warmup):
             call(shared)
+        heap.settle()  # as the bundled server does once its models are loaded
         threads = [threading.Thread(target=worker) for _ in range(concurrency)]
         start = time.perf_counter()
         for th in threads:

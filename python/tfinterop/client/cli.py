@@ -52,8 +52,30 @@ def _rest_url(text: str) -> str:
     return text
 
 
-def _add_transport_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--mode", required=True, choices=MODES)
+def _mode_list(text: str) -> list[str]:
+    """`run --mode`: one mode or a comma-separated list of distinct modes (run in order)."""
+    modes = text.split(",")
+    for mode in modes:
+        if mode not in MODES:
+            what = "an empty mode" if not mode else f"unknown mode {mode!r}"
+            raise argparse.ArgumentTypeError(f"{text!r} has {what}: choose from {', '.join(MODES)}")
+    repeated = sorted({m for m in modes if modes.count(m) > 1})
+    if repeated:
+        raise argparse.ArgumentTypeError(f"{text!r} repeats {', '.join(repeated)}")
+    return modes
+
+
+def _add_transport_flags(p: argparse.ArgumentParser, several_modes: bool = False) -> None:
+    if several_modes:
+        p.add_argument(
+            "--mode",
+            required=True,
+            type=_mode_list,
+            metavar="MODE[,MODE...]",
+            help=f"one of {', '.join(MODES)}, or a comma-separated list run in one process",
+        )
+    else:
+        p.add_argument("--mode", required=True, choices=MODES)
     p.add_argument(
         "--model-config", type=Path, help="model config (inproc; default the manifest's)"
     )
@@ -89,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=command_line.Parser)
 
     r = sub.add_parser("run", help="replay case sets, write results under OUT/python/<mode>/")
-    _add_transport_flags(r)
+    _add_transport_flags(r, several_modes=True)
     r.add_argument("--cases", type=Path, action="append", required=True, help="repeatable")
     r.add_argument("--out", type=Path, required=True, help="the results root")
     r.set_defaults(handler=_run)

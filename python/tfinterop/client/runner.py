@@ -171,7 +171,7 @@ def load_op_libraries(
 
 
 def main(
-    mode: str,
+    modes: list[str],
     cases: list[Path],
     out: Path,
     config: Path | None = None,
@@ -180,14 +180,16 @@ def main(
     deadline_ms: int = DEFAULT_DEADLINE_MS,
     extra_libraries: list[Path] | None = None,
 ) -> int:
-    """`run`: each case folder in turn; prints each result folder on stdout."""
+    """`run`: each mode in turn (one process: TensorFlow and the op libraries load once),
+    each case folder in turn within it; prints each result folder on stdout."""
     manifests = [manifest.read(folder) for folder in cases]
-    load_errors = load_op_libraries(mode, manifests, extra_libraries or [])
-    for folder, m, load_error in zip(cases, manifests, load_errors, strict=True):
-        transport = make_transport(mode, config or m.config_path, target, rest, deadline_ms)
-        try:
-            result = run_cases(transport, folder, out, load_error)
-        finally:
-            transport.close()
-        print(result, file=sys.stdout, flush=True)
+    for mode in modes:
+        load_errors = load_op_libraries(mode, manifests, extra_libraries or [])
+        for folder, m, load_error in zip(cases, manifests, load_errors, strict=True):
+            transport = make_transport(mode, config or m.config_path, target, rest, deadline_ms)
+            try:
+                result = run_cases(transport, folder, out, load_error)
+            finally:
+                transport.close()
+            print(result, file=sys.stdout, flush=True)
     return 0

@@ -2,7 +2,8 @@
 
 Starts the bundled server, or uses an existing TF Serving-compatible server (`verify
 --target/--rest`; for `tfinterop interop` TFINTEROP_TARGET / TFINTEROP_REST), then
-runs each client's `run` once per mode over all case folders, showing progress.
+runs each client's `run` once over all its modes and case folders (one process per
+client; inproc apart when case sets need different op libraries), showing progress.
 Which client supports which mode is the registry's (harness/clients.json), not
 discovered. The judge (tests/interop, `tfinterop judge`) reads what they wrote;
 results/server.json says which server answered the grpc and rest rows.
@@ -25,6 +26,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,24 +143,30 @@ def run_all(
     # A mode no case lists starts no client process (a recorded model has no v2 forms).
     modes = [m for m in modes if any(m in c.transports for s in sets for c in s.cases)]
     remote_modes = [m for m in modes if m != "inproc"]
-    if remote_modes and target is None:
-        extra = [f"--op_library={lib}" for lib in libraries]
-        with bundled_server(config, served, out / "server.log", extra) as server:
-            _write_server_info(out, bundled_info(server.target, server.rest_url))
-            failed += _run(
-                root, table, names, remote_modes, cases, out, server.target, server.rest_url
-            )
-    elif remote_modes and target is not None and rest is not None:
-        _write_server_info(out, probe_external(target, rest, served))
-        failed += _run(root, table, names, remote_modes, cases, out, target, rest)
-    if "inproc" in modes:
-        # A loaded op library cannot be unloaded: case sets that need different libraries
-        # run in separate client processes (the clients read the libraries from the
-        # manifests), so custom_op_unloaded never meets custom_op's kernel.
-        groups = library_groups(sets)
-        for i, group in enumerate(groups):
-            log_suffix = "" if len(groups) == 1 else f"-{i + 1}"
-            failed += _run(root, table, names, ["inproc"], group, out, "", "", log_suffix)
+    # A loaded op library cannot be unloaded: case sets that need different libraries run
+    # their inproc mode in separate client processes (the clients read the libraries from
+    # the manifests), so custom_op_unloaded never meets custom_op's kernel. With one group
+    # (the usual case) each client runs all its modes in one process (docs/CONTRACT.md
+    # "Several modes in one process"): the runtime starts once instead of once per mode.
+    groups = library_groups(sets) if "inproc" in modes else []
+    together = len(groups) == 1
+    if remote_modes:
+        server_modes = [*(["inproc"] if together else []), *remote_modes]
+        if target is None:
+            extra = [f"--op_library={lib}" for lib in libraries]
+            with bundled_server(config, served, out / "server.log", extra) as server:
+                _write_server_info(out, bundled_info(server.target, server.rest_url))
+                failed += _run(
+                    root, table, names, server_modes, cases, out, server.target, server.rest_url
+                )
+        elif rest is not None:
+            _write_server_info(out, probe_external(target, rest, served))
+            failed += _run(root, table, names, server_modes, cases, out, target, rest)
+        if together:
+            groups = []
+    for i, group in enumerate(groups):
+        log_suffix = "" if len(groups) == 1 else f"-{i + 1}"
+        failed += _run(root, table, names, ["inproc"], group, out, "", "", log_suffix)
     return failed
 
 
@@ -263,6 +271,20 @@ def _rest_probe(rest: str, name: str) -> str | None:
         raise ToolError(f"--rest {rest}: no REST server answers (GET {url}: {reason})") from None
 
 
+# Client processes at once. Each spends most of its start-up loading a runtime (the
+# JVM, TensorFlow) and then waits on the server: two keep both cores busy, and the
+# results do not depend on it (latencies in run.json are informational).
+JOBS_ENV = "TFINTEROP_JOBS"
+DEFAULT_JOBS = 2
+
+
+def _jobs() -> int:
+    try:
+        return max(1, int(os.environ.get(JOBS_ENV, DEFAULT_JOBS)))
+    except ValueError:
+        raise UsageError(f"{JOBS_ENV} must be a whole number") from None
+
+
 def _run(
     root: Path,
     table: dict[str, registry.Client],
@@ -274,56 +296,78 @@ def _run(
     rest: str,
     log_suffix: str = "",
 ) -> list[FailedRun]:
-    failed: list[FailedRun] = []
+    """Each client once, over the modes of `modes` it has (`run --mode a,b,...`), up to
+    $TFINTEROP_JOBS of them at a time; a failed run per mode it left without results (or
+    per mode when it exited non-zero)."""
     sets = [manifest.read(c) for c in cases]
     models = [m.model for m in sets]
-    total = sum(len(m.cases) for m in sets)
+    per_mode = sum(len(m.cases) for m in sets)
+    failed: list[FailedRun] = []
+    runs: list[tuple[str, list[str], list[str]]] = []
     for name in names:
         client = table[name]
-        for mode in modes:
-            if mode not in client.modes:
-                continue
-            cmd = client.argv(root, "run", "--mode", mode, "--out", str(out))
-            for c in cases:
-                cmd += ["--cases", str(c)]
-            if mode in ("grpc", "v2grpc"):
-                cmd += ["--target", target]
-            if mode in ("rest", "v2rest"):
-                cmd += ["--rest", rest]
-            if not client.built(root):
-                print(
-                    f"[interop] {name}/{mode}: {cmd[0]} is not built ({client.build or 'make venv'}); "
-                    "its rows will be missing",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                failed.append(FailedRun(name, mode, None, None, tuple(models)))
-                continue
-            start = time.monotonic()
+        own = [m for m in modes if m in client.modes]
+        if not own:
+            continue
+        cmd = client.argv(root, "run", "--mode", ",".join(own), "--out", str(out))
+        for c in cases:
+            cmd += ["--cases", str(c)]
+        if {"grpc", "v2grpc"} & set(own):
+            cmd += ["--target", target]
+        if {"rest", "v2rest"} & set(own):
+            cmd += ["--rest", rest]
+        if not client.built(root):
             print(
-                f"[interop] {name}/{mode}: running {len(cases)} case set(s), {total} cases ...",
+                f"[interop] {name}/{','.join(own)}: {cmd[0]} is not built "
+                f"({client.build or 'make venv'}); its rows will be missing",
                 file=sys.stderr,
                 flush=True,
             )
-            log_path = out / "logs" / f"{name}-{mode}{log_suffix}.log"
-            log_path.parent.mkdir(parents=True, exist_ok=True)
+            failed += [FailedRun(name, mode, None, None, tuple(models)) for mode in own]
+            continue
+        runs.append((name, own, cmd))
 
-            def report(elapsed: float, name: str = name, mode: str = mode) -> None:
-                done = results_written(out / name / mode, models)
-                progress.say(f"[interop] {name}/{mode}: {done}/{total} cases ({elapsed:.0f}s)")
+    def one(name: str, own: list[str], cmd: list[str]) -> list[FailedRun]:
+        label = f"{name}/{','.join(own)}"
+        total = per_mode * len(own)
+        start = time.monotonic()
+        print(
+            f"[interop] {label}: running {len(cases)} case set(s), {total} cases ...",
+            file=sys.stderr,
+            flush=True,
+        )
+        log_path = out / "logs" / f"{name}-{'-'.join(own)}{log_suffix}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
 
-            with open(log_path, "wb") as log_file, progress.Ticker(report):
-                try:
-                    rc = subprocess.call(cmd, stdout=log_file, stderr=subprocess.STDOUT)
-                except OSError as e:
-                    log_file.write(f"cannot start {cmd[0]}: {e}\n".encode())
-                    rc = 127
-            took = time.monotonic() - start
-            status = "ok" if rc == 0 else f"exit {rc} (see {log_path})"
-            print(f"[interop] {name}/{mode}: {status} in {took:.1f}s", file=sys.stderr, flush=True)
-            if rc != 0:
-                lacking = tuple(m for m in models if not (out / name / mode / m).is_dir())
-                failed.append(FailedRun(name, mode, rc, log_path, lacking))
+        def report(elapsed: float) -> None:
+            done = sum(results_written(out / name / mode, models) for mode in own)
+            progress.say(f"[interop] {label}: {done}/{total} cases ({elapsed:.0f}s)")
+
+        with open(log_path, "wb") as log_file, progress.Ticker(report):
+            try:
+                rc = subprocess.call(cmd, stdout=log_file, stderr=subprocess.STDOUT)
+            except OSError as e:
+                log_file.write(f"cannot start {cmd[0]}: {e}\n".encode())
+                rc = 127
+        took = time.monotonic() - start
+        status = "ok" if rc == 0 else f"exit {rc} (see {log_path})"
+        print(f"[interop] {label}: {status} in {took:.1f}s", file=sys.stderr, flush=True)
+        if rc == 0:
+            return []
+        return [
+            FailedRun(
+                name,
+                mode,
+                rc,
+                log_path,
+                tuple(m for m in models if not (out / name / mode / m).is_dir()),
+            )
+            for mode in own
+        ]
+
+    with ThreadPoolExecutor(max_workers=_jobs(), thread_name_prefix="client") as pool:
+        for result in pool.map(lambda r: one(*r), runs):
+            failed += result
     return failed
 
 

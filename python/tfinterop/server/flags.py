@@ -98,10 +98,24 @@ def add_flags(p: argparse.ArgumentParser) -> None:
         "config with version_labels is refused at start-up (default false)",
     )
     p.add_argument(
+        "--tensorflow_session_parallelism",
+        type=int,
+        default=0,
+        help="threads for running a TensorFlow session (intra- and inter-op); 0 lets "
+        "TensorFlow choose",
+    )
+    p.add_argument(
         "--tensorflow_intra_op_parallelism",
         type=int,
         default=0,
-        help="TF intra-op threads; 0 lets TensorFlow choose",
+        help="threads to parallelize the execution of an individual op; 0 lets TensorFlow choose",
+    )
+    p.add_argument(
+        "--tensorflow_inter_op_parallelism",
+        type=int,
+        default=0,
+        help="operators that can run at once; 0 lets TensorFlow choose, -1 (with a positive "
+        "intra-op value) runs them in the request's thread",
     )
     # Not in tensorflow_model_server, whose custom ops are linked into the binary at build
     # time (docs/SERVER.md "Custom ops"): the bundled server loads them before its models.

@@ -136,8 +136,10 @@ class ModelManager:
             return [m.entry for m in self._models.values()]
 
     # -- polling -----------------------------------------------------------------------
-    def sync(self) -> None:
-        """Load versions the policy wants and unload the ones it no longer wants."""
+    def sync(self) -> bool:
+        """Load versions the policy wants and unload the ones it no longer wants; whether
+        it loaded or unloaded any."""
+        changed = False
         with self._sync_lock:
             with self._lock:
                 models = list(self._models.values())
@@ -147,13 +149,16 @@ class ModelManager:
                     vs = m.versions.get(v)
                     if vs is None or (vs.state == State.END and vs.error is None):
                         self._load(m, v)
+                        changed = True
                 for v, vs in list(m.versions.items()):
                     if v not in wanted and vs.state == State.AVAILABLE:
                         self._unload(m, v)
+                        changed = True
                     elif v not in wanted and vs.state == State.END and vs.error is not None:
                         # A failed version that left the disk is forgotten, so it can retry.
                         with self._lock:
                             m.versions.pop(v, None)
+        return changed
 
     def _load(self, m: ModelState, version: int) -> None:
         path = m.entry.version_path(version)

@@ -17,6 +17,7 @@ from tfinterop.server.warmup import replay_warmup
 from tfinterop.serving import model_config
 from tfinterop.serving.errors import Code, ServingError, ToolError, UsageError
 from tfinterop.serving.model_config import ModelEntry
+from tfinterop.util import heap
 
 if TYPE_CHECKING:
     from tfinterop.server.batching import Batcher
@@ -70,6 +71,14 @@ class Server:
         self.roots = [p.resolve() for p in (args.allowed_model_root or [])] or sorted(
             {e.base_path.parent for e in entries}
         )
+        from tfinterop.server.session_servable import Parallelism
+
+        self.threads = Parallelism(
+            args.tensorflow_session_parallelism,
+            args.tensorflow_intra_op_parallelism,
+            args.tensorflow_inter_op_parallelism,
+        )
+        self.threads.check()
         self.metrics = Metrics()
         self.batcher: Batcher | None = None
         if args.enable_batching:
@@ -95,6 +104,7 @@ class Server:
         )
         self._config_text = self._read_config_text()
         self.manager.set_config(entries)
+        heap.settle()  # TensorFlow and the models: out of the collector's way
         self._stop = threading.Event()
 
     def _monitoring_path(self) -> str | None:
@@ -113,7 +123,7 @@ class Server:
         from tfinterop.server import session_servable
 
         try:
-            servable: Any = session_servable.load(name, version, path)
+            servable: Any = session_servable.load(name, version, path, self.threads)
         except ServingError:
             self.metrics.load_attempt(str(path), ok=False)
             raise
@@ -161,6 +171,7 @@ class Server:
                 )
             entries.append(entry)
         self.manager.set_config(entries)
+        heap.settle()
 
     def poll_loop(self) -> None:
         fs_wait = self.args.file_system_poll_wait_seconds
@@ -175,8 +186,8 @@ class Server:
             try:
                 if cfg_wait > 0 and elapsed % cfg_wait == 0:
                     self._poll_config()
-                if fs_wait > 0 and elapsed % fs_wait == 0:
-                    self.manager.sync()
+                if fs_wait > 0 and elapsed % fs_wait == 0 and self.manager.sync():
+                    heap.settle()
             except Exception:
                 log.exception("polling failed; serving continues with the current models")
 
@@ -198,6 +209,7 @@ class Server:
             # Not remembered as applied: like TF Serving, the next poll tries again.
             log.error("reloading %s failed: %s", self.args.model_config_file, e)
             return
+        heap.settle()
         self._config_text = text
 
     def run(self) -> int:

@@ -18,31 +18,63 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
 
 from tfinterop.server import python_ops
-from tfinterop.serving.errors import Code, ServingError, error_from_tf
+from tfinterop.serving.errors import Code, ServingError, ToolError, error_from_tf
 from tfinterop.serving.signature import SERVE_TAG
 
 _Key = tuple[str, tuple[str, ...], tuple[str, ...]]
 
 
+@dataclass(frozen=True)
+class Parallelism:
+    """TF Serving's --tensorflow_session_parallelism, --tensorflow_intra_op_parallelism and
+    --tensorflow_inter_op_parallelism (all 0: TensorFlow picks)."""
+
+    session: int = 0
+    intra_op: int = 0
+    inter_op: int = 0
+
+    def check(self) -> None:
+        """server.cc BuildAndStart refuses all three set (ToolError: the server does not start)."""
+        if self.intra_op > 0 and self.inter_op > 0 and self.session > 0:
+            raise ToolError(
+                "Either configure server_options.tensorflow_session_parallelism or "
+                "(server_options.tensorflow_intra_op_parallelism, "
+                "server_options.tensorflow_inter_op_parallelism) separately. You cannot "
+                "configure all."
+            )
+
+    def session_threads(self) -> tuple[int, int]:
+        """The session config's (intra, inter) op threads, as server.cc sets them: the two
+        specific flags as given when either is positive (so an inter-op -1, which runs a
+        graph's ops in the caller's thread, needs a positive intra-op beside it), else
+        --tensorflow_session_parallelism for both."""
+        if self.intra_op > 0 or self.inter_op > 0:
+            return self.intra_op, self.inter_op
+        return self.session, self.session
+
+
 class SessionServable:
     """One loaded version; `run` is thread-safe (Session::Run is)."""
 
-    def __init__(self, name: str, version: int, path: Path, intra_op_threads: int = 0) -> None:
+    def __init__(
+        self, name: str, version: int, path: Path, threads: Parallelism | None = None
+    ) -> None:
         import tensorflow as tf
 
         self.name = name
         self.version = version
         self.path = path
         self._graph = tf.Graph()
+        intra, inter = (threads or Parallelism()).session_threads()
         config = tf.compat.v1.ConfigProto(
-            intra_op_parallelism_threads=intra_op_threads,
-            inter_op_parallelism_threads=intra_op_threads,
+            intra_op_parallelism_threads=intra, inter_op_parallelism_threads=inter
         )
         self._session = tf.compat.v1.Session(graph=self._graph, config=config)
         try:
@@ -113,8 +145,10 @@ class SessionServable:
         self._session.close()
 
 
-def load(name: str, version: int, path: Path) -> SessionServable:
+def load(
+    name: str, version: int, path: Path, threads: Parallelism | None = None
+) -> SessionServable:
     """Load, or raise ServingError with the loader's code."""
     if not path.is_dir():
         raise ServingError(Code.NOT_FOUND, f"SavedModel folder {path} does not exist")
-    return SessionServable(name, version, path)
+    return SessionServable(name, version, path, threads)

@@ -42,6 +42,8 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	switch {
+	case len(flags.modes) > 1:
+		return usagef("bench takes one --mode, not a list (%q)", flags.mode)
 	case dir == "":
 		return usagef("--cases is required")
 	case id == "":
@@ -81,6 +83,14 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 		_, err := t.Call(ctx, req)
 		return err
+	}
+	if flags.mode == "inproc" {
+		// --deadline-ms is for the network modes: an in-process run has no
+		// deadline, so the timed loop arms no timer.
+		call = func(ctx context.Context) error {
+			_, err := t.Call(ctx, req)
+			return err
+		}
 	}
 	fmt.Fprintf(stderr, "bench %s/%s %s: %d requests at concurrency %d after %d warmup\n", flags.mode, m.Model, id, requests, concurrency, warmup)
 	result := bench.Run(context.Background(), call, requests, concurrency, warmup)

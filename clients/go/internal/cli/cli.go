@@ -19,9 +19,10 @@ import (
 const Client = "go"
 
 const usage = `usage:
-  tfinterop-go run   --mode inproc|grpc|rest|v2grpc|v2rest --cases DIR [--cases DIR ...] --out DIR
+  tfinterop-go run   --mode MODE[,MODE...] --cases DIR [--cases DIR ...] --out DIR
                      [--model-config FILE] [--op-library PATH ...] [--target HOST:PORT]
                      [--rest URL] [--deadline-ms N]
+                     (MODE: inproc, grpc, rest, v2grpc, v2rest; a list runs in one process)
   tfinterop-go bench --mode inproc|grpc|rest|v2grpc|v2rest --cases DIR --case ID --requests N
                      --concurrency C [--warmup N] [--model-config FILE] [--op-library PATH ...]
                      [--target] [--rest] [--deadline-ms N]
@@ -76,7 +77,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 // common are the flags run and bench share.
 type common struct {
+	// mode is the one mode a transport set serves; for run, --mode's list is
+	// modes and mode is set to each in turn.
 	mode        string
+	modes       []string
 	modelConfig string
 	// opLibraries are --op-library's paths, absolute after check, in order:
 	// loaded in inproc mode before any model, for every case set.
@@ -87,7 +91,7 @@ type common struct {
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.mode, "mode", "", "inproc, grpc, rest, v2grpc or v2rest")
+	fs.StringVar(&c.mode, "mode", "", "inproc, grpc, rest, v2grpc or v2rest (run: a comma-separated list)")
 	fs.StringVar(&c.modelConfig, "model-config", "", "model config overriding the manifest's (inproc only)")
 	fs.Var(&c.opLibraries, "op-library", "custom-op library to load before the model (inproc only; repeatable)")
 	fs.StringVar(&c.target, "target", "127.0.0.1:8500", "gRPC target host:port")
@@ -96,12 +100,11 @@ func (c *common) register(fs *flag.FlagSet) {
 }
 
 func (c *common) check() error {
-	if c.mode == "" {
-		return usagef("--mode is required (%s)", strings.Join(transport.Modes, ", "))
+	modes, err := parseModes(c.mode)
+	if err != nil {
+		return err
 	}
-	if !slices.Contains(transport.Modes, c.mode) {
-		return usagef("unknown --mode %q (want %s)", c.mode, strings.Join(transport.Modes, ", "))
-	}
+	c.modes = modes
 	if c.deadlineMs <= 0 {
 		return usagef("--deadline-ms must be positive")
 	}
@@ -118,6 +121,28 @@ func (c *common) check() error {
 		c.opLibraries[i] = abs
 	}
 	return nil
+}
+
+// parseModes splits --mode's comma-separated list (docs/CONTRACT.md "Several
+// modes in one process"); an empty item, an unknown or a repeated mode is a
+// usage error.
+func parseModes(flag string) ([]string, error) {
+	want := strings.Join(transport.Modes, ", ")
+	if flag == "" {
+		return nil, usagef("--mode is required (%s)", want)
+	}
+	modes := strings.Split(flag, ",")
+	for i, mode := range modes {
+		switch {
+		case mode == "":
+			return nil, usagef("--mode %q has an empty item (want a comma-separated list of %s)", flag, want)
+		case !slices.Contains(transport.Modes, mode):
+			return nil, usagef("unknown --mode %q (want %s)", mode, want)
+		case slices.Contains(modes[:i], mode):
+			return nil, usagef("--mode %q names %s twice", flag, mode)
+		}
+	}
+	return modes, nil
 }
 
 // parse parses flags; a flag error is a usage error, -h is flag.ErrHelp.

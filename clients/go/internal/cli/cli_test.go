@@ -207,3 +207,72 @@ func TestEveryCommandAcceptsVerbose(t *testing.T) {
 		t.Fatalf("run --verbose: exit %d, %s", code, stderr)
 	}
 }
+
+func TestModeListUsageErrorsExitTwoAndWriteNothing(t *testing.T) {
+	dir, out := caseSet(t), t.TempDir()
+	addr := closedPort(t)
+	for name, args := range map[string][]string{
+		"empty item":          {"run", "--mode", "inproc,,grpc", "--cases", dir, "--out", out},
+		"trailing empty item": {"run", "--mode", "inproc,", "--cases", dir, "--out", out},
+		"leading empty item":  {"run", "--mode", ",grpc", "--cases", dir, "--out", out},
+		"repeated mode":       {"run", "--mode", "grpc,grpc", "--cases", dir, "--out", out},
+		"unknown mode":        {"run", "--mode", "grpc,carrier-pigeon", "--cases", dir, "--out", out},
+		"spaced item":         {"run", "--mode", "grpc, rest", "--cases", dir, "--out", out},
+		"bad url later":       {"run", "--mode", "grpc,rest", "--target", addr, "--rest", "ftp://x", "--cases", dir, "--out", out},
+		"list to bench":       {"bench", "--mode", "grpc,rest", "--cases", dir, "--case", "a", "--requests", "1", "--concurrency", "1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := run(args...)
+			if code != 2 || stdout != "" || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, "usage error") {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+			}
+			if entries, _ := os.ReadDir(out); len(entries) != 0 {
+				t.Fatalf("wrote %v", entries)
+			}
+		})
+	}
+}
+
+func TestTwoModesInOneProcessWriteBothFoldersInOrder(t *testing.T) {
+	dir, out := caseSet(t), t.TempDir()
+	addr := closedPort(t)
+	code, stdout, stderr := run("run", "--mode", "rest,grpc", "--target", addr, "--rest", "http://"+addr,
+		"--deadline-ms", "2000", "--cases", dir, "--out", out)
+	want := []string{filepath.Join(out, "go", "rest", "toy"), filepath.Join(out, "go", "grpc", "toy")}
+	if code != 0 || !slices.Equal(strings.Split(strings.TrimSpace(stdout), "\n"), want) {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for i, mode := range []string{"rest", "grpc"} {
+		var runJSON runFile
+		data, _ := os.ReadFile(filepath.Join(want[i], "run.json"))
+		if err := json.Unmarshal(data, &runJSON); err != nil || runJSON.Mode != mode || len(runJSON.Cases) != 3 ||
+			runJSON.Cases["a"].Status != "error" || runJSON.Cases["b"].Status != "skipped" {
+			t.Fatalf("%s run.json %s", mode, data)
+		}
+		var body results.ErrorBody
+		data, _ = os.ReadFile(filepath.Join(want[i], "a.error.json"))
+		if json.Unmarshal(data, &body) != nil || body.Code != "UNAVAILABLE" {
+			t.Fatalf("%s: a.error.json %s", mode, data)
+		}
+	}
+}
+
+func TestAModeThatCannotRunStopsTheLaterModesAndKeepsTheEarlier(t *testing.T) {
+	dir, out := caseSet(t), t.TempDir()
+	addr := closedPort(t)
+	// The case set names a model config that does not exist: inproc exits 1.
+	code, stdout, stderr := run("run", "--mode", "grpc,inproc,rest", "--target", addr, "--rest", "http://"+addr,
+		"--deadline-ms", "2000", "--cases", dir, "--out", out)
+	grpcDir := filepath.Join(out, "go", "grpc", "toy")
+	if code != 1 || strings.TrimSpace(stdout) != grpcDir || !strings.Contains(stderr, "model config") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(grpcDir, "run.json")); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"inproc", "rest"} {
+		if _, err := os.Stat(filepath.Join(out, "go", mode)); !os.IsNotExist(err) {
+			t.Fatalf("%s: %v", mode, err)
+		}
+	}
+}

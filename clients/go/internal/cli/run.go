@@ -45,14 +45,45 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		manifests[i] = m
 	}
-	ts := newTransports(flags, manifests, stderr)
-	defer ts.Close()
+	// The modes run one after another in this process (TensorFlow, op
+	// libraries and the case sets are loaded once); each mode's transports
+	// are checked before anything runs and closed when the mode is done.
+	perMode := make([]*transports, len(flags.modes))
+	for i, mode := range flags.modes {
+		modeFlags := flags
+		modeFlags.mode = mode
+		perMode[i] = newTransports(modeFlags, manifests, stderr)
+	}
+	defer func() {
+		for _, ts := range perMode {
+			ts.Close()
+		}
+	}()
+	for _, ts := range perMode {
+		if err := ts.check(); err != nil {
+			return err
+		}
+	}
+	deadline := time.Duration(flags.deadlineMs) * time.Millisecond
+	for _, ts := range perMode {
+		// An error stops the modes not yet run; folders already written stay.
+		if err := runMode(ts, manifests, out, deadline, stdout, stderr); err != nil {
+			return err
+		}
+		ts.Close()
+	}
+	return nil
+}
+
+// runMode replays every case set through the transports of one mode and
+// prints each result folder once it is in place.
+func runMode(ts *transports, manifests []*cases.Manifest, out string, deadline time.Duration, stdout, progress io.Writer) error {
 	for _, m := range manifests {
 		t, err := ts.For(m)
 		if err != nil {
 			return err
 		}
-		dir, err := runCases(t, m, out, time.Duration(flags.deadlineMs)*time.Millisecond, stderr)
+		dir, err := runCases(t, m, out, deadline, progress)
 		if err != nil {
 			return err
 		}

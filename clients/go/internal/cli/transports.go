@@ -12,8 +12,8 @@ import (
 	"tfinterop.dev/clients/go/internal/transport"
 )
 
-// transports builds one transport per mode (per model config for inproc, so
-// a model loads once however many case folders use it).
+// transports builds the transports of one mode (one per model config for
+// inproc, so a model loads once however many case folders use it).
 type transports struct {
 	flags common
 	// manifests are every case set of the run: in inproc mode all their op
@@ -34,12 +34,9 @@ func newTransports(flags common, manifests []*cases.Manifest, progress io.Writer
 func (ts *transports) For(m *cases.Manifest) (transport.Transport, error) {
 	key := ts.flags.mode
 	if key == "inproc" {
-		config := ts.flags.modelConfig
-		if config == "" {
-			config = m.ConfigPath
-		}
-		if config == "" {
-			return nil, usagef("--mode inproc needs a model config: %s/manifest.json names none and --model-config is not given", m.Dir)
+		config, err := ts.configOf(m)
+		if err != nil {
+			return nil, err
 		}
 		key += ":" + config
 		t, ok := ts.open[key].(*inproc.Transport)
@@ -83,6 +80,34 @@ func (ts *transports) For(m *cases.Manifest) (transport.Transport, error) {
 	return t, nil
 }
 
+// configOf is the model config an inproc run of m loads: --model-config,
+// else the manifest's.
+func (ts *transports) configOf(m *cases.Manifest) (string, error) {
+	if ts.flags.modelConfig != "" {
+		return ts.flags.modelConfig, nil
+	}
+	if m.ConfigPath == "" {
+		return "", usagef("--mode inproc needs a model config: %s/manifest.json names none and --model-config is not given", m.Dir)
+	}
+	return m.ConfigPath, nil
+}
+
+// check finds the usage errors of the mode before anything runs: an inproc
+// case set without a model config (TensorFlow is not loaded here), a bad
+// --target or --rest (the network transport is opened: it does not connect).
+func (ts *transports) check() error {
+	if ts.flags.mode == "inproc" {
+		for _, m := range ts.manifests {
+			if _, err := ts.configOf(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	_, err := ts.For(ts.manifests[0])
+	return err
+}
+
 // loadOpLibraries loads the op libraries of the whole run, --op-library's
 // first, each path once, on the first inproc use: before any model loads,
 // since a graph that uses a custom op cannot load until the op is registered.
@@ -113,9 +138,10 @@ func (ts *transports) opLibrariesOf(m *cases.Manifest) []string {
 	return append(append([]string(nil), ts.flags.opLibraries...), m.OpLibraries...)
 }
 
-// Close closes every transport.
+// Close closes every transport; a later Close does nothing.
 func (ts *transports) Close() {
 	for _, t := range ts.open {
 		_ = t.Close()
 	}
+	clear(ts.open)
 }

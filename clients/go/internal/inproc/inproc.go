@@ -6,6 +6,7 @@ package inproc
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -42,6 +43,18 @@ type servable struct {
 	version   int64
 	session   *tfcapi.Session
 	metaGraph *corepb.MetaGraphDef
+	// calls are the prepared session calls: a request repeated on one
+	// signature resolves its graph tensors once.
+	mu    sync.RWMutex
+	calls map[callKey]*tfcapi.Call
+}
+
+// callKey names what a prepared call feeds and fetches: every input of the
+// signature (Inputs fills absent ones from its defaults) and the outputs of
+// the output_filter, NUL-joined, or all of them when it is empty.
+type callKey struct {
+	signature string
+	filter    string
 }
 
 type key struct {
@@ -141,7 +154,7 @@ func load(r modelconfig.Resolved) (*servable, error) {
 		_ = session.Close()
 		return nil, status.Errorf(status.Internal, "MetaGraphDef of %s does not parse: %v", r.Path, err)
 	}
-	return &servable{name: r.Name, version: r.Version, session: session, metaGraph: &mg}, nil
+	return &servable{name: r.Name, version: r.Version, session: session, metaGraph: &mg, calls: map[callKey]*tfcapi.Call{}}, nil
 }
 
 // predict is predict_util.cc's RunPredict: select, validate, run, answer with
@@ -163,21 +176,15 @@ func (t *Transport) predict(req *apis.PredictRequest) (*apis.PredictResponse, er
 	if err != nil {
 		return nil, err
 	}
-	inputs := make([]tfcapi.Endpoint, len(feeds))
+	call, err := s.prepare(callKey{sigKey, strings.Join(req.GetOutputFilter(), "\x00")}, feeds, fetches)
+	if err != nil {
+		return nil, err
+	}
 	values := make([]*tensor.Tensor, len(feeds))
 	for i, f := range feeds {
-		if inputs[i], err = endpoint(f.Tensor); err != nil {
-			return nil, err
-		}
 		values[i] = f.Value
 	}
-	outputs := make([]tfcapi.Endpoint, len(fetches))
-	for i, f := range fetches {
-		if outputs[i], err = endpoint(f.Tensor); err != nil {
-			return nil, err
-		}
-	}
-	results, err := s.session.Run(inputs, values, outputs)
+	results, err := call.Run(values)
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +197,39 @@ func (t *Transport) predict(req *apis.PredictRequest) (*apis.PredictResponse, er
 		resp.Outputs[f.Alias] = p
 	}
 	return resp, nil
+}
+
+// prepare returns the session call that feeds and fetches these graph
+// tensors, preparing it on first use.
+func (s *servable) prepare(key callKey, feeds []signature.Feed, fetches []signature.Fetch) (*tfcapi.Call, error) {
+	s.mu.RLock()
+	c, ok := s.calls[key]
+	s.mu.RUnlock()
+	if ok {
+		return c, nil
+	}
+	inputs := make([]tfcapi.Endpoint, len(feeds))
+	for i, f := range feeds {
+		var err error
+		if inputs[i], err = endpoint(f.Tensor); err != nil {
+			return nil, err
+		}
+	}
+	outputs := make([]tfcapi.Endpoint, len(fetches))
+	for i, f := range fetches {
+		var err error
+		if outputs[i], err = endpoint(f.Tensor); err != nil {
+			return nil, err
+		}
+	}
+	c, err := s.session.Prepare(inputs, outputs)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.calls[key] = c
+	s.mu.Unlock()
+	return c, nil
 }
 
 // metadata is get_model_metadata_impl.cc: only "signature_def" exists.

@@ -20,7 +20,7 @@ import (
 
 // goldenCases is the MNIST case set `make export` writes; tests that need a
 // real SavedModel skip when it has not been built.
-func goldenCases(t *testing.T) *cases.Manifest {
+func goldenCases(t testing.TB) *cases.Manifest {
 	t.Helper()
 	dir := filepath.Join("..", "..", "..", "..", "build", "cases", "mnist")
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {

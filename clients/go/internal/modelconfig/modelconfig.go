@@ -38,6 +38,12 @@ type Entry struct {
 	LatestN  int
 	Versions []int64 // for Specific
 	Labels   map[string]int64
+	// folders are the version folders under BasePath, read once when the
+	// config is parsed (TF Serving's first file-system poll; a client run
+	// does not poll again, and the C++ client reads them once too), and
+	// servedVersions those the policy keeps, ascending.
+	folders        map[int64]string
+	servedVersions []int64
 }
 
 // Resolved is a ModelSpec resolved to one version folder.
@@ -98,7 +104,7 @@ func entryOf(mc *config.ModelConfig, dir, source string) (Entry, error) {
 	if !filepath.IsAbs(base) {
 		base = filepath.Join(dir, base)
 	}
-	e := Entry{Name: mc.GetName(), BasePath: base, Policy: Latest, LatestN: 1, Labels: mc.GetVersionLabels()}
+	e := Entry{Name: mc.GetName(), BasePath: base, Policy: Latest, LatestN: 1, Labels: mc.GetVersionLabels(), folders: VersionFolders(base)}
 	vp := mc.GetModelVersionPolicy()
 	switch {
 	case vp.GetAll() != nil:
@@ -109,6 +115,7 @@ func entryOf(mc *config.ModelConfig, dir, source string) (Entry, error) {
 	case vp.GetLatest() != nil && vp.GetLatest().GetNumVersions() > 0:
 		e.LatestN = int(vp.GetLatest().GetNumVersions())
 	}
+	e.servedVersions = e.served(e.VersionsOnDisk())
 	return e, nil
 }
 
@@ -149,15 +156,15 @@ func versionNumber(name string) (int64, bool) {
 	return v, err == nil
 }
 
-// VersionsOnDisk are the version numbers TF Serving would find under the
-// base path, ascending.
+// VersionsOnDisk are the version numbers TF Serving found under the base
+// path when the config was parsed, ascending.
 func (e *Entry) VersionsOnDisk() []int64 {
-	return slices.Sorted(maps.Keys(VersionFolders(e.BasePath)))
+	return slices.Sorted(maps.Keys(e.folders))
 }
 
-// ServedVersions are the versions the version policy keeps loaded.
+// ServedVersions are the versions the version policy keeps loaded, ascending.
 func (e *Entry) ServedVersions() []int64 {
-	return e.served(e.VersionsOnDisk())
+	return slices.Clone(e.servedVersions)
 }
 
 // served applies the version policy to the ascending versions onDisk.
@@ -204,8 +211,7 @@ func (c *Config) Resolve(spec *apis.ModelSpec) (Resolved, error) {
 	if entry == nil {
 		return Resolved{}, notFound(spec.GetName(), wanted)
 	}
-	folders := VersionFolders(entry.BasePath)
-	served := entry.served(slices.Sorted(maps.Keys(folders)))
+	served := entry.servedVersions
 	var version int64
 	switch {
 	case wanted == nil && len(served) > 0:
@@ -215,7 +221,7 @@ func (c *Config) Resolve(spec *apis.ModelSpec) (Resolved, error) {
 	default:
 		return Resolved{}, notFound(spec.GetName(), wanted)
 	}
-	return Resolved{Name: entry.Name, Version: version, Path: folders[version]}, nil
+	return Resolved{Name: entry.Name, Version: version, Path: entry.folders[version]}, nil
 }
 
 func notFound(name string, version *int64) error {

@@ -215,3 +215,21 @@ func TestResolveKeepsTheFolderName(t *testing.T) {
 		}
 	}
 }
+
+func TestVersionFoldersAreReadOnceWhenTheConfigIsParsed(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "m", "1"), 0o755)
+	cfg, err := Parse([]byte(`model_config_list { config { name: "m" base_path: "m" } }`), filepath.Join(root, "models.config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A version that appears later is not seen: the client does not poll.
+	os.MkdirAll(filepath.Join(root, "m", "2"), 0o755)
+	r, err := cfg.Resolve(spec("m", nil))
+	if err != nil || r.Version != 1 {
+		t.Fatalf("resolved %+v, %v; want version 1", r, err)
+	}
+	if got := cfg.Entries[0].ServedVersions(); len(got) != 1 || got[0] != 1 {
+		t.Fatalf("served %v", got)
+	}
+}

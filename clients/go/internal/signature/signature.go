@@ -6,7 +6,6 @@ package signature
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -52,7 +51,8 @@ type Fetch struct {
 }
 
 // Inputs checks request inputs against sig and decodes them, filling absent
-// inputs from the signature's defaults. Feeds come in alias order.
+// inputs from the signature's defaults. Feeds come in alias order; a value
+// may share the bytes of its request tensor (tensor.DecodeShared).
 func Inputs(sig *corepb.SignatureDef, inputs map[string]*framework.TensorProto) ([]Feed, error) {
 	method := sig.GetMethodName()
 	if method != PredictMethod && method != ClassifyMethod && method != RegressMethod {
@@ -95,7 +95,8 @@ func Inputs(sig *corepb.SignatureDef, inputs map[string]*framework.TensorProto) 
 		if err != nil {
 			return nil, err
 		}
-		value, err := tensor.Decode(proto)
+		// The value is only read, by the run that copies it into TensorFlow.
+		value, err := tensor.DecodeShared(proto)
 		if err != nil {
 			return nil, status.Errorf(status.InvalidArgument, "tensor parsing error: %s: %s", alias, status.FromError(err).Message)
 		}
@@ -112,7 +113,10 @@ func Outputs(sig *corepb.SignatureDef, filter []string) ([]Fetch, error) {
 	if len(aliases) == 0 {
 		aliases = sortedKeys(outs)
 	}
-	seen := map[string]bool{}
+	var seen map[string]bool // only a filter can repeat an alias
+	if len(filter) > 1 {
+		seen = make(map[string]bool, len(filter))
+	}
 	fetches := make([]Fetch, 0, len(aliases))
 	for _, alias := range aliases {
 		info, ok := outs[alias]
@@ -124,7 +128,9 @@ func Outputs(sig *corepb.SignatureDef, filter []string) ([]Fetch, error) {
 		if seen[alias] {
 			return nil, status.Errorf(status.InvalidArgument, "duplicate output tensor alias: %s", alias)
 		}
-		seen[alias] = true
+		if seen != nil {
+			seen[alias] = true
+		}
 		name, err := tensorName(info, alias)
 		if err != nil {
 			return nil, err
@@ -157,5 +163,10 @@ func ParseTensorName(name string) (op string, index int, err error) {
 }
 
 func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -25,8 +25,19 @@ func Decode(p *framework.TensorProto) (*Tensor, error) {
 	return DecodeWithLimits(p, DefaultLimits)
 }
 
+// DecodeShared is Decode, except that a tensor decoded from tensor_content
+// keeps p's bytes as its Data instead of a copy: for a caller that only reads
+// the value while p lives (the in-process run copies it into a TF_Tensor).
+func DecodeShared(p *framework.TensorProto) (*Tensor, error) {
+	return decode(p, DefaultLimits, true)
+}
+
 // DecodeWithLimits is Decode with explicit size limits.
 func DecodeWithLimits(p *framework.TensorProto, lim Limits) (*Tensor, error) {
+	return decode(p, lim, false)
+}
+
+func decode(p *framework.TensorProto, lim Limits, shared bool) (*Tensor, error) {
 	d := p.GetDtype()
 	if err := checkDType(d); err != nil {
 		return nil, err
@@ -51,7 +62,11 @@ func DecodeWithLimits(p *framework.TensorProto, lim Limits) (*Tensor, error) {
 		if int64(len(content)) != n*size {
 			return nil, invalidf("tensor_content holds %d bytes but %s%v needs %d", len(content), Name(d), shape, n*size)
 		}
-		t.Data = append([]byte(nil), content...)
+		if shared {
+			t.Data = content
+		} else {
+			t.Data = append([]byte(nil), content...)
+		}
 		return t, nil
 	}
 	// FromProtoField copies min(count, n) values: a longer list is served
@@ -334,8 +349,15 @@ func EncodeContent(t *Tensor) (*framework.TensorProto, error) {
 // ShapeProto is the TensorShapeProto of shape.
 func ShapeProto(shape []int64) *framework.TensorShapeProto {
 	s := &framework.TensorShapeProto{}
-	for _, d := range shape {
-		s.Dim = append(s.Dim, &framework.TensorShapeProto_Dim{Size: d})
+	if len(shape) == 0 {
+		return s
+	}
+	// Two allocations whatever the rank: the dims live in one array.
+	dims := make([]framework.TensorShapeProto_Dim, len(shape))
+	s.Dim = make([]*framework.TensorShapeProto_Dim, len(shape))
+	for i, d := range shape {
+		dims[i].Size = d
+		s.Dim[i] = &dims[i]
 	}
 	return s
 }

@@ -320,3 +320,20 @@ func FuzzDecodeTensor(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeSharedKeepsTheContentBytesAndDecodeCopiesThem(t *testing.T) {
+	p := &framework.TensorProto{Dtype: framework.DataType_DT_INT32, TensorContent: []byte{1, 0, 0, 0, 2, 0, 0, 0},
+		TensorShape: ShapeProto([]int64{2})}
+	shared, err := DecodeShared(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied, err := Decode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.TensorContent[0] = 9
+	if shared.Value(0) != int64(9) || copied.Value(0) != int64(1) || shared.Value(1) != int64(2) {
+		t.Fatalf("shared %v, copied %v", shared.Value(0), copied.Value(0))
+	}
+}

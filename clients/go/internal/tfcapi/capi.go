@@ -27,6 +27,63 @@ static void tfi_free_strings(TF_Tensor* t, int64_t n) {
 	for (int64_t i = 0; i < n; i++) TF_TString_Dealloc(&s[i]);
 }
 
+// A new TF_Tensor holding a copy of len bytes at data: one cgo call instead
+// of allocate, data and memcpy.
+static TF_Tensor* tfi_copy_tensor(TF_DataType dtype, const int64_t* dims, int num_dims, const void* data, size_t len) {
+	TF_Tensor* t = tfi_AllocateTensor(dtype, dims, num_dims, len);
+	if (t != NULL && len > 0) memcpy(tfi_TensorData(t), data, len);
+	return t;
+}
+
+// What fromC needs of a TF_Tensor: dims holds the first TFI_DIMS
+// dimensions (fromC asks for the rest when num_dims is larger).
+#define TFI_DIMS 8
+typedef struct {
+	TF_DataType dtype;
+	int num_dims;
+	int64_t elements;
+	size_t bytes;
+	void* data;
+	int64_t dims[TFI_DIMS];
+} tfi_tensor_info;
+
+static void tfi_describe(const TF_Tensor* t, tfi_tensor_info* info) {
+	info->dtype = tfi_TensorType(t);
+	info->num_dims = tfi_NumDims(t);
+	for (int i = 0; i < info->num_dims && i < TFI_DIMS; i++) info->dims[i] = tfi_Dim(t, i);
+	info->elements = tfi_TensorElementCount(t);
+	info->bytes = tfi_TensorByteSize(t);
+	info->data = tfi_TensorData(t);
+}
+
+static void tfi_dims(const TF_Tensor* t, int64_t* dims, int n) {
+	for (int i = 0; i < n; i++) dims[i] = tfi_Dim(t, i);
+}
+
+// One TF_SessionRun with a status of its own, each result described into
+// infos: one cgo call for the run. TF_OK, or TensorFlow's code with its
+// message copied into *message (malloc'd; the caller frees it).
+static TF_Code tfi_run(TF_Session* session, const TF_Output* inputs, TF_Tensor* const* values, int ninputs,
+                       const TF_Output* outputs, TF_Tensor** results, tfi_tensor_info* infos, int noutputs,
+                       char** message) {
+	TF_Status* st = tfi_NewStatus();
+	tfi_SessionRun(session, NULL, inputs, values, ninputs, outputs, results, noutputs, NULL, 0, NULL, st);
+	TF_Code code = tfi_GetCode(st);
+	*message = code == TF_OK ? NULL : strdup(tfi_Message(st));
+	tfi_DeleteStatus(st);
+	for (int i = 0; code == TF_OK && i < noutputs; i++) {
+		if (results[i] != NULL) tfi_describe(results[i], &infos[i]);
+	}
+	return code;
+}
+
+// Deletes the n tensors of ts that are not NULL.
+static void tfi_delete_tensors(TF_Tensor** ts, int n) {
+	for (int i = 0; i < n; i++) {
+		if (ts[i] != NULL) tfi_DeleteTensor(ts[i]);
+	}
+}
+
 static const char* tfi_string_data(TF_Tensor* t, int64_t i) {
 	return TF_TString_GetDataPointer(&((TF_TString*)tfi_TensorData(t))[i]);
 }
@@ -38,7 +95,6 @@ static size_t tfi_string_size(TF_Tensor* t, int64_t i) {
 import "C"
 
 import (
-	"runtime"
 	"sync"
 	"unsafe"
 
@@ -112,66 +168,112 @@ type Endpoint struct {
 // Run feeds inputs, fetches outputs and returns them in order; errors keep
 // TensorFlow's own code (TF_Code numbers are gRPC's).
 func (s *Session) Run(inputs []Endpoint, values []*tensor.Tensor, outputs []Endpoint) ([]*tensor.Tensor, error) {
+	call, err := s.Prepare(inputs, outputs)
+	if err != nil {
+		return nil, err
+	}
+	return call.Run(values)
+}
+
+// Call is a TF_SessionRun with its feeds and fetches resolved to graph
+// outputs once, so that a request repeated on one signature pays only for
+// converting its tensors and the run. It is safe for concurrent use.
+type Call struct {
+	s *Session
+	// The TF_Outputs hold TF_Operation pointers (C memory) and no Go
+	// pointer, so these Go arrays may be passed to C as they are.
+	inputs  []C.TF_Output
+	outputs []C.TF_Output
+}
+
+// Prepare resolves inputs and outputs in the session's graph; INTERNAL when
+// the graph lacks one, FAILED_PRECONDITION once the session is closed.
+func (s *Session) Prepare(inputs, outputs []Endpoint) (*Call, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.session == nil {
 		return nil, status.Errorf(status.FailedPrecondition, "session is closed")
 	}
-	nIn, nOut := len(inputs), len(outputs)
-	// TF_Output holds a TF_Operation pointer (C memory); the arrays live in C
-	// memory too so no Go pointer crosses into C inside another Go object.
-	cIn := (*C.TF_Output)(C.calloc(C.size_t(max(nIn, 1)), C.size_t(unsafe.Sizeof(C.TF_Output{}))))
-	defer C.free(unsafe.Pointer(cIn))
-	cVals := (**C.TF_Tensor)(C.calloc(C.size_t(max(nIn, 1)), C.size_t(unsafe.Sizeof(uintptr(0)))))
-	defer C.free(unsafe.Pointer(cVals))
-	cOut := (*C.TF_Output)(C.calloc(C.size_t(max(nOut, 1)), C.size_t(unsafe.Sizeof(C.TF_Output{}))))
-	defer C.free(unsafe.Pointer(cOut))
-	cRes := (**C.TF_Tensor)(C.calloc(C.size_t(max(nOut, 1)), C.size_t(unsafe.Sizeof(uintptr(0)))))
-	defer C.free(unsafe.Pointer(cRes))
-
-	ins, vals := unsafe.Slice(cIn, max(nIn, 1)), unsafe.Slice(cVals, max(nIn, 1))
-	outs, res := unsafe.Slice(cOut, max(nOut, 1)), unsafe.Slice(cRes, max(nOut, 1))
+	c := &Call{s: s, inputs: make([]C.TF_Output, len(inputs)), outputs: make([]C.TF_Output, len(outputs))}
 	for i, e := range inputs {
 		op, err := s.operation(e)
 		if err != nil {
 			return nil, err
 		}
-		ins[i] = C.TF_Output{oper: op, index: C.int(e.Index)}
+		c.inputs[i] = C.TF_Output{oper: op, index: C.int(e.Index)}
 	}
 	for i, e := range outputs {
 		op, err := s.operation(e)
 		if err != nil {
 			return nil, err
 		}
-		outs[i] = C.TF_Output{oper: op, index: C.int(e.Index)}
+		c.outputs[i] = C.TF_Output{oper: op, index: C.int(e.Index)}
 	}
+	return c, nil
+}
+
+// Run copies values (one per prepared input, in order) into TF_Tensors,
+// runs the session and copies the fetched tensors out, in order. Errors keep
+// TensorFlow's own code.
+func (c *Call) Run(values []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	s := c.s
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.session == nil {
+		return nil, status.Errorf(status.FailedPrecondition, "session is closed")
+	}
+	nIn, nOut := len(c.inputs), len(c.outputs)
+	if len(values) != nIn {
+		return nil, status.Errorf(status.Internal, "%d values for %d prepared inputs", len(values), nIn)
+	}
+	// Arrays of C pointers only (Go memory C may use during the call): the
+	// input values, then the results, then a spare element so that
+	// &tensors[nIn] exists even with no outputs; infos describe the results.
+	tensors := make([]*C.TF_Tensor, nIn+nOut+1)
+	infos := make([]C.tfi_tensor_info, max(nOut, 1))
+	// Deleted only after the results are copied out: an output may share an
+	// input's buffer (Identity), string heap copies included.
+	defer deleteAll(tensors, values)
 	for i, v := range values {
 		t, err := toC(v)
 		if err != nil {
 			return nil, err
 		}
-		vals[i] = t
-		defer deleteOwned(t, v)
+		tensors[i] = t
 	}
-
-	st := C.tfi_NewStatus()
-	defer C.tfi_DeleteStatus(st)
-	C.tfi_SessionRun(s.session, nil, cIn, cVals, C.int(nIn), cOut, cRes, C.int(nOut), nil, 0, nil, st)
-	if err := statusError(st, "running the session"); err != nil {
-		return nil, err
+	var in, out *C.TF_Output
+	if nIn > 0 {
+		in = &c.inputs[0]
+	}
+	if nOut > 0 {
+		out = &c.outputs[0]
+	}
+	var msg *C.char
+	code := C.tfi_run(s.session, in, &tensors[0], C.int(nIn), out, &tensors[nIn], &infos[0], C.int(nOut), &msg)
+	if code != C.TF_OK {
+		defer C.free(unsafe.Pointer(msg))
+		return nil, &status.Error{Code: status.Code(code), Message: "running the session: " + C.GoString(msg)}
 	}
 	result := make([]*tensor.Tensor, nOut)
-	var firstErr error
 	for i := range nOut {
-		t, err := fromC(res[i])
-		C.tfi_DeleteTensor(res[i])
-		if err != nil && firstErr == nil {
-			firstErr = err
+		t, err := fromC(tensors[nIn+i], &infos[i])
+		if err != nil {
+			return nil, err
 		}
 		result[i] = t
 	}
-	runtime.KeepAlive(values)
-	return result, firstErr
+	return result, nil
+}
+
+// deleteAll deletes the tensors of one run: the inputs toC made for values
+// (their strings first), then the results; NULLs are skipped.
+func deleteAll(tensors []*C.TF_Tensor, values []*tensor.Tensor) {
+	for i, v := range values {
+		if v.DType == tensor.String && tensors[i] != nil {
+			C.tfi_free_strings(tensors[i], C.int64_t(len(v.Strings)))
+		}
+	}
+	C.tfi_delete_tensors(&tensors[0], C.int(len(tensors)))
 }
 
 // Close releases the session and graph; later Runs fail.
@@ -234,38 +336,36 @@ func toC(v *tensor.Tensor) (*C.TF_Tensor, error) {
 		C.tfi_fill_strings(t, (*C.char)(unsafe.Pointer(&buf[0])), (*C.int64_t)(unsafe.Pointer(&offsets[0])), C.int64_t(n))
 		return t, nil
 	}
-	t := C.tfi_AllocateTensor(C.TF_DataType(v.DType), dims, C.int(len(v.Shape)), C.size_t(len(v.Data)))
+	var data unsafe.Pointer
+	if len(v.Data) > 0 {
+		data = unsafe.Pointer(&v.Data[0])
+	}
+	t := C.tfi_copy_tensor(C.TF_DataType(v.DType), dims, C.int(len(v.Shape)), data, C.size_t(len(v.Data)))
 	if t == nil {
 		return nil, status.Errorf(status.ResourceExhausted, "cannot allocate a %s tensor of shape %v", tensor.Name(v.DType), v.Shape)
-	}
-	if len(v.Data) > 0 {
-		C.memcpy(C.tfi_TensorData(t), unsafe.Pointer(&v.Data[0]), C.size_t(len(v.Data)))
 	}
 	return t, nil
 }
 
-func deleteOwned(t *C.TF_Tensor, v *tensor.Tensor) {
-	if v.DType == tensor.String {
-		C.tfi_free_strings(t, C.int64_t(len(v.Strings)))
-	}
-	C.tfi_DeleteTensor(t)
-}
-
-// fromC copies a TF_Tensor into a host tensor.
-func fromC(t *C.TF_Tensor) (*tensor.Tensor, error) {
+// fromC copies the TF_Tensor t, which info describes, into a host tensor.
+func fromC(t *C.TF_Tensor, info *C.tfi_tensor_info) (*tensor.Tensor, error) {
 	if t == nil {
 		return nil, status.Errorf(status.Internal, "the session returned no tensor")
 	}
-	dtype := tensor.DType(C.tfi_TensorType(t))
+	dtype := tensor.DType(info.dtype)
 	if !tensor.Supported(dtype) {
 		return nil, status.Errorf(status.Unimplemented, "output dtype %s cannot be returned", dtype)
 	}
-	shape := make([]int64, int(C.tfi_NumDims(t)))
-	for i := range shape {
-		shape[i] = int64(C.tfi_Dim(t, C.int(i)))
+	shape := make([]int64, int(info.num_dims))
+	if len(shape) > len(info.dims) {
+		C.tfi_dims(t, (*C.int64_t)(unsafe.Pointer(&shape[0])), C.int(len(shape)))
+	} else {
+		for i := range shape {
+			shape[i] = int64(info.dims[i])
+		}
 	}
 	out := &tensor.Tensor{DType: dtype, Shape: shape}
-	n := C.tfi_TensorElementCount(t)
+	n := int64(info.elements)
 	if dtype == tensor.String {
 		out.Strings = make([][]byte, int(n))
 		for i := range out.Strings {
@@ -275,11 +375,11 @@ func fromC(t *C.TF_Tensor) (*tensor.Tensor, error) {
 		}
 		return out, nil
 	}
-	size := C.tfi_TensorByteSize(t)
-	if int64(size) != int64(n)*int64(tensor.ElementSize(dtype)) {
+	size := int64(info.bytes)
+	if size != n*int64(tensor.ElementSize(dtype)) {
 		return nil, status.Errorf(status.Internal, "output tensor holds %d bytes for %d %s elements", size, n, tensor.Name(dtype))
 	}
-	out.Data = C.GoBytes(C.tfi_TensorData(t), C.int(size))
+	out.Data = C.GoBytes(info.data, C.int(size))
 	return out, nil
 }
 
