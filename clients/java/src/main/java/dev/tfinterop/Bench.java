@@ -66,7 +66,8 @@ public final class Bench {
       throw new ToolException("case " + c.id() + ": request does not parse: " + e.getMessage());
     }
     CaseRequest request = new CaseRequest(c.api(), message, c.restFormat());
-    try (Transport transport = Transports.open(o.connection(), m, new OpLibraries(log))) {
+    OpLibraries libraries = new OpLibraries(log);
+    try (Transport transport = Transports.open(o.connection(), m, libraries)) {
       if (o.warmup() > 0) {
         Phase warm = phase(transport, request, o.warmup(), o.concurrency());
         log.printf(
@@ -74,8 +75,6 @@ public final class Bench {
             o.warmup(), warm.wallNanos() / 1e6, warm.errors());
       }
       Phase p = phase(transport, request, o.requests(), o.concurrency());
-      long[] sorted = p.latenciesNanos().clone();
-      Arrays.sort(sorted);
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("client", Runner.CLIENT);
       out.put("mode", transport.name());
@@ -84,14 +83,93 @@ public final class Bench {
       out.put("requests", o.requests());
       out.put("concurrency", o.concurrency());
       out.put("warmup", o.warmup());
-      out.put("p50_us", Runner.micros(Percentiles.nearestRank(sorted, 50)));
-      out.put("p90_us", Runner.micros(Percentiles.nearestRank(sorted, 90)));
-      out.put("p99_us", Runner.micros(Percentiles.nearestRank(sorted, 99)));
-      out.put("mean_us", Runner.micros(Math.round(Arrays.stream(sorted).average().orElse(0))));
-      out.put("rps", Math.round(sorted.length / (p.wallNanos() / 1e9) * 10) / 10.0);
+      out.putAll(summary(p.latenciesNanos(), p.wallNanos()));
       out.put("errors", p.errors());
+      Map<String, Object> ref = reference(o, m, c, transport, libraries);
+      // Ratios only mean something when every measured request succeeded.
+      if (p.errors() == 0 && ref.get("mean_us") instanceof Double mean && mean > 0) {
+        double p50 = (Double) out.get("p50_us");
+        out.put("overhead_ratio_p50", round2(p50 / Math.max((Double) ref.get("p50_us"), 0.1)));
+        out.put("overhead_ratio_mean", round2((Double) out.get("mean_us") / mean));
+      }
+      out.put("reference", ref);
       return out;
     }
+  }
+
+  /** p50_us, p90_us, p99_us (the contract's nearest rank), mean_us and rps of one phase. */
+  static Map<String, Object> summary(long[] latenciesNanos, long wallNanos) {
+    long[] sorted = latenciesNanos.clone();
+    Arrays.sort(sorted);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("p50_us", Runner.micros(Percentiles.nearestRank(sorted, 50)));
+    out.put("p90_us", Runner.micros(Percentiles.nearestRank(sorted, 90)));
+    out.put("p99_us", Runner.micros(Percentiles.nearestRank(sorted, 99)));
+    out.put("mean_us", Runner.micros(Math.round(Arrays.stream(sorted).average().orElse(0))));
+    out.put("rps", Math.round(sorted.length / (wallNanos / 1e9) * 10) / 10.0);
+    return out;
+  }
+
+  private static double round2(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  /**
+   * The bare TF Java loop ({@link BareSessionRun}) on the case's predict request, in any mode (v2
+   * modes: the case's v1 request, the same tensors): converted once, then only the session run, as
+   * many times as measured, on one thread, after the same warm-up, in this process. In inproc mode
+   * it runs on the bench's own loaded model, else it loads one (so TF Java and the transport share
+   * the process). {"error": why} when it cannot run.
+   */
+  private Map<String, Object> reference(
+      Settings o, Manifest m, Manifest.Case c, Transport transport, OpLibraries libraries) {
+    Map<String, Object> ref = new LinkedHashMap<>();
+    if (c.api() != Api.PREDICT) {
+      ref.put("error", "the reference runs predict cases only");
+      return ref;
+    }
+    InprocTransport loaded = null;
+    try {
+      PredictRequest request = PredictRequest.parseFrom(c.read(c.request()));
+      InprocTransport inproc;
+      if (transport instanceof InprocTransport t) {
+        inproc = t;
+      } else {
+        Connection k = o.connection();
+        loaded =
+            new InprocTransport(
+                ModelConfigFile.read(k.modelConfig() != null ? k.modelConfig() : m.configPath()),
+                libraries.load(OpLibraries.needed(k, m)));
+        inproc = loaded;
+      }
+      try (BareSessionRun call = inproc.prepare(request)) {
+        for (int i = 0; i < o.warmup(); i++) {
+          call.run();
+        }
+        long[] latencies = new long[o.requests()];
+        long begin = System.nanoTime();
+        for (int i = 0; i < latencies.length; i++) {
+          long start = System.nanoTime();
+          call.run();
+          latencies[i] = System.nanoTime() - start;
+        }
+        ref.putAll(summary(latencies, System.nanoTime() - begin));
+      }
+      ref.put(
+          "what", "bare TF Java Session.runner() loop, prepared tensors, 1 thread, same process");
+      ref.put("requests", o.requests());
+    } catch (ServingException e) {
+      ref.put("error", e.code() + ": " + e.getMessage());
+    } catch (InvalidProtocolBufferException e) {
+      ref.put("error", "the request does not parse: " + e.getMessage());
+    } catch (ToolException e) {
+      ref.put("error", e.getMessage());
+    } finally {
+      if (loaded != null) {
+        loaded.close();
+      }
+    }
+    return ref;
   }
 
   private static Phase phase(Transport t, CaseRequest request, int n, int concurrency) {

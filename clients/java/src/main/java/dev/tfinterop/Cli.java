@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -114,14 +116,17 @@ public final class Cli implements Callable<Integer> {
 
   /** --mode and how to reach the model. */
   static final class ConnectionOptions {
+    // One mode, or for run a comma-separated list of distinct modes (checked here; bench refuses
+    // a list in connection()).
     @Option(
         names = "--mode",
         required = true,
         paramLabel = "inproc|grpc|rest|v2grpc|v2rest",
-        converter = ModeConverter.class,
+        converter = ModeListConverter.class,
         description =
             "inproc: load the SavedModel in-process; grpc, rest: TF Serving's APIs on a server;"
-                + " v2grpc, v2rest: the Open Inference Protocol (KServe v2) on a server.")
+                + " v2grpc, v2rest: the Open Inference Protocol (KServe v2) on a server. run also"
+                + " takes a comma-separated list, run one after another in one process.")
     String mode;
 
     @Option(
@@ -161,8 +166,22 @@ public final class Cli implements Callable<Integer> {
         description = "Per-request deadline through a server (default: ${DEFAULT-VALUE}).")
     long deadlineMs;
 
+    /** The one mode's connection; a UsageException for a list (only run takes one). */
     Connection connection() {
-      return new Connection(mode, modelConfig, opLibraries, target, rest, deadlineMs);
+      List<String> modes = ModeListConverter.split(mode);
+      if (modes.size() != 1) {
+        throw new UsageException("bench takes one mode, not the list '" + mode + "'");
+      }
+      return connection(modes.get(0));
+    }
+
+    /** One connection per listed mode, in the order given. */
+    List<Connection> connections() {
+      return ModeListConverter.split(mode).stream().map(this::connection).toList();
+    }
+
+    private Connection connection(String m) {
+      return new Connection(m, modelConfig, opLibraries, target, rest, deadlineMs);
     }
   }
 
@@ -185,16 +204,16 @@ public final class Cli implements Callable<Integer> {
         names = "--out",
         required = true,
         paramLabel = "DIR",
-        description = "The results root: writes OUT/java/<mode>/<model>/.")
+        description = "The results root: writes OUT/java/<mode>/<model>/ for each mode.")
     Path out;
 
     @Override
     public Integer call() {
       PrintWriter stdout = spec.commandLine().getOut();
-      for (Path p :
-          new Runner(spec.commandLine().getErr()).run(connection.connection(), cases, out)) {
-        stdout.println(p);
-      }
+      // Each folder as it is committed: when a later mode fails (exit 1), the ones written stay
+      // and are named.
+      new Runner(spec.commandLine().getErr())
+          .run(connection.connections(), cases, out, stdout::println);
       return ExitCode.OK;
     }
   }
@@ -263,14 +282,33 @@ public final class Cli implements Callable<Integer> {
     }
   }
 
-  static final class ModeConverter implements ITypeConverter<String> {
+  /**
+   * --mode: one mode or a comma-separated list of distinct modes (docs/CONTRACT.md "Several modes
+   * in one process"); an empty item, an unknown or a repeated mode is a usage error.
+   */
+  static final class ModeListConverter implements ITypeConverter<String> {
     @Override
     public String convert(String value) {
-      if (!Transports.MODES.contains(value)) {
-        throw new TypeConversionException(
-            "'" + value + "' is not a mode (" + String.join(", ", Transports.MODES) + ")");
+      Set<String> seen = new HashSet<>();
+      for (String item : split(value)) {
+        if (item.isEmpty()) {
+          throw new TypeConversionException(
+              "'" + value + "' has an empty mode (give modes separated by single commas)");
+        }
+        if (!Transports.MODES.contains(item)) {
+          throw new TypeConversionException(
+              "'" + item + "' is not a mode (" + String.join(", ", Transports.MODES) + ")");
+        }
+        if (!seen.add(item)) {
+          throw new TypeConversionException("'" + value + "' names mode '" + item + "' twice");
+        }
       }
       return value;
+    }
+
+    /** The items of a list, empty ones kept ("inproc," is two items). */
+    static List<String> split(String value) {
+      return List.of(value.split(",", -1));
     }
   }
 

@@ -80,6 +80,24 @@ public final class InprocTransport implements Transport {
     return response.build();
   }
 
+  /**
+   * The bench's bare reference for a predict request: resolved, validated and converted once, as
+   * {@link #predict} does per call; the caller closes it.
+   */
+  BareSessionRun prepare(PredictRequest request) throws ServingException {
+    if (opLibraryFailure.isPresent()) {
+      throw opLibraryFailure.get();
+    }
+    SavedModelServable servable = servable(request.getModelSpec());
+    Signatures.Selected sig =
+        Signatures.select(servable.signatures(), request.getModelSpec().getSignatureName());
+    return servable.prepare(
+        sig.def(),
+        sig.key(),
+        Signatures.inputs(sig.def(), request.getInputsMap()),
+        Signatures.outputs(sig.def(), request.getOutputFilterList()));
+  }
+
   /** get_model_metadata_impl.cc: only the "signature_def" field exists. */
   GetModelMetadataResponse metadata(GetModelMetadataRequest request) throws ServingException {
     if (request.getMetadataFieldCount() == 0) {

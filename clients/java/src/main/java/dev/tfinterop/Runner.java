@@ -5,14 +5,17 @@ import com.google.protobuf.Message;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
- * {@code run}: replays case sets through one transport and writes typed results to
- * OUT/java/MODE/MODEL/ (one file per case plus run.json), staged and renamed into place.
+ * {@code run}: replays case sets through one transport per mode and writes typed results to
+ * OUT/java/MODE/MODEL/ (one file per case plus run.json), each folder staged and renamed into
+ * place.
  */
 public final class Runner {
   public static final String CLIENT = "java";
@@ -23,35 +26,69 @@ public final class Runner {
     this.log = log;
   }
 
-  /** Runs every folder; returns the result folders. Nothing runs unless every file verifies. */
+  /** Runs every folder through one mode; returns the result folders. */
   public List<Path> run(Connection connection, List<Path> caseFolders, Path out) {
+    List<Path> written = new ArrayList<>();
+    run(List.of(connection), caseFolders, out, written::add);
+    return written;
+  }
+
+  /**
+   * Runs every folder through each mode in turn, in this one process (docs/CONTRACT.md "Several
+   * modes in one process"), handing each result folder to {@code written} once committed. Nothing
+   * runs unless every file of every case set verifies; a ToolException stops the modes not yet run,
+   * and the folders already written stay.
+   */
+  public void run(
+      List<Connection> modes, List<Path> caseFolders, Path out, Consumer<Path> written) {
     List<Manifest> manifests = new ArrayList<>();
-    List<Map<String, byte[]>> requests = new ArrayList<>();
+    List<Map<String, byte[]>> requestFiles = new ArrayList<>();
     for (Path folder : caseFolders) {
       Manifest m = Manifest.read(folder);
-      Map<String, byte[]> bytes = new LinkedHashMap<>();
-      for (Manifest.Case c : m.cases()) {
-        bytes.put(c.id(), c.verify(connection.mode()));
-      }
       manifests.add(m);
-      requests.add(bytes);
+      requestFiles.add(verifiedRequests(m, modes));
     }
+    // One per process: a library is loaded (or fails) once, whichever mode needs it first.
     OpLibraries libraries = new OpLibraries(log);
-    if (connection.mode().equals("inproc")) {
-      // Every case set's libraries before the first model: a graph that uses a custom op cannot
-      // load until the op is registered, and a loaded library stays for the whole process.
-      for (Manifest m : manifests) {
-        libraries.load(OpLibraries.needed(connection, m));
+    for (Connection connection : modes) {
+      String mode = connection.mode();
+      if (mode.equals("inproc")) {
+        // Every case set's libraries before the first model: a graph that uses a custom op cannot
+        // load until the op is registered, and a loaded library stays for the whole process.
+        for (Manifest m : manifests) {
+          libraries.load(OpLibraries.needed(connection, m));
+        }
+      }
+      for (int i = 0; i < manifests.size(); i++) {
+        Manifest m = manifests.get(i);
+        Map<String, byte[]> requests = new LinkedHashMap<>();
+        for (Manifest.Case c : m.cases()) {
+          requests.put(c.id(), requestFiles.get(i).get(c.requestFor(mode)));
+        }
+        try (Transport transport = Transports.open(connection, m, libraries)) {
+          written.accept(runSet(transport, m, requests, out));
+        }
       }
     }
-    List<Path> results = new ArrayList<>();
-    for (int i = 0; i < manifests.size(); i++) {
-      Manifest m = manifests.get(i);
-      try (Transport transport = Transports.open(connection, m, libraries)) {
-        results.add(runSet(transport, m, requests.get(i), out));
+  }
+
+  /**
+   * Every file of {@code m} read and checked once; the request files the modes send, by name (a v1
+   * and a v2 mode send different files of one case).
+   */
+  private static Map<String, byte[]> verifiedRequests(Manifest m, List<Connection> modes) {
+    Map<String, byte[]> files = new HashMap<>();
+    for (Manifest.Case c : m.cases()) {
+      boolean verified = false;
+      for (Connection connection : modes) {
+        String name = c.requestFor(connection.mode());
+        if (!files.containsKey(name)) {
+          files.put(name, verified ? c.read(name) : c.verify(connection.mode()));
+          verified = true;
+        }
       }
     }
-    return results;
+    return files;
   }
 
   /** Runs one case set through {@code transport}; returns the committed result folder. */

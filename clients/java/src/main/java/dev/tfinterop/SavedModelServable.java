@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -38,6 +40,7 @@ public final class SavedModelServable implements AutoCloseable {
   private final long version;
   private final MetaGraphDef metaGraph;
   private final SavedModelBundle bundle;
+  private final Map<String, Output<?>> graphOutputs = new ConcurrentHashMap<>();
 
   private SavedModelServable(String name, long version, MetaGraphDef mg, SavedModelBundle b) {
     this.name = name;
@@ -96,6 +99,14 @@ public final class SavedModelServable implements AutoCloseable {
     return metaGraph.getSignatureDefMap();
   }
 
+  /**
+   * The graph output a signature names ("op:index"), looked up once: a name lookup crosses into
+   * TensorFlow and parses the name on every call otherwise.
+   */
+  Output<?> output(String tensorName) {
+    return graphOutputs.computeIfAbsent(tensorName, bundle.graph()::outputOrThrow);
+  }
+
   /** Runs a signature on validated inputs; outputs keyed by alias in {@code outputs} order. */
   public Map<String, HostTensor> run(
       SignatureDef sig, String key, Map<String, HostTensor> inputs, List<String> outputs)
@@ -106,10 +117,10 @@ public final class SavedModelServable implements AutoCloseable {
       for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
         Tensor t = TfTensors.toTensor(e.getValue(), "input " + e.getKey());
         fed.add(t);
-        runner.feed(sig.getInputsMap().get(e.getKey()).getName(), t);
+        runner.feed(output(sig.getInputsMap().get(e.getKey()).getName()), t);
       }
       for (String alias : outputs) {
-        runner.fetch(sig.getOutputsMap().get(alias).getName());
+        runner.fetch(output(sig.getOutputsMap().get(alias).getName()));
       }
       try (Result result = runner.run()) {
         Map<String, HostTensor> out = new LinkedHashMap<>();
@@ -125,6 +136,34 @@ public final class SavedModelServable implements AutoCloseable {
         t.close();
       }
     }
+  }
+
+  /**
+   * The bench's bare reference for validated inputs: converted to TF tensors here, once; the caller
+   * closes it.
+   */
+  BareSessionRun prepare(
+      SignatureDef sig, String key, Map<String, HostTensor> inputs, List<String> outputs)
+      throws ServingException {
+    List<Output<?>> feeds = new ArrayList<>();
+    List<Tensor> tensors = new ArrayList<>();
+    List<Output<?>> fetches = new ArrayList<>();
+    try {
+      for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
+        feeds.add(output(sig.getInputsMap().get(e.getKey()).getName()));
+        tensors.add(TfTensors.toTensor(e.getValue(), "input " + e.getKey()));
+      }
+      for (String alias : outputs) {
+        fetches.add(output(sig.getOutputsMap().get(alias).getName()));
+      }
+    } catch (IllegalArgumentException e) { // an output name the graph lacks
+      tensors.forEach(Tensor::close);
+      throw fromTensorFlow(e, "preparing signature " + key);
+    } catch (ServingException | RuntimeException e) {
+      tensors.forEach(Tensor::close);
+      throw e;
+    }
+    return new BareSessionRun(bundle.session(), key, feeds, tensors, fetches);
   }
 
   /**

@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine.ParseResult;
 
@@ -189,6 +190,14 @@ class CliTest {
         "run --mode inproc --cases x --out y --op-library",
         "run --mode inproc --cases x --out y --op-library=",
         "bench --mode inproc --cases x --case c --requests 1 --concurrency 1 --op-library=",
+        "run --mode inproc,,grpc --cases x --out y",
+        "run --mode inproc, --cases x --out y",
+        "run --mode ,inproc --cases x --out y",
+        "run --mode , --cases x --out y",
+        "run --mode grpc,grpc --cases x --out y",
+        "run --mode grpc,v3 --cases x --out y",
+        "run --mode grpc --mode rest --cases x --out y",
+        "bench --mode inproc,grpc --cases x --case c --requests 1 --concurrency 1",
       })
   void badUsageExitsTwoWithOneLine(String line) {
     Outcome o = execute(line.isEmpty() ? new String[0] : line.split(" "));
@@ -197,6 +206,55 @@ class CliTest {
     assertEquals(1, o.err().lines().count(), line + ": " + o.err());
     assertTrue(o.err().startsWith("tfinterop-java: usage error: "), o.err());
     assertFalse(o.err().contains("Exception"), o.err());
+  }
+
+  @Test
+  void runTakesAListOfModesInTheOrderGiven() {
+    Cli.RunCommand run =
+        (Cli.RunCommand)
+            command("run", "--mode", "rest,inproc,v2grpc", "--cases", "c", "--out", "o");
+    assertEquals(
+        List.of("rest", "inproc", "v2grpc"),
+        run.connection.connections().stream().map(Connection::mode).toList());
+    assertEquals(
+        new Connection(
+            "inproc", null, List.of(), "127.0.0.1:8500", "http://127.0.0.1:8501", 30_000),
+        run.connection.connections().get(1));
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "inproc,,grpc | 'inproc,,grpc' has an empty mode",
+        "inproc,      | 'inproc,' has an empty mode",
+        "grpc,grpc    | 'grpc,grpc' names mode 'grpc' twice",
+        "grpc,v3      | 'v3' is not a mode (inproc, grpc, rest, v2grpc, v2rest)",
+      })
+  void badModeListIsNamed(String modes, String message) {
+    Outcome o = execute("run", "--mode", modes, "--cases", "x", "--out", "y");
+    assertEquals(2, o.status(), o.err());
+    assertTrue(o.err().contains(message), o.err());
+  }
+
+  @Test
+  void benchRefusesAListOfModes() {
+    Outcome o =
+        execute(
+            "bench",
+            "--mode",
+            "inproc,grpc",
+            "--cases",
+            "x",
+            "--case",
+            "c",
+            "--requests",
+            "1",
+            "--concurrency",
+            "1");
+    assertEquals(2, o.status(), o.err());
+    assertEquals(
+        "tfinterop-java: usage error: bench takes one mode, not the list 'inproc,grpc'\n", o.err());
   }
 
   @Test
