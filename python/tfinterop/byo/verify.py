@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tfinterop.byo import coverage
+from tfinterop.byo.early_server import EarlyServer, serve_config
 from tfinterop.byo.record import Recorded, default_name, model_versions, record, summary
 from tfinterop.golden.cases import manifest
 from tfinterop.harness import registry, run_clients
@@ -187,9 +188,37 @@ def verify(
     p = plan(
         saved_models, name, inputs, clients or list(registry.names()), expect, root, op_libraries
     )
+    early: EarlyServer | None = None
     if target is not None and rest is not None:
         _progress(f"server: checking {target} and {rest} serve {', '.join(p.names)}")
         _check_served_versions(target, rest, p)
+    else:
+        # Started now, it loads the models while record computes the goldens.
+        config = serve_config(p.saved_models, p.names, build / "serve")
+        extra = [f"--op_library={lib}" for lib in p.op_libraries]
+        _progress(f"server: starting the bundled server on {', '.join(p.names)}")
+        early = EarlyServer(config, p.names, build / "results" / "server.log", extra)
+    try:
+        return _record_run_judge(
+            p, build, inputs, expect, allow_uncovered, outputs, target, rest, early
+        )
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _record_run_judge(
+    p: Plan,
+    build: Path,
+    inputs: Path | None,
+    expect: list[Path],
+    allow_uncovered: bool,
+    outputs: Outputs,
+    target: str | None,
+    rest: str | None,
+    early: EarlyServer | None,
+) -> int:
+    root = registry.clients_root()
     recorded: list[Recorded] = []
     for saved_model, model_name in zip(p.saved_models, p.names, strict=True):
         _progress(f"record: {saved_model} into {build}")
@@ -209,7 +238,11 @@ def verify(
         f"run: {', '.join(p.clients)} in {', '.join(modes)} (clients from {root}; "
         f"grpc and rest through {server})"
     )
-    failed = run_clients.run_all(root, case_dirs, build / "results", p.clients, modes, target, rest)
+    server_modes = [m for m in modes if m != "inproc"]
+    running = early.server() if early is not None and server_modes else None
+    failed = run_clients.run_all(
+        root, case_dirs, build / "results", p.clients, modes, target, rest, running
+    )
     status = 0
     judgements: list[matrix.Judgement] = []
     verdicts: dict[str, str] = {}

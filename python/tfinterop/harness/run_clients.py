@@ -33,7 +33,7 @@ from typing import Any
 
 from tfinterop.golden.cases import manifest
 from tfinterop.harness import registry
-from tfinterop.harness.server_process import bundled_server
+from tfinterop.harness.server_process import RunningServer, bundled_server
 from tfinterop.serving import op_libraries
 from tfinterop.serving.errors import ToolError, UsageError
 from tfinterop.util import atomic, progress
@@ -120,10 +120,13 @@ def run_all(
     modes: list[str],
     target: str | None = None,
     rest: str | None = None,
+    server: RunningServer | None = None,
 ) -> list[FailedRun]:
     """Run the clients against the bundled server, or against `target` (gRPC host:port) and
     `rest` (base URL) when given; returns the client runs that failed to start or exited
-    non-zero. ToolError when the server does not start or an existing one does not answer."""
+    non-zero. ToolError when the server does not start or an existing one does not answer.
+    `server` is a bundled server the caller started already (verify starts it early, so
+    it loads while the goldens are recorded)."""
     if (target is None) != (rest is None):
         raise UsageError("an existing server needs both its gRPC target and its REST URL")
     table = registry.clients()
@@ -152,7 +155,12 @@ def run_all(
     together = len(groups) == 1
     if remote_modes:
         server_modes = [*(["inproc"] if together else []), *remote_modes]
-        if target is None:
+        if server is not None:
+            _write_server_info(out, bundled_info(server.target, server.rest_url))
+            failed += _run(
+                root, table, names, server_modes, cases, out, server.target, server.rest_url
+            )
+        elif target is None:
             extra = [f"--op_library={lib}" for lib in libraries]
             with bundled_server(config, served, out / "server.log", extra) as server:
                 _write_server_info(out, bundled_info(server.target, server.rest_url))
