@@ -263,3 +263,91 @@ def test_judge_and_interop_usage_errors_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 2 and "--modes: 'carrier-pigeon'" in r.stderr, r.stderr
     r = _tfinterop("interop", "--modes", "carrier-pigeon", "--cases", str(tmp_path), cwd=tmp_path)
     assert r.returncode == 2 and "carrier-pigeon" in r.stderr, r.stderr
+
+
+def test_a_server_speaking_only_v2_gets_inproc_and_v2_rows(
+    team_server: TeamServer, tmp_path: Path
+) -> None:
+    """An Open Inference Protocol server without TF Serving's API (Triton): verify checks the
+    model is ready over v2, leaves the grpc and rest rows out, and passes on the v2 rows.
+    The server here is the team's, behind fronts that pass on only the v2 API: REST /v2/...
+    (/v1/ is 404) and gRPC inference.GRPCInferenceService (the rest UNIMPLEMENTED)."""
+    import http.server
+    import threading
+    import urllib.error
+    import urllib.request
+    from concurrent import futures
+
+    import grpc
+
+    upstream = grpc.insecure_channel(team_server.target)
+
+    class ForwardV2(grpc.GenericRpcHandler):
+        def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+            method = details.method
+            if not method.startswith("/inference.GRPCInferenceService/"):
+                return None  # grpcio answers UNIMPLEMENTED
+
+            def call(request: bytes, context: grpc.ServicerContext) -> bytes:
+                try:
+                    return bytes(upstream.unary_unary(method)(request, timeout=30))
+                except grpc.RpcError as e:
+                    context.abort(e.code(), e.details() or "")
+                    raise
+
+            return grpc.unary_unary_rpc_method_handler(call)
+
+    grpc_front = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    grpc_front.add_generic_rpc_handlers((ForwardV2(),))
+    grpc_port = grpc_front.add_insecure_port("127.0.0.1:0")
+    grpc_front.start()
+
+    class OnlyV2(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _forward(self) -> None:
+            if not self.path.startswith("/v2"):
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            req = urllib.request.Request(
+                team_server.rest + self.path, data=body, method=self.command
+            )
+            if self.headers.get("Content-Type"):
+                req.add_header("Content-Type", self.headers["Content-Type"])
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    status, data, kind = resp.status, resp.read(), resp.headers.get("Content-Type")
+            except urllib.error.HTTPError as e:
+                status, data, kind = e.code, e.read(), e.headers.get("Content-Type")
+            self.send_response(status)
+            if kind:
+                self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _forward
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    front = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OnlyV2)
+    threading.Thread(target=front.serve_forever, daemon=True).start()
+    try:
+        build = tmp_path / "build"
+        args = _verify_args(team_server, build, "--clients", CLIENTS, "--json", "rows.json")
+        args[args.index("--rest") + 1] = f"http://127.0.0.1:{front.server_address[1]}"
+        args[args.index("--target") + 1] = f"127.0.0.1:{grpc_port}"
+        r = _tfinterop(*args, cwd=tmp_path)
+    finally:
+        front.shutdown()
+        grpc_front.stop(0)
+        upstream.close()
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "speak the Open Inference Protocol only" in r.stderr
+    rows = json.loads((tmp_path / "rows.json").read_text())["rows"]
+    assert {r["mode"] for r in rows} == {"inproc", "v2grpc", "v2rest"}

@@ -189,9 +189,18 @@ def verify(
         saved_models, name, inputs, clients or list(registry.names()), expect, root, op_libraries
     )
     early: EarlyServer | None = None
+    v2_only = False
     if target is not None and rest is not None:
-        _progress(f"server: checking {target} and {rest} serve {', '.join(p.names)}")
-        _check_served_versions(target, rest, p)
+        v2_only = _speaks_only_v2(target, rest, p.names)
+        if v2_only:
+            # Triton, KServe, MLServer: no TF Serving API, so its grpc and rest rows go.
+            _progress(
+                f"server: {target} and {rest} speak the Open Inference Protocol only (no "
+                "TF Serving ModelService): the grpc and rest rows are left out"
+            )
+        else:
+            _progress(f"server: checking {target} and {rest} serve {', '.join(p.names)}")
+            _check_served_versions(target, rest, p)
     else:
         # Started now, it loads the models while record computes the goldens.
         config = serve_config(p.saved_models, p.names, build / "serve")
@@ -200,7 +209,7 @@ def verify(
         early = EarlyServer(config, p.names, build / "results" / "server.log", extra)
     try:
         return _record_run_judge(
-            p, build, inputs, expect, allow_uncovered, outputs, target, rest, early
+            p, build, inputs, expect, allow_uncovered, outputs, target, rest, early, v2_only
         )
     finally:
         if early is not None:
@@ -217,6 +226,7 @@ def _record_run_judge(
     target: str | None,
     rest: str | None,
     early: EarlyServer | None,
+    v2_only: bool = False,
 ) -> int:
     root = registry.clients_root()
     recorded: list[Recorded] = []
@@ -230,7 +240,9 @@ def _record_run_judge(
     # Only the modes a recorded case lists: no empty matrix rows.
     sets = [manifest.read(d) for d in case_dirs]
     modes = [m for m in registry.MODES if any(m in c.transports for s in sets for c in s.cases)]
-    if target and rest and not _speaks_v2(rest):
+    if v2_only:
+        modes = [m for m in modes if m == "inproc" or m.startswith("v2")]
+    elif target and rest and not _speaks_v2(rest):
         # TF Serving has no Open Inference Protocol: its v2 rows would only say UNIMPLEMENTED.
         _progress(f"{rest} does not answer GET /v2/health/live: the v2 rows are left out")
         modes = [m for m in modes if not m.startswith("v2")]
@@ -356,6 +368,26 @@ def _keras_save_hint(judgement: matrix.Judgement, saved_model: Path) -> str:
         f"`tfinterop doctor --saved-model {src} --fix OUT` writes a servable copy "
         "(or export with model.export)."
     )
+
+
+def _speaks_only_v2(target: str, rest: str, names: list[str]) -> bool:
+    """An Open Inference Protocol server without TF Serving's API (Triton, KServe): REST
+    answers /v2/health/live, and gRPC answers TF Serving's GetModelStatus UNIMPLEMENTED.
+    (TF Serving answers it OK, or NOT_FOUND for a model it lacks, which the usual probe
+    then reports.)"""
+    if not _speaks_v2(rest):
+        return False
+    import grpc
+    from tensorflow_serving.apis import get_model_status_pb2, model_service_pb2_grpc
+
+    request = get_model_status_pb2.GetModelStatusRequest()
+    request.model_spec.name = names[0]
+    with grpc.insecure_channel(target) as channel:
+        try:
+            model_service_pb2_grpc.ModelServiceStub(channel).GetModelStatus(request, timeout=10)
+        except grpc.RpcError as e:
+            return bool(e.code() == grpc.StatusCode.UNIMPLEMENTED)
+    return False
 
 
 def _speaks_v2(rest: str) -> bool:

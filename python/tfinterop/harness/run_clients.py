@@ -168,7 +168,13 @@ def run_all(
                     root, table, names, server_modes, cases, out, server.target, server.rest_url
                 )
         elif rest is not None:
-            _write_server_info(out, probe_external(target, rest, served))
+            # A run of v2 modes only needs no TF Serving API: a Triton, KServe or MLServer
+            # answers the Open Inference Protocol's own checks instead.
+            v2_only = all(m in V2_MODES for m in remote_modes)
+            info = (
+                probe_v2(target, rest, served) if v2_only else probe_external(target, rest, served)
+            )
+            _write_server_info(out, info)
             failed += _run(root, table, names, server_modes, cases, out, target, rest)
         if together:
             groups = []
@@ -216,6 +222,39 @@ def probe_external(target: str, rest: str, models: list[str]) -> ServerInfo:
     for name in models:
         version = _rest_probe(rest, name) or version
     return ServerInfo("external", target, rest, version, {k: v for k, v in versions.items() if v})
+
+
+V2_MODES = ("v2grpc", "v2rest")
+
+
+def probe_v2(target: str, rest: str, models: list[str]) -> ServerInfo:
+    """Check that an existing Open Inference Protocol server answers and has every model
+    ready (GET /v2/models/<name>/ready over REST); what it says it is (GET /v2: name and
+    version). ToolError naming the address and the model otherwise."""
+    import requests
+
+    base = rest.rstrip("/")
+    try:
+        meta = requests.get(f"{base}/v2", timeout=PROBE_TIMEOUT_S)
+    except requests.RequestException as e:
+        raise ToolError(f"--rest {rest}: no Open Inference Protocol server answers ({e})") from None
+    version = None
+    if meta.ok:
+        with contextlib.suppress(ValueError):
+            body = meta.json()
+            version = f"{body.get('name', '?')} {body.get('version', '')}".strip()
+    for name in models:
+        url = f"{base}/v2/models/{name}/ready"
+        try:
+            ready = requests.get(url, timeout=PROBE_TIMEOUT_S).status_code
+        except requests.RequestException as e:
+            raise ToolError(f"--rest {rest}: GET {url}: {e}") from None
+        if ready != 200:
+            raise ToolError(
+                f"--rest {rest} does not have model {name!r} ready (GET {url}: HTTP {ready}); "
+                "--name gives the model's name on that server"
+            )
+    return ServerInfo("external", target, rest, version)
 
 
 def _grpc_versions(target: str, name: str) -> list[int]:
