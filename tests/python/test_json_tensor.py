@@ -140,3 +140,23 @@ def test_bulk_row_format_equals_the_stacked_instances(monkeypatch: pytest.Monkey
     exact, _ = json_tensor.predict_inputs({"instances": rows}, {"x": F32})
     assert fmt == "row" and fast["x"].shape == (2, 2, 2)
     np.testing.assert_array_equal(fast["x"], exact["x"])
+
+
+@pytest.mark.parametrize("double", [False, True], ids=["float", "double"])
+def test_bulk_float_writing_matches_format_float(double: bool) -> None:
+    rng = np.random.default_rng(7)
+    dtype = np.float64 if double else np.float32
+    values = np.concatenate(
+        [
+            rng.standard_normal(500).astype(dtype),
+            (rng.standard_normal(200) * 1e30).astype(dtype),
+            (rng.standard_normal(200) * 1e-30).astype(dtype),
+            np.array(
+                [0.0, -0.0, 1.0, 0.1, 16777217.0, 1e-45, 3.4028235e38, np.nan, np.inf, -np.inf],
+                dtype=dtype,
+            ),
+            rng.integers(-(10**6), 10**6, 100).astype(dtype),
+        ]
+    )
+    expected = [json_tensor.format_float(float(v), double) for v in values]
+    assert json_tensor.float_texts(values, double) == expected

@@ -740,7 +740,33 @@ def _flat_text(arr: np.ndarray, dtype: int, name: str) -> list[str]:
     write = _scalar_writer(dtype, name)
     if dtype in _INT_RANGES:
         return [str(v) for v in arr.reshape(-1).tolist()]
+    if dtype in (types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE):
+        return float_texts(arr, double=dtype == types_pb2.DT_DOUBLE)
     return [write(v) for v in arr.reshape(-1)]
+
+
+_SPECIAL_TEXT = {"nan": "NaN", "-nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def float_texts(arr: np.ndarray, double: bool) -> list[str]:
+    """format_float over a whole array, with the round-trip check done by numpy in one
+    pass: the same text for every value (a unit test holds the two to it), a few times
+    faster on the thousands of floats a batched response carries."""
+    narrow = arr.reshape(-1).astype(np.float64 if double else np.float32)
+    values = narrow.astype(np.float64).tolist()
+    texts = ["%g" % v for v in values]
+    back = np.array(texts, dtype=np.float64)
+    if not double:
+        back = back.astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        lossy = np.flatnonzero((back != narrow) & ~np.isnan(narrow))
+    wide = "%.17g" if double else "%.9g"
+    for i in lossy.tolist():
+        texts[i] = wide % values[i]
+    return [
+        _SPECIAL_TEXT.get(t, t) if t[-1] in "nf" else t if "." in t or "e" in t else t + ".0"
+        for t in texts
+    ]
 
 
 def tensors_json(outputs: Mapping[str, tuple[np.ndarray, int]], fmt: str) -> bytes:
