@@ -71,13 +71,10 @@ public final class InprocTransport implements Transport {
         Signatures.select(servable.signatures(), request.getModelSpec().getSignatureName());
     Map<String, HostTensor> inputs = Signatures.inputs(sig.def(), request.getInputsMap());
     List<String> aliases = Signatures.outputs(sig.def(), request.getOutputFilterList());
-    Map<String, HostTensor> outputs = servable.run(sig.def(), sig.key(), inputs, aliases);
-    PredictResponse.Builder response = PredictResponse.newBuilder();
-    response.setModelSpec(spec(servable).setSignatureName(sig.key()));
-    for (String alias : aliases) {
-      response.putOutputs(alias, TensorProtoCodec.encode(outputs.get(alias)));
-    }
-    return response.build();
+    return PredictResponse.newBuilder()
+        .setModelSpec(spec(servable).setSignatureName(sig.key()))
+        .putAllOutputs(servable.run(sig.def(), sig.key(), inputs, aliases))
+        .build();
   }
 
   /**

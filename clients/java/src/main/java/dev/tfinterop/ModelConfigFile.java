@@ -179,8 +179,7 @@ public final class ModelConfigFile {
     if (spec.getName().isEmpty()) {
       throw ServingException.invalidArgument("Missing model name in request.");
     }
-    Optional<Entry> entry =
-        entries.stream().filter(e -> e.name().equals(spec.getName())).findFirst();
+    Optional<Entry> entry = entry(spec.getName());
     Long wanted =
         switch (spec.getVersionChoiceCase()) {
           case VERSION_LABEL -> {
@@ -212,6 +211,16 @@ public final class ModelConfigFile {
     Entry e = entry.get();
     // served was taken from folders: every served version has its folder.
     return new Resolved(e.name(), version, e.folders().get(version));
+  }
+
+  /** The model named {@code name} (a loop, not a stream: this runs on every request). */
+  private Optional<Entry> entry(String name) {
+    for (Entry e : entries) {
+      if (e.name().equals(name)) {
+        return Optional.of(e);
+      }
+    }
+    return Optional.empty();
   }
 
   private static ServingException servableNotFound(String name, Long version) {

@@ -24,6 +24,7 @@ import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.framework.MetaGraphDef;
 import org.tensorflow.framework.SavedModel;
 import org.tensorflow.framework.SignatureDef;
+import org.tensorflow.framework.TensorProto;
 
 /**
  * One model version loaded with TF Java's SavedModelBundle (tag "serve"), run like TF Serving runs
@@ -104,36 +105,44 @@ public final class SavedModelServable implements AutoCloseable {
    * TensorFlow and parses the name on every call otherwise.
    */
   Output<?> output(String tensorName) {
-    return graphOutputs.computeIfAbsent(tensorName, bundle.graph()::outputOrThrow);
+    // get first: computeIfAbsent would build a bound method reference on every call.
+    Output<?> known = graphOutputs.get(tensorName);
+    return known != null
+        ? known
+        : graphOutputs.computeIfAbsent(tensorName, bundle.graph()::outputOrThrow);
   }
 
-  /** Runs a signature on validated inputs; outputs keyed by alias in {@code outputs} order. */
-  public Map<String, HostTensor> run(
+  /**
+   * Runs a signature on validated inputs and encodes the outputs as TF Serving answers (typed
+   * fields), keyed by alias in {@code outputs} order.
+   */
+  public Map<String, TensorProto> run(
       SignatureDef sig, String key, Map<String, HostTensor> inputs, List<String> outputs)
       throws ServingException {
-    List<Tensor> fed = new ArrayList<>(inputs.size());
+    Tensor[] fed = new Tensor[inputs.size()];
+    int n = 0;
     try {
       Session.Runner runner = bundle.session().runner();
       for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
         Tensor t = TfTensors.toTensor(e.getValue(), "input " + e.getKey());
-        fed.add(t);
-        runner.feed(output(sig.getInputsMap().get(e.getKey()).getName()), t);
+        fed[n++] = t;
+        runner.feed(output(sig.getInputsOrThrow(e.getKey()).getName()), t);
       }
       for (String alias : outputs) {
-        runner.fetch(output(sig.getOutputsMap().get(alias).getName()));
+        runner.fetch(output(sig.getOutputsOrThrow(alias).getName()));
       }
       try (Result result = runner.run()) {
-        Map<String, HostTensor> out = new LinkedHashMap<>();
+        Map<String, TensorProto> out = new LinkedHashMap<>();
         for (int i = 0; i < outputs.size(); i++) {
-          out.put(outputs.get(i), TfTensors.fromTensor(result.get(i), "output " + outputs.get(i)));
+          out.put(outputs.get(i), TfTensors.toProto(result.get(i), "output " + outputs.get(i)));
         }
         return out;
       }
     } catch (TensorFlowException | IllegalArgumentException | UnsupportedOperationException e) {
       throw fromTensorFlow(e, "running signature " + key);
     } finally {
-      for (Tensor t : fed) {
-        t.close();
+      for (int i = 0; i < n; i++) {
+        fed[i].close();
       }
     }
   }

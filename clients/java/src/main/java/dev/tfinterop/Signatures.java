@@ -51,38 +51,23 @@ public final class Signatures {
               + " tensorflow/serving/classify, tensorflow/serving/regress}. Was: "
               + sig.getMethodName());
     }
-    Set<String> sent = new TreeSet<>(inputs.keySet());
-    Set<String> wanted = new TreeSet<>(sig.getInputsMap().keySet());
-    if (sent.size() > wanted.size()
-        || (sent.size() < wanted.size() && sig.getDefaultsCount() == 0)) {
-      Set<String> extra = new TreeSet<>(sent);
-      extra.removeAll(wanted);
-      Set<String> missing = new TreeSet<>(wanted);
-      missing.removeAll(sent);
-      throw ServingException.invalidArgument(
-          "input size does not match signature: "
-              + sent.size()
-              + "!="
-              + wanted.size()
-              + " len("
-              + braces(sent)
-              + ") != len("
-              + braces(wanted)
-              + "). Sent extra: "
-              + braces(extra)
-              + ". Missing but required: "
-              + braces(missing)
-              + ".");
+    // The name sets are built only for an error's message: most requests have none.
+    int sent = inputs.size();
+    int wanted = sig.getInputsCount();
+    if (sent > wanted || (sent < wanted && sig.getDefaultsCount() == 0)) {
+      throw sizeMismatch(
+          new TreeSet<>(inputs.keySet()), new TreeSet<>(sig.getInputsMap().keySet()));
     }
+    Map<String, TensorInfo> signatureInputs = sig.getInputsMap();
     Map<String, HostTensor> out = new LinkedHashMap<>();
     int index = 0;
-    for (Map.Entry<String, TensorInfo> e : new TreeMap<>(sig.getInputsMap()).entrySet()) {
+    for (Map.Entry<String, TensorInfo> e : sorted(signatureInputs).entrySet()) {
       String alias = e.getKey();
       TensorProto proto = inputs.get(alias);
       if (proto == null) {
         proto = sig.getDefaultsMap().get(alias);
         if (proto == null) {
-          throw invalidName(sent, wanted);
+          throw invalidName(inputs.keySet(), signatureInputs.keySet());
         }
       }
       DataType want = e.getValue().getDtype();
@@ -104,17 +89,43 @@ public final class Signatures {
       }
       index++;
     }
-    if (!wanted.containsAll(sent)) {
-      throw invalidName(sent, wanted);
+    if (!signatureInputs.keySet().containsAll(inputs.keySet())) {
+      throw invalidName(inputs.keySet(), signatureInputs.keySet());
     }
     return out;
+  }
+
+  /** {@code map} in key order; a map of one entry as it is (most signatures have one input). */
+  private static <V> Map<String, V> sorted(Map<String, V> map) {
+    return map.size() <= 1 ? map : new TreeMap<>(map);
+  }
+
+  private static ServingException sizeMismatch(Set<String> sent, Set<String> wanted) {
+    Set<String> extra = new TreeSet<>(sent);
+    extra.removeAll(wanted);
+    Set<String> missing = new TreeSet<>(wanted);
+    missing.removeAll(sent);
+    return ServingException.invalidArgument(
+        "input size does not match signature: "
+            + sent.size()
+            + "!="
+            + wanted.size()
+            + " len("
+            + braces(sent)
+            + ") != len("
+            + braces(wanted)
+            + "). Sent extra: "
+            + braces(extra)
+            + ". Missing but required: "
+            + braces(missing)
+            + ".");
   }
 
   /** Which outputs to return: the filter in its order, checked, else all of them sorted. */
   public static List<String> outputs(SignatureDef sig, List<String> filter)
       throws ServingException {
     if (filter.isEmpty()) {
-      return new ArrayList<>(new TreeSet<>(sig.getOutputsMap().keySet()));
+      return new ArrayList<>(sorted(sig.getOutputsMap()).keySet());
     }
     Set<String> seen = new TreeSet<>();
     for (String alias : filter) {
@@ -135,7 +146,11 @@ public final class Signatures {
 
   private static ServingException invalidName(Set<String> sent, Set<String> wanted) {
     return ServingException.invalidArgument(
-        "Inputs contains invalid name. Used: " + braces(sent) + ". All: " + braces(wanted) + ".");
+        "Inputs contains invalid name. Used: "
+            + braces(new TreeSet<>(sent))
+            + ". All: "
+            + braces(new TreeSet<>(wanted))
+            + ".");
   }
 
   private static String braces(Set<String> names) {

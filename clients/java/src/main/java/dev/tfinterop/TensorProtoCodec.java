@@ -165,15 +165,23 @@ public final class TensorProtoCodec {
 
   /** Encodes as TF Serving answers: dtype, shape and the typed field. */
   public static TensorProto encode(HostTensor t) {
-    TensorProto.Builder b = TensorProto.newBuilder().setDtype(t.dtype().proto());
-    b.setTensorShape(shapeProto(t.shape()));
     if (t.dtype() == DType.STRING) {
-      return b.addAllStringVal(t.strings()).build();
+      return TensorProto.newBuilder()
+          .setDtype(t.dtype().proto())
+          .setTensorShape(shapeProto(t.shape()))
+          .addAllStringVal(t.strings())
+          .build();
     }
-    ByteBuffer in = t.buffer();
-    long n = t.size();
+    return encode(t.dtype(), t.shape(), t.buffer());
+  }
+
+  /** Encodes numeric elements read from {@code in} (little-endian, row-major) as typed fields. */
+  static TensorProto encode(DType dtype, long[] shape, ByteBuffer in) {
+    TensorProto.Builder b = TensorProto.newBuilder().setDtype(dtype.proto());
+    b.setTensorShape(shapeProto(shape));
+    long n = HostTensor.elementCount(shape);
     for (long i = 0; i < n; i++) {
-      switch (t.dtype()) {
+      switch (dtype) {
         case FLOAT -> b.addFloatVal(in.getFloat());
         case DOUBLE -> b.addDoubleVal(in.getDouble());
         case HALF, BFLOAT16 -> b.addHalfVal(Short.toUnsignedInt(in.getShort()));

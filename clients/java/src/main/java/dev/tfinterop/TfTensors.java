@@ -1,9 +1,12 @@
 package dev.tfinterop;
 
 import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Tensor;
+import org.tensorflow.framework.TensorProto;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.ByteDataBuffer;
 import org.tensorflow.ndarray.buffer.DataBuffer;
@@ -87,6 +90,25 @@ public final class TfTensors {
     byte[] data = new byte[Math.toIntExact(raw.size())];
     raw.read(data);
     return HostTensor.ofBytes(dtype, shape, data);
+  }
+
+  /**
+   * A TF tensor as TF Serving answers it (typed fields, {@link TensorProtoCodec#encode}), numeric
+   * elements read with one bulk copy; it stays owned by the caller.
+   */
+  public static TensorProto toProto(Tensor tensor, String what) throws ServingException {
+    DType dtype = DType.ofNumber(tensor.dataType().getNumber());
+    if (!supported(dtype)) {
+      throw unsupported(dtype, what);
+    }
+    if (tensor instanceof TString) {
+      return TensorProtoCodec.encode(fromTensor(tensor, what));
+    }
+    ByteDataBuffer raw = tensor.asRawTensor().data();
+    byte[] data = new byte[Math.toIntExact(raw.size())];
+    raw.read(data);
+    return TensorProtoCodec.encode(
+        dtype, tensor.shape().asArray(), ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN));
   }
 
   private static ServingException unsupported(DType dtype, String what) {

@@ -34,6 +34,20 @@ class TfTensorsTest {
   }
 
   @ParameterizedTest(name = "{0}")
+  @MethodSource("supportedEdgeTensors")
+  void toProtoEncodesWhatTheHostTensorPathEncodes(DType dtype, byte[] raw) throws Exception {
+    int n = raw.length / dtype.size();
+    for (long[] shape : List.of(new long[] {n}, new long[] {1, n}, new long[0])) {
+      byte[] bytes = shape.length == 0 ? java.util.Arrays.copyOf(raw, dtype.size()) : raw;
+      HostTensor t = HostTensor.ofBytes(dtype, shape, bytes);
+      try (Tensor tf = TfTensors.toTensor(t, "x")) {
+        assertEquals(
+            TensorProtoCodec.encode(TfTensors.fromTensor(tf, "x")), TfTensors.toProto(tf, "x"));
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
   @EnumSource(
       value = DType.class,
       names = {"FLOAT", "INT64", "BOOL", "UINT8"})
