@@ -154,7 +154,10 @@ def run_all(
     groups = library_groups(sets) if "inproc" in modes else []
     together = len(groups) == 1
     if remote_modes:
-        server_modes = [*(["inproc"] if together else []), *remote_modes]
+        # inproc last: TensorFlow 2.21's C API can abort while it tears down a session
+        # whose graph calls Python (seed_pyfunc, EagerPyFunc without its kernel), seen on
+        # loaded machines; last, such a crash comes after every mode's results are written.
+        server_modes = [*remote_modes, *(["inproc"] if together else [])]
         if server is not None:
             _write_server_info(out, bundled_info(server.target, server.rest_url))
             failed += _run(
