@@ -322,9 +322,11 @@ def test_case_sets_needing_other_libraries_run_in_other_client_processes() -> No
         for n in ("text", "custom_op", "custom_op_unloaded", "seed_pyfunc")
     ]
     groups = run_clients.library_groups(sets)
+    # seed_pyfunc calls Python: a process of its own (TensorFlow's abort after it, in CI).
     assert [[p.name for p in g] for g in groups] == [
-        ["text", "custom_op_unloaded", "seed_pyfunc"],
+        ["text", "custom_op_unloaded"],
         ["custom_op"],
+        ["seed_pyfunc"],
     ]
 
 

@@ -31,7 +31,7 @@ from tfinterop.serving import op_libraries, signature, tensor_codec
 from tfinterop.serving.errors import ServingError, ToolError, UsageError
 
 log = logging.getLogger(__name__)
-PY_OPS = python_ops.PYTHON_OPS
+PY_OPS = op_libraries.PYTHON_OPS
 CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
 GENERIC_NAMES = re.compile(r"^(inputs?(_\d+)?|args_\d+|keras_tensor(_\d+)?|input_tensor)$")
 EXAMPLE_METHODS = (signature.CLASSIFY_METHOD, signature.REGRESS_METHOD)

@@ -35,7 +35,7 @@ from tfinterop.golden.cases import manifest
 from tfinterop.harness import registry
 from tfinterop.harness.server_process import RunningServer, bundled_server
 from tfinterop.serving import op_libraries
-from tfinterop.serving.errors import ToolError, UsageError
+from tfinterop.serving.errors import ServingError, ToolError, UsageError
 from tfinterop.util import atomic, progress
 
 log = logging.getLogger(__name__)
@@ -152,48 +152,64 @@ def run_all(
     # (the usual case) each client runs all its modes in one process (docs/CONTRACT.md
     # "Several modes in one process"): the runtime starts once instead of once per mode.
     groups = library_groups(sets) if "inproc" in modes else []
-    together = len(groups) == 1
+    together = len(groups) == 1 and bool(remote_modes)
     if remote_modes:
         # inproc last: TensorFlow 2.21's C API can abort while it tears down a session
         # whose graph calls Python (seed_pyfunc, EagerPyFunc without its kernel), seen on
         # loaded machines; last, such a crash comes after every mode's results are written.
         server_modes = [*remote_modes, *(["inproc"] if together else [])]
-        if server is not None:
-            _write_server_info(out, bundled_info(server.target, server.rest_url))
-            failed += _run(
-                root, table, names, server_modes, cases, out, server.target, server.rest_url
-            )
-        elif target is None:
-            extra = [f"--op_library={lib}" for lib in libraries]
-            with bundled_server(config, served, out / "server.log", extra) as server:
-                _write_server_info(out, bundled_info(server.target, server.rest_url))
-                failed += _run(
-                    root, table, names, server_modes, cases, out, server.target, server.rest_url
+        with contextlib.ExitStack() as stack:
+            if server is None and target is None:
+                extra = [f"--op_library={lib}" for lib in libraries]
+                server = stack.enter_context(
+                    bundled_server(config, served, out / "server.log", extra)
                 )
-        elif rest is not None:
-            # A run of v2 modes only needs no TF Serving API: a Triton, KServe or MLServer
-            # answers the Open Inference Protocol's own checks instead.
-            v2_only = all(m in V2_MODES for m in remote_modes)
-            info = (
-                probe_v2(target, rest, served) if v2_only else probe_external(target, rest, served)
-            )
+            if server is not None:
+                target, rest = server.target, server.rest_url
+                info = bundled_info(target, rest)
+            else:
+                assert target is not None and rest is not None  # given together (checked above)
+                # A run of v2 modes only needs no TF Serving API: a Triton, KServe or
+                # MLServer answers the Open Inference Protocol's own checks instead.
+                v2_only = all(m in manifest.V2_MODES for m in remote_modes)
+                info = (probe_v2 if v2_only else probe_external)(target, rest, served)
             _write_server_info(out, info)
             failed += _run(root, table, names, server_modes, cases, out, target, rest)
-        if together:
-            groups = []
-    for i, group in enumerate(groups):
+    for i, group in enumerate([] if together else groups):
         log_suffix = "" if len(groups) == 1 else f"-{i + 1}"
         failed += _run(root, table, names, ["inproc"], group, out, "", "", log_suffix)
     return failed
 
 
 def library_groups(sets: list[manifest.Manifest]) -> list[list[Path]]:
-    """The case folders grouped by the set of op libraries they load, in first-seen order."""
-    groups: dict[frozenset[Path], list[Path]] = {}
+    """The case folders grouped by the set of op libraries they load, in first-seen order.
+
+    A model whose graph calls Python (tf.py_function) runs in a group of its own: the C API
+    cannot run it, and TensorFlow 2.21 sometimes aborts after such a failure ("thread
+    should hold at least a read lock on Mutex", seen in CI), which would take every later
+    case set of the same client process with it."""
+    groups: dict[tuple[frozenset[Path], str], list[Path]] = {}
     for m in sets:
-        key = frozenset(op_libraries.resolve(p) for p in m.op_libraries)
-        groups.setdefault(key, []).append(m.folder)
+        libraries = frozenset(op_libraries.resolve(p) for p in m.op_libraries)
+        alone = m.model if _calls_python(m) else ""
+        groups.setdefault((libraries, alone), []).append(m.folder)
     return list(groups.values())
+
+
+def _calls_python(m: manifest.Manifest) -> bool:
+    """Whether the served version of the case set's model holds a Python op."""
+    from tfinterop.serving import model_config, signature
+
+    entry = next((e for e in model_config.parse_config(m.config_path) if e.name == m.model), None)
+    if entry is None:
+        return False
+    folders = entry.version_folders()
+    for version in entry.served_versions():
+        with contextlib.suppress(ServingError, OSError, ValueError):
+            meta = signature.read_meta_graph(folders[version])
+            if op_libraries.graph_ops(meta) & op_libraries.PYTHON_OPS:
+                return True
+    return False
 
 
 def bundled_info(target: str, rest: str) -> ServerInfo:
@@ -225,9 +241,6 @@ def probe_external(target: str, rest: str, models: list[str]) -> ServerInfo:
     for name in models:
         version = _rest_probe(rest, name) or version
     return ServerInfo("external", target, rest, version, {k: v for k, v in versions.items() if v})
-
-
-V2_MODES = ("v2grpc", "v2rest")
 
 
 def probe_v2(target: str, rest: str, models: list[str]) -> ServerInfo:

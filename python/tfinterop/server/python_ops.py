@@ -27,8 +27,7 @@ from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import meta_graph_pb2
 
 from tfinterop.serving.errors import Code, ServingError
-
-PYTHON_OPS = frozenset({"EagerPyFunc", "PyFunc", "PyFuncStateless"})
+from tfinterop.serving.op_libraries import PYTHON_OPS
 
 
 def load_refusal(meta: meta_graph_pb2.MetaGraphDef) -> ServingError | None:

@@ -111,6 +111,11 @@ def not_registered(op: str) -> ServingError:
     )
 
 
+# The ops that call back into Python (tf.py_function, tf.numpy_function): registered in
+# every TensorFlow, with a kernel only in a Python process that holds the callback.
+PYTHON_OPS = frozenset({"EagerPyFunc", "PyFunc", "PyFuncStateless"})
+
+
 def graph_ops(meta: Any) -> set[str]:
     """Every op type a MetaGraphDef's graph and function library use (calls of its own
     functions excluded)."""
