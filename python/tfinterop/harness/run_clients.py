@@ -3,7 +3,8 @@
 Starts the bundled server, or uses an existing TF Serving-compatible server (`verify
 --target/--rest`; for `tfinterop interop` TFINTEROP_TARGET / TFINTEROP_REST), then
 runs each client's `run` once over all its modes and case folders (one process per
-client; inproc apart when case sets need different op libraries), showing progress.
+client; inproc apart when case sets need different op libraries, or call Python),
+showing progress.
 Which client supports which mode is the registry's (harness/clients.json), not
 discovered. The judge (tests/interop, `tfinterop judge`) reads what they wrote;
 results/server.json says which server answered the grpc and rest rows.
