@@ -268,6 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also replay through these clients in process (comma list; default none: only the "
         "reference runtime, tf.saved_model.load)",
     )
+    df.add_argument(
+        "--modes",
+        type=_csv,
+        default="inproc",
+        help="the clients' modes (comma list of inproc, grpc, rest, v2grpc, v2rest; default "
+        "inproc); the server modes go through one bundled server serving A and B",
+    )
     df.add_argument("--json", type=Path, metavar="FILE", help="also write the report's data here")
     df.add_argument(
         "--max-abs",
@@ -449,6 +456,7 @@ def _diff(a: argparse.Namespace) -> int:
         a.allow_signature_changes,
         a.allow_new_errors,
         a.latency_runs,
+        tuple(a.modes),
     )
     return diff.main(
         a.saved_model, a.against, a.versions, a.name, a.inputs, a.build, a.json, options

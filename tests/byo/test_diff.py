@@ -146,16 +146,23 @@ def test_mnist_max_abs_below_the_measured_delta_exits_1(tmp_path: Path) -> None:
 
 
 def test_clients_see_the_deltas_the_reference_sees(tmp_path: Path) -> None:
-    """Go and C++ run the wheel's own TensorFlow through the C API: their B-against-A figures
-    are the reference's, case by case."""
+    """Go and C++ run the wheel's own TensorFlow through the C API, and the bundled server
+    runs it for gRPC and both v2 modes: their B-against-A figures are the reference's, case
+    by case. Over REST TF Serving refuses the empty batches on both sides ("No values in
+    'instances' array"), so its rows are the reference's without them."""
     clients = ["go", "cpp"]
+    modes = ("inproc", "grpc", "rest", "v2grpc", "v2rest")
     unbuilt = [c for c in clients if not registry.client(c).built(registry.clients_root())]
     assert not unbuilt, f"build {unbuilt} first (make clients)"
     status, text, data = _main(
-        tmp_path, MNIST, diff.Options(clients=clients, latency_runs=0), versions=[1, 2]
+        tmp_path,
+        MNIST,
+        diff.Options(clients=clients, latency_runs=0, modes=modes),
+        versions=[1, 2],
     )
     assert status == 0, text
-    assert data["sides"] == ["reference", *clients]
+    sides = [f"{c}/{m}" for c in clients for m in modes]
+    assert data["sides"] == ["reference", *sides]
 
     def figures(side: str) -> list[dict[str, Any]]:
         return [
@@ -164,14 +171,28 @@ def test_clients_see_the_deltas_the_reference_sees(tmp_path: Path) -> None:
             if r["side"] == side
         ]
 
-    assert len(figures("reference")) == 6
-    for client in clients:
-        assert figures(client) == figures("reference"), client
-    assert data["same_as_reference"] == clients
-    assert "go, cpp: the same figures as the reference, case by case" in text
-    assert (
-        tmp_path / "build" / "results" / "go" / "inproc" / "mnist-against" / "run.json"
-    ).is_file()
+    reference = figures("reference")
+    assert len(reference) == 6
+    for side in sides:
+        want = [r for r in reference if "empty" not in r["case"]] if "/rest" in side else reference
+        assert figures(side) == want, side
+    alike = [s for s in sides if "/rest" not in s]
+    assert data["same_as_reference"] == alike
+    assert f"{', '.join(alike)}: the same figures as the reference, case by case" in text
+    assert not data["cannot_run"] and not data["not_compared"]
+    for mode in modes:
+        assert (
+            tmp_path / "build" / "results" / "go" / mode / "mnist-against" / "run.json"
+        ).is_file(), mode
+
+
+def test_modes_are_checked_before_anything_runs() -> None:
+    with pytest.raises(UsageError, match="--modes inproc,grpc,grpc"):
+        diff.check(diff.Options(clients=["go"], modes=("inproc", "grpc", "grpc")))
+    with pytest.raises(UsageError, match="--modes v3"):
+        diff.check(diff.Options(clients=["go"], modes=("v3",)))
+    with pytest.raises(UsageError, match="give --clients too"):
+        diff.check(diff.Options(clients=[], modes=("grpc",)))
 
 
 # -- signatures that differ -----------------------------------------------------------------

@@ -4,9 +4,11 @@ A's cases are recorded (`record`, into --build), then every case that runs a
 signature of A is replayed on B with the request's model_spec pointed at B:
 through the golden reference's runtime (tf.saved_model.load with TF Serving's
 rules, in this process) and, with --clients, through each listed client in
-process, which runs A's case set and B's in one run (a client's B answers are
-compared with its own A answers, so what is measured is the change the
-client's users see, not the client's distance from Python).
+process (or in each of --modes: grpc, rest, v2grpc and v2rest go through one
+bundled server serving A and B), which runs A's case set and B's in one run (a
+client's B answers are compared with its own A answers in the same mode, so
+what is measured is the change the client's users see, not the client's
+distance from Python).
 
 B is copied into --build next to A, as the model `<name>-against`, and gets a
 case set of its own (A's requests, B's golden answers), so a client's B run is
@@ -44,6 +46,7 @@ class Options:
     allow_signature_changes: bool = False
     allow_new_errors: bool = False
     latency_runs: int = DEFAULT_LATENCY_RUNS
+    modes: tuple[str, ...] = ("inproc",)
 
 
 def _progress(line: str) -> None:
@@ -99,6 +102,15 @@ def check(options: Options) -> None:
         raise UsageError(f"--max-abs {options.max_abs:g}: give a bound of 0 or more")
     if options.latency_runs < 0:
         raise UsageError(f"--latency-runs {options.latency_runs}: give 0 or more")
+    from tfinterop.harness import registry
+
+    unknown = [m for m in options.modes if m not in registry.MODES]
+    if unknown or not options.modes or len(set(options.modes)) != len(options.modes):
+        raise UsageError(
+            f"--modes {','.join(options.modes)}: distinct modes from {', '.join(registry.MODES)}"
+        )
+    if options.modes != ("inproc",) and not options.clients:
+        raise UsageError("--modes says how the clients run: give --clients too")
 
 
 def main(
@@ -143,7 +155,7 @@ def run(
         verify.plan([source], name, inputs, options.clients, [], root)
     _progress(f"record: A = {a.path} into {build}")
     rec = record(source, build, name, inputs)
-    replay = Replay(build, rec.name, rec.version, b)
+    replay = Replay(build, rec.name, rec.version, b, options.modes)
     changes = diff_signatures.compare(
         signature.read_meta_graph(a.path), signature.read_meta_graph(b.path)
     )
@@ -155,7 +167,9 @@ def run(
     if options.clients:
         from tfinterop.byo import diff_clients
 
-        found = diff_clients.run(build, rec.name, replay.b_name, b_cases, options.clients)
+        found = diff_clients.run(
+            build, rec.name, replay.b_name, b_cases, options.clients, options.modes
+        )
         for client, (client_pairs, skipped, failure) in found.items():
             answers[client] = client_pairs
             no_answer += skipped

@@ -4,7 +4,10 @@ B is copied into the build folder next to A's copy, as the model
 `<name>-against` of the same model config, and each case is sent twice: as
 recorded, and with its model_spec naming B (a pinned version becomes B's).
 The B answers also make a case set of their own (A's requests, B's goldens),
-which the clients then run like any other.
+which the clients then run like any other: in process, and through the bundled
+server (which serves A and B side by side) over TF Serving's gRPC and REST and the
+Open Inference Protocol, with B's REST golden and v2 form written as `record`
+writes A's.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from typing import Any
 
 from tfinterop.byo.diff_report import REFERENCE
 from tfinterop.byo.diff_values import Answer, outputs_of
+from tfinterop.golden import Answer as GoldenAnswer
 from tfinterop.golden import GoldenError, Reference, metadata_request, producer
 from tfinterop.golden.cases import manifest
-from tfinterop.golden.cases.manifest import Case
+from tfinterop.golden.cases.book import with_v2
+from tfinterop.golden.cases.manifest import V2_MODES, Case
 from tfinterop.serving import model_config
 from tfinterop.serving.errors import ServingError
 from tfinterop.util import atomic
@@ -58,10 +63,15 @@ def pointed_at(request: Any, name: str, version: int) -> Any:
 class Replay:
     """A (already recorded into `build`) and B side by side in one golden Reference."""
 
-    def __init__(self, build: Path, a_name: str, a_version: int, b: Side) -> None:
-        """Copies B into build and loads both; GoldenError when either does not load."""
+    def __init__(
+        self, build: Path, a_name: str, a_version: int, b: Side, modes: tuple[str, ...] = ()
+    ) -> None:
+        """Copies B into build and loads both; GoldenError when either does not load.
+        `modes` are the client modes B's case set is written for (REST and the v2 modes
+        need goldens of their own; in process and gRPC share the reference's answer)."""
         self.build = build
         self.b = b
+        self.modes = modes
         self.b_name = a_name + AGAINST_SUFFIX
         self._ref = Reference(self._add_b())
         for model, version in ((a_name, a_version), (self.b_name, b.version)):
@@ -95,23 +105,75 @@ class Replay:
         for case in cases:
             b_request = self.on_b(case.request)
             try:
-                _, a_answer = self._answer(case.api, case.request)
-                b_response, b_answer = self._answer(case.api, b_request)
+                _, _, a_answer = self._answer(case.api, case.request)
+                b_response, b_error, b_answer = self._answer(case.api, b_request)
             except GoldenError as e:
                 no_answer.append({"side": REFERENCE, "case": case.id, "why": str(e)})
                 continue
             pairs[case.id] = (a_answer, b_answer)
-            b_cases.append(_b_case(case, b_request, b_response, b_answer))
+            b_cases.append(self._b_case(case, b_request, b_response, b_error, b_answer))
         self._write_b_cases(b_cases)
         return pairs, no_answer, b_cases
 
-    def _answer(self, api: str, request: Any) -> tuple[Any, Answer]:
-        """The golden's response (None for an error) and the answer it makes."""
+    def _answer(self, api: str, request: Any) -> tuple[Any, ServingError | None, Answer]:
+        """The golden's response (None for an error), its error, and the answer they make."""
         try:
             response = self._ref.call(api, request)
         except ServingError as e:
-            return None, Answer(code=e.code.name, message=e.message)
-        return response, Answer(outputs=outputs_of(api, response))
+            return None, e, Answer(code=e.code.name, message=e.message)
+        return response, None, Answer(outputs=outputs_of(api, response))
+
+    def _b_case(
+        self,
+        case: Case,
+        request: Any,
+        response: Any,
+        error: ServingError | None,
+        answer: Answer,
+    ) -> Case:
+        """A's case as B answers it, over the transports of A's case that `modes` asks for:
+        gRPC (and in process) from the reference's answer, REST from B's own REST golden
+        (left out, with the reason on stderr, when none exists), the v2 modes from B's v2
+        form."""
+        wanted = set(self.modes) | {"grpc"}  # with_v2 writes a v2 form only beside grpc
+        transports = tuple(t for t in case.transports if t in wanted and t not in V2_MODES) or (
+            "grpc",
+        )
+        transport_errors: dict[str, str] = {}
+        if "rest" in transports:
+            try:
+                golden = self._ref.answer(
+                    case.api,
+                    request,
+                    transports=("grpc", "rest"),
+                    rest_format=case.rest_format,
+                    case=case.id,
+                )
+                transport_errors = golden.transport_errors
+            except GoldenError as e:
+                print(f"[diff] {case.id} on B is not replayed over REST: {e}", file=sys.stderr)
+                transports = tuple(t for t in transports if t != "rest")
+        v2_entry = None
+        if set(case.transports) & set(V2_MODES) & wanted:
+            v2_entry, with_modes = with_v2(
+                case.api, request, GoldenAnswer(response, error), transports
+            )
+            # Only the v2 modes A's case lists: the two sides run the same modes.
+            transports = tuple(t for t in with_modes if t not in V2_MODES or t in case.transports)
+            if not set(transports) & set(V2_MODES):
+                v2_entry = None
+        common: dict[str, Any] = {
+            "description": f"{case.description}; replayed on the version compared with A",
+            "transports": transports,
+            "transport_errors": transport_errors,
+            "rest_format": case.rest_format,
+            "v2": v2_entry,
+        }
+        if answer.code is not None:
+            return Case(case.id, case.api, request, error=answer.code, **common)
+        return Case(
+            case.id, case.api, request, response=response, tolerance=dict(case.tolerance), **common
+        )
 
     def _write_b_cases(self, cases: list[Case]) -> None:
         from tfinterop.models import export
@@ -163,22 +225,6 @@ class Replay:
             "a_us": round(statistics.median(times[0]), 1),
             "b_us": round(statistics.median(times[1]), 1),
         }
-
-
-def _b_case(case: Case, request: Any, response: Any, answer: Answer) -> Case:
-    """A's case as B answers it, for the clients' B run (in process only: REST is left out)."""
-    # The clients' B run is in process only: REST and the v2 modes (no v2 form is written for
-    # B's answers) are left out.
-    transports = tuple(t for t in case.transports if t in ("inproc", "grpc")) or ("grpc",)
-    common: dict[str, Any] = {
-        "description": f"{case.description}; replayed on the version compared with A",
-        "transports": transports,
-    }
-    if answer.code is not None:
-        return Case(case.id, case.api, request, error=answer.code, **common)
-    return Case(
-        case.id, case.api, request, response=response, tolerance=dict(case.tolerance), **common
-    )
 
 
 def _batch_of(case: Case) -> int | None:

@@ -47,7 +47,11 @@ def render(data: dict[str, Any]) -> str:
         f"  B: {b['path']} (version {b['version']})",
         f"  {data['cases']['recorded']} cases recorded from A, {data['cases']['replayed']} "
         "replayed on B: reference = tf.saved_model.load"
-        + (f"; in process: {', '.join(clients)} (B against its own A)" if clients else ""),
+        + (
+            f"; clients (client/mode): {', '.join(clients)} (B against its own A)"
+            if clients
+            else ""
+        ),
         "",
     ]
     sig = data["signatures"]
