@@ -110,18 +110,38 @@ BULK_CASES = [
     pytest.param([1.5], types_pb2.DT_INT32, False, id="float-for-int"),
     pytest.param([3.5e38], F32, False, id="beyond-float-max"),
     pytest.param([[]], F32, False, id="empty"),
+    pytest.param([[1e30, -2.5e20]], F32, True, id="large-floats"),
+    pytest.param([2**63 - 1, -(2**63)], types_pb2.DT_INT64, True, id="int64-extremes"),
+    pytest.param([2**64 - 1], types_pb2.DT_UINT64, False, id="uint64-not-bulk"),
+    pytest.param([[1.0, None]], F32, False, id="null-in-floats"),
+    pytest.param([[1.0], 2.0], F32, False, id="list-and-scalar"),
+    pytest.param([[0.5, 2**53 + 1]], types_pb2.DT_DOUBLE, False, id="int-beyond-double"),
 ]
+# Where reading by numpy's inferred type (a body without true/false) leaves more to the exact
+# path than the type-checked bulk path does: whole numbers beyond float's exact integers may
+# have been JSON integers, which are refused when lossy.
+INFERRED_EXACT_PATH = {"large-floats"}
 
 
+@pytest.mark.parametrize("no_bools", [False, True], ids=["checked", "inferred"])
 @pytest.mark.parametrize(("value", "dtype", "bulk"), BULK_CASES)
 def test_bulk_numeric_reading_matches_the_exact_path(
-    value: object, dtype: int, bulk: bool, monkeypatch: pytest.MonkeyPatch
+    value: object,
+    dtype: int,
+    bulk: bool,
+    no_bools: bool,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The bulk path (one numpy conversion) answers exactly what the per-number path does,
-    and leaves every doubtful value to it (its errors are TF Serving's)."""
-    fast = json_tensor._numeric_array(value, dtype)
-    assert (fast is not None) == bulk
-    monkeypatch.setattr(json_tensor, "_numeric_array", lambda v, d: None)
+    """The bulk paths (one numpy conversion; with `no_bools`, numpy's inferred type in place
+    of a check of every value) answer exactly what the per-number path does, and leave every
+    doubtful value to it (its errors are TF Serving's)."""
+    case_id = request.node.callspec.id.rsplit("-", 1)[0]
+    if no_bools and "bool" in case_id:
+        pytest.skip("a body holding true is never read with no_bools")
+    fast = json_tensor._numeric_array(value, dtype, no_bools)
+    assert (fast is not None) == (bulk and not (no_bools and case_id in INFERRED_EXACT_PATH))
+    monkeypatch.setattr(json_tensor, "_numeric_array", lambda v, d, b=False: None)
     try:
         exact: np.ndarray | ServingError = json_tensor.to_array(value, dtype)
     except ServingError as e:
@@ -136,10 +156,16 @@ def test_bulk_numeric_reading_matches_the_exact_path(
 def test_bulk_row_format_equals_the_stacked_instances(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [[[0.25, 1], [2, 3.5]], [[4, 5.5], [6.75, 7]]]
     fast, fmt = json_tensor.predict_inputs({"instances": rows}, {"x": F32})
-    monkeypatch.setattr(json_tensor, "_numeric_array", lambda v, d: None)
+    monkeypatch.setattr(json_tensor, "_numeric_array", lambda v, d, b=False: None)
     exact, _ = json_tensor.predict_inputs({"instances": rows}, {"x": F32})
     assert fmt == "row" and fast["x"].shape == (2, 2, 2)
     np.testing.assert_array_equal(fast["x"], exact["x"])
+
+
+def test_bool_free_sees_any_true_or_false_text() -> None:
+    assert json_tensor.bool_free(b'{"inputs": [[0.5, 1e-3, NaN]]}')
+    assert not json_tensor.bool_free(b'{"inputs": [[0.5, true]]}')
+    assert not json_tensor.bool_free(b'{"signature_name": "false_positive", "inputs": [1]}')
 
 
 @pytest.mark.parametrize("double", [False, True], ids=["float", "double"])

@@ -157,10 +157,20 @@ def signature_name(doc: Mapping[str, Any]) -> str:
     return name if isinstance(name, str) else name.decode("utf-8", errors="surrogateescape")
 
 
+def bool_free(body: bytes) -> bool:
+    """Whether a request body holds no `true` or `false` token (nor that text anywhere):
+    numpy then reads its numbers in bulk without checking each value's JSON type."""
+    return b"true" not in body and b"false" not in body
+
+
 def predict_inputs(
-    doc: Mapping[str, Any], input_dtypes: Mapping[str, int], signature: str = ""
+    doc: Mapping[str, Any],
+    input_dtypes: Mapping[str, int],
+    signature: str = "",
+    no_bools: bool = False,
 ) -> tuple[dict[str, np.ndarray], str]:
-    """The request's tensors (alias -> array) and its format (row or columnar)."""
+    """The request's tensors (alias -> array) and its format (row or columnar). `no_bools`:
+    the body holds no JSON true/false (bool_free), so bulk reading may skip the type check."""
     if not input_dtypes:
         raise invalid_argument(f"Failed to get input map for signature: {signature or 'DEFAULT'}")
     has_instances = "instances" in doc
@@ -176,9 +186,9 @@ def predict_inputs(
             raise _format_error(doc, "Excepting 'instances' to be an list/array")
         if not instances:
             raise _format_error(doc, "No values in 'instances' array")
-        return _from_instances(instances, input_dtypes), ROW
+        return _from_instances(instances, input_dtypes, no_bools), ROW
     if has_inputs:
-        return _from_inputs(doc["inputs"], input_dtypes), COLUMNAR
+        return _from_inputs(doc["inputs"], input_dtypes, no_bools), COLUMNAR
     raise invalid_argument("Missing 'inputs' or 'instances' key")
 
 
@@ -186,7 +196,9 @@ def _is_b64(val: Any) -> bool:
     return isinstance(val, dict) and len(val) == 1 and _is_str(val.get("b64"))
 
 
-def _from_inputs(val: Any, dtypes: Mapping[str, int]) -> dict[str, np.ndarray]:
+def _from_inputs(
+    val: Any, dtypes: Mapping[str, int], no_bools: bool = False
+) -> dict[str, np.ndarray]:
     if not isinstance(val, dict) or _is_b64(val):
         if len(dtypes) > 1:
             raise invalid_argument(
@@ -194,12 +206,12 @@ def _from_inputs(val: Any, dtypes: Mapping[str, int]) -> dict[str, np.ndarray]:
                 "input tensors required as per tensorinfo_map"
             )
         name, dtype = next(iter(dtypes.items()))
-        return {name: to_array(val, dtype)}
+        return {name: to_array(val, dtype, no_bools)}
     out = {}
     for name in sorted(dtypes):
         if name not in val:
             raise invalid_argument(f"Missing named input: {name} in 'inputs' object.")
-        out[name] = to_array(val[name], dtypes[name])
+        out[name] = to_array(val[name], dtypes[name], no_bools)
     return out
 
 
@@ -207,7 +219,9 @@ def _status_text(e: ServingError) -> str:
     return f"{e.code.name}: {e.message}"
 
 
-def _from_instances(instances: list[Any], dtypes: Mapping[str, int]) -> dict[str, np.ndarray]:
+def _from_instances(
+    instances: list[Any], dtypes: Mapping[str, int], no_bools: bool = False
+) -> dict[str, np.ndarray]:
     def is_obj(v: Any) -> bool:
         return isinstance(v, dict) and not _is_b64(v)
 
@@ -221,7 +235,7 @@ def _from_instances(instances: list[Any], dtypes: Mapping[str, int]) -> dict[str
         # Every instance the same shape of plain numbers: one bulk conversion is what the
         # per-instance path below would stack (anything else takes it, for its errors).
         name, dtype = next(iter(dtypes.items()))
-        whole = _numeric_array(instances, dtype)
+        whole = _numeric_array(instances, dtype, no_bools)
         if whole is not None:
             return {name: whole}
     rows: dict[str, list[np.ndarray]] = {}
@@ -275,9 +289,9 @@ def _add_instance_item(
     previous.append(arr)
 
 
-def to_array(val: Any, dtype: int) -> np.ndarray:
+def to_array(val: Any, dtype: int, no_bools: bool = False) -> np.ndarray:
     """One JSON value (scalar or nested list) as a tensor of `dtype` (FillTensorProto)."""
-    fast = _numeric_array(val, dtype)
+    fast = _numeric_array(val, dtype, no_bools)
     if fast is not None:
         return fast
     shape: list[int] = []
@@ -305,9 +319,10 @@ def to_array(val: Any, dtype: int) -> np.ndarray:
 # The numeric dtypes the fast path reads: JSON number types each accepts, and its numpy type.
 _FAST_FLOATS = {types_pb2.DT_FLOAT: np.float32, types_pb2.DT_DOUBLE: np.float64}
 _FAST_INTS = {types_pb2.DT_INT32: np.int32, types_pb2.DT_INT64: np.int64}
+_INT_DTYPE = {v: k for k, v in _FAST_INTS.items()}
 
 
-def _numeric_array(val: Any, dtype: int) -> np.ndarray | None:
+def _numeric_array(val: Any, dtype: int, no_bools: bool = False) -> np.ndarray | None:
     """A regular nested list of plain numbers as a float or int tensor, converted by numpy
     in bulk (a batch-32 MNIST request is 25,088 numbers: per-number Python is most of the
     request's time); None for anything else or anything doubtful (ragged, a bool, a string,
@@ -317,6 +332,9 @@ def _numeric_array(val: Any, dtype: int) -> np.ndarray | None:
     Only accepts what the exact path accepts, with the same values: a float tensor from
     JSON numbers read as doubles (rapidjson's reader, json_tensor.parse) narrowed to float,
     ints within IsLosslessDecimal; an int tensor from JSON integers in range.
+
+    `no_bools` (the body holds no true/false token) lets numpy infer the element type
+    (_inferred) instead of a check of every value's type, about 3x faster on batch 32.
     """
     if not isinstance(val, list) or not val:
         return None
@@ -331,6 +349,8 @@ def _numeric_array(val: Any, dtype: int) -> np.ndarray | None:
             return None
         shape.append(len(probe))
         probe = probe[0]
+    if no_bools:
+        return _inferred(val, tuple(shape), floats, ints)
     try:
         obj = np.array(val, dtype=object)
     except ValueError:
@@ -362,6 +382,42 @@ def _numeric_array(val: Any, dtype: int) -> np.ndarray | None:
     if wide.min() < lo or wide.max() > hi:
         return None
     return wide.astype(ints).reshape(shape)
+
+
+def _inferred(val: list[Any], shape: tuple[int, ...], floats: Any, ints: Any) -> np.ndarray | None:
+    """_numeric_array for a body without true/false: numpy's inferred dtype says what the
+    values are. float64 holds floats (and ints among them), int64 only ints that fit, and
+    anything else (strings, null, objects, ints beyond int64, ragged lists) is not a number
+    array; in a body without true/false no value is a bool. Doubtful values go back to the
+    exact path (None): in a float tensor, an integral value beyond float's exact integers
+    (it may have been a lossy JSON integer); in an int tensor, a value out of range."""
+    try:
+        arr = np.array(val)
+    except (ValueError, OverflowError):
+        return None
+    if arr.shape != shape:
+        return None
+    if floats is not None:
+        limit = (1 << (24 if floats is np.float32 else 53)) - 1
+        if arr.dtype == np.int64:  # every value a JSON integer
+            return None if arr.max() > limit or arr.min() < -limit else arr.astype(floats)
+        if arr.dtype != np.float64:
+            return None
+        magnitude = np.abs(arr)
+        big = np.isfinite(arr) & (magnitude > limit)  # no JSON integer is NaN or infinite
+        if big.any():
+            wide = arr[big]
+            if np.any(wide == np.trunc(wide)):
+                return None
+        if floats is np.float32 and np.any(magnitude[np.isfinite(magnitude)] > FLT_MAX):
+            return None
+        return arr.astype(floats)
+    if arr.dtype != np.int64:
+        return None
+    lo, hi = _INT_RANGES[_INT_DTYPE[ints]]
+    if arr.min() < lo or arr.max() > hi:
+        return None
+    return arr.astype(ints)
 
 
 def _fill(

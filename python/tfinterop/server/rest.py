@@ -135,7 +135,9 @@ class RestApi:
                 f'Serving signature name: "{sig_key}" not found in signature def'
             )
         dtypes = {k: v.dtype for k, v in sig.inputs.items()}
-        arrays, fmt = json_tensor.predict_inputs(doc, dtypes, request.model_spec.signature_name)
+        arrays, fmt = json_tensor.predict_inputs(
+            doc, dtypes, request.model_spec.signature_name, json_tensor.bool_free(body)
+        )
         for alias, arr in arrays.items():
             request.inputs[alias].CopyFrom(
                 tensor_codec.from_ndarray(arr, dtypes[alias], content=True)
