@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.v2.peers import kserve_peer
+from tfinterop.byo import verify
+from tfinterop.golden.cases import manifest
 from tfinterop.harness import registry
 from tfinterop.harness.run_clients import FailedRun
 from tfinterop.judge import report
@@ -25,11 +28,13 @@ from tfinterop.judge.matrix import Judgement
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
+RESULTS = BUILD / "results-v2-kserve"
 ALWAYS = ("python", "go")
+VERIFY_EXPECTED = Path(__file__).resolve().parent / "peers" / "kserve_verify_expected.txt"
 
 
 @pytest.fixture(scope="module")
-def judged() -> tuple[Judgement, list[FailedRun], list[str]]:
+def peer() -> Iterator[tuple[kserve_peer.Peer, list[manifest.Manifest]]]:
     if not (kserve_peer.VENV / "bin" / "python").is_file():
         why = f"{kserve_peer.VENV} is absent: `make kserve-venv` builds it (KServe from PyPI, once)"
         if os.environ.get("TFINTEROP_KSERVE_PEER") == "required":
@@ -37,15 +42,21 @@ def judged() -> tuple[Judgement, list[FailedRun], list[str]]:
         pytest.skip(f"{why}; `make test-v2-peer` builds it and runs this test")
     if not (BUILD / "cases" / "mnist" / "manifest.json").is_file():
         pytest.fail("run `make export` first: no case sets under build/cases")
+    with kserve_peer.serving(BUILD / "cases", RESULTS) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def judged(
+    peer: tuple[kserve_peer.Peer, list[manifest.Manifest]],
+) -> tuple[Judgement, list[FailedRun], list[str]]:
     table = registry.clients()
     root = registry.clients_root()
     unbuilt = [c for c in ALWAYS if not table[c].built(root)]
     if unbuilt:
         pytest.fail(f"{', '.join(unbuilt)} not built: `make go`")
     clients = [c for c in registry.names() if c in ALWAYS or table[c].built(root)]
-    judgement, failed = kserve_peer.run(
-        BUILD / "cases", BUILD / "results-v2-kserve", BUILD / "report" / "v2-kserve", clients
-    )
+    judgement, failed = kserve_peer.run(*peer, RESULTS, BUILD / "report" / "v2-kserve", clients)
     return judgement, failed, clients
 
 
@@ -89,3 +100,38 @@ def test_kserve_answers_mnist_and_multi_io_over_grpc_as_the_golden(
     assert len(rows) == len(runs) * len({r.client for r in judgement.rows})
     bad = [f"{r.id}: {r.outcome.detail}" for r in rows if r.outcome.status != "pass"]
     assert not bad, bad
+
+
+def test_verify_target_at_kserve_runs_the_v2_rows_and_states_its_differences(
+    peer: tuple[kserve_peer.Peer, list[manifest.Manifest]], tmp_path: Path
+) -> None:
+    """`verify --target/--rest` at a server a team already runs, which speaks only v2: the
+    model recorded, the in-process and v2 rows run against KServe (no TF Serving rows), and
+    KServe's two differences on verify's own cases (a versioned v2 URL is HTTP 501; an
+    unknown signature is INVALID_ARGUMENT) pass only as the --expect file states them."""
+    server, _ = peer
+    out = tmp_path / "verify.json"
+    status = verify.main(
+        [BUILD / "models" / "half_plus_two"],
+        "half_plus_two",
+        None,
+        tmp_path / "build",
+        list(ALWAYS),
+        [VERIFY_EXPECTED],
+        allow_uncovered=True,
+        target=server.target,
+        rest=server.rest,
+        json_path=out,
+    )
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert status == 0, json.dumps(data, indent=1)[:3000]
+    rows = {(r["client"], r["mode"]) for r in data["rows"]}
+    assert rows == {(c, m) for c in ALWAYS for m in ("inproc", *kserve_peer.MODES)}
+    assert not [r for r in data["rows"] if r["verdict"] == "unexpected"]
+    failed = [r for r in data["rows"] if r["status"] == "fail"]
+    assert {(r["mode"], r["verdict"]) for r in failed} == {
+        ("v2rest", "expected"),
+        ("v2grpc", "expected"),
+    }, failed
+    passed = {(r["client"], r["mode"]) for r in data["rows"] if r["status"] == "pass"}
+    assert {(c, "v2grpc") for c in ALWAYS} <= passed, "KServe answered no v2 case as TF Serving"

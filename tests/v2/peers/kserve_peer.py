@@ -157,27 +157,34 @@ def _server_metadata(rest: str) -> dict[str, str]:
     return {"name": str(data.get("name", "")), "version": str(data.get("version", ""))}
 
 
-def run(
-    cases: Path, out: Path, report_dir: Path, clients: list[str]
-) -> tuple[Judgement, list[run_clients.FailedRun]]:
-    """Serve, run `clients` in the v2 modes, judge with kserve_expected.txt only, write the
-    report; the judgement and the client runs that failed."""
+@contextlib.contextmanager
+def serving(cases: Path, out: Path) -> Iterator[tuple[Peer, list[manifest.Manifest]]]:
+    """KServe serving every case set under `cases` that holds a v2 case (their op libraries
+    loaded), for the block: the peer and those case sets."""
     sets = v2_case_sets(cases)
     if not sets:
         raise ToolError(f"no case set with v2 cases under {cases}: run `make export`")
     models = [m.model for m in sets]
     libraries = list(dict.fromkeys(op_libraries.resolve(p) for m in sets for p in m.op_libraries))
     with kserve_server(sets[0].config_path, models, libraries, out / "kserve.log") as peer:
-        failed = run_clients.run_all(
-            registry.clients_root(),
-            [m.folder for m in sets],
-            out,
-            clients,
-            MODES,
-            peer.target,
-            peer.rest,
-        )
-        said = _server_metadata(peer.rest)
+        yield peer, sets
+
+
+def run(
+    peer: Peer, sets: list[manifest.Manifest], out: Path, report_dir: Path, clients: list[str]
+) -> tuple[Judgement, list[run_clients.FailedRun]]:
+    """Run `clients` in the v2 modes against the peer, judge with kserve_expected.txt only,
+    write the report; the judgement and the client runs that failed."""
+    failed = run_clients.run_all(
+        registry.clients_root(),
+        [m.folder for m in sets],
+        out,
+        clients,
+        MODES,
+        peer.target,
+        peer.rest,
+    )
+    said = _server_metadata(peer.rest)
     # The runner's probe records the REST Server header (uvicorn); the v2 server metadata
     # says which server that is.
     info = json.loads((out / "server.json").read_text(encoding="utf-8"))
