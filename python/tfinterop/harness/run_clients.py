@@ -395,11 +395,7 @@ def _run(
         label = f"{name}/{','.join(own)}"
         total = per_mode * len(own)
         start = time.monotonic()
-        print(
-            f"[interop] {label}: running {len(cases)} case set(s), {total} cases ...",
-            file=sys.stderr,
-            flush=True,
-        )
+        progress.say(f"[interop] {label}: running {len(cases)} case set(s), {total} cases ...")
         log_path = out / "logs" / f"{name}-{'-'.join(own)}{log_suffix}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -415,7 +411,7 @@ def _run(
                 rc = 127
         took = time.monotonic() - start
         status = "ok" if rc == 0 else f"exit {rc} (see {log_path})"
-        print(f"[interop] {label}: {status} in {took:.1f}s", file=sys.stderr, flush=True)
+        progress.say(f"[interop] {label}: {status} in {took:.1f}s")
         if rc == 0:
             return []
         return [

@@ -63,7 +63,14 @@ class Countdown:
         )
 
 
+_WRITE = threading.Lock()
+
+
 def say(line: str, stream: TextIO | None = None) -> None:
-    """One progress line, flushed at once (the step it reports on may run for minutes)."""
+    """One progress line, flushed at once (the step it reports on may run for minutes). One
+    write under a lock: clients run in parallel threads, and print() writes the line and its
+    newline apart, so two threads' lines could run together."""
     out = stream if stream is not None else sys.stderr
-    print(line, file=out, flush=True)
+    with _WRITE:
+        out.write(line + "\n")
+        out.flush()
