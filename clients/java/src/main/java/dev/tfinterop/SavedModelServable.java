@@ -43,11 +43,15 @@ public final class SavedModelServable implements AutoCloseable {
   private final SavedModelBundle bundle;
   private final Map<String, Output<?>> graphOutputs = new ConcurrentHashMap<>();
 
+  /** The fed tensors refilled per thread, or null when this graph might keep one (ReusedInputs). */
+  private final ReusedInputs reused;
+
   private SavedModelServable(String name, long version, MetaGraphDef mg, SavedModelBundle b) {
     this.name = name;
     this.version = version;
     this.metaGraph = mg;
     this.bundle = b;
+    this.reused = ReusedInputs.safeFor(mg) ? new ReusedInputs() : null;
   }
 
   /** Loads {@code dir}; a ServingException with TF's code when TensorFlow refuses it. */
@@ -96,6 +100,11 @@ public final class SavedModelServable implements AutoCloseable {
     return version;
   }
 
+  /** Whether runs refill this thread's fed tensors in place ({@link ReusedInputs}). */
+  boolean refillsInputs() {
+    return reused != null;
+  }
+
   public Map<String, SignatureDef> signatures() {
     return metaGraph.getSignatureDefMap();
   }
@@ -119,14 +128,19 @@ public final class SavedModelServable implements AutoCloseable {
   public Map<String, TensorProto> run(
       SignatureDef sig, String key, Map<String, HostTensor> inputs, List<String> outputs)
       throws ServingException {
+    // The tensors made for this run alone, closed after it; kept ones stay with `reused`.
     Tensor[] fed = new Tensor[inputs.size()];
     int n = 0;
     try {
       Session.Runner runner = bundle.session().runner();
       for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
-        Tensor t = TfTensors.toTensor(e.getValue(), "input " + e.getKey());
-        fed[n++] = t;
-        runner.feed(output(sig.getInputsOrThrow(e.getKey()).getName()), t);
+        String feedName = sig.getInputsOrThrow(e.getKey()).getName();
+        Tensor t = reused != null ? reused.fill(feedName, e.getValue(), e.getKey()) : null;
+        if (t == null) {
+          t = TfTensors.toTensor(e.getValue(), "input " + e.getKey());
+          fed[n++] = t;
+        }
+        runner.feed(output(feedName), t);
       }
       for (String alias : outputs) {
         runner.fetch(output(sig.getOutputsOrThrow(alias).getName()));
@@ -206,6 +220,9 @@ public final class SavedModelServable implements AutoCloseable {
 
   @Override
   public void close() {
+    if (reused != null) {
+      reused.close();
+    }
     bundle.close();
   }
 }
