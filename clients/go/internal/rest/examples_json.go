@@ -91,7 +91,7 @@ func writeExampleJSON(buf *bytes.Buffer, e *example.Example) {
 // floatFeature is v as its exact double in shortest form; formatFloat keeps a
 // decimal point, so TF Serving reads a float, not an int64.
 func floatFeature(v float32) string {
-	return formatFloat(float64(v), 64)
+	return formatFloat(float64(v))
 }
 
 func (t *Transport) classify(ctx context.Context, req *apis.ClassificationRequest) (*apis.ClassificationResponse, error) {

@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -52,6 +51,18 @@ const maxDepth = 256
 type parser struct {
 	data []byte
 	pos  int
+	slab []node // nodes are handed out from chunks: one allocation per nodeChunk
+}
+
+const nodeChunk = 64
+
+// node returns a pointer to a copy of n that lives as long as the tree.
+func (p *parser) node(n node) *node {
+	if len(p.slab) == cap(p.slab) {
+		p.slab = make([]node, 0, nodeChunk)
+	}
+	p.slab = append(p.slab, n)
+	return &p.slab[len(p.slab)-1]
 }
 
 // parseJSON parses one JSON document with TF Serving's extensions.
@@ -106,19 +117,19 @@ func (p *parser) value(depth int) (*node, error) {
 		return p.array(depth)
 	case c == '"':
 		s, err := p.str()
-		return &node{kind: kString, text: s}, err
+		return p.node(node{kind: kString, text: s}), err
 	case p.literal("true"):
-		return &node{kind: kBool, boolean: true}, nil
+		return p.node(node{kind: kBool, boolean: true}), nil
 	case p.literal("false"):
-		return &node{kind: kBool}, nil
+		return p.node(node{kind: kBool}), nil
 	case p.literal("null"):
-		return &node{kind: kNull}, nil
+		return p.node(node{kind: kNull}), nil
 	case p.literal("NaN"):
-		return &node{kind: kNumber, text: "NaN"}, nil
+		return p.node(node{kind: kNumber, text: "NaN"}), nil
 	case p.literal("Infinity"):
-		return &node{kind: kNumber, text: "Infinity"}, nil
+		return p.node(node{kind: kNumber, text: "Infinity"}), nil
 	case p.literal("-Infinity"):
-		return &node{kind: kNumber, text: "-Infinity"}, nil
+		return p.node(node{kind: kNumber, text: "-Infinity"}), nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	default:
@@ -136,11 +147,47 @@ func (p *parser) number() (*node, error) {
 		}
 		break
 	}
-	text := string(p.data[start:p.pos])
-	if !json.Valid([]byte(text)) {
-		return nil, p.errorf("bad number %q", text)
+	if !validNumber(p.data[start:p.pos]) {
+		return nil, p.errorf("bad number %q", p.data[start:p.pos])
 	}
-	return &node{kind: kNumber, text: text}, nil
+	return p.node(node{kind: kNumber, text: string(p.data[start:p.pos])}), nil
+}
+
+// validNumber is JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func validNumber(b []byte) bool {
+	i := 0
+	digits := func() bool {
+		j := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i > j
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case !digits():
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 // str reads a string literal. Bytes outside escapes are kept as they are,
@@ -149,6 +196,14 @@ func (p *parser) number() (*node, error) {
 // them with U+FFFD.
 func (p *parser) str() (string, error) {
 	p.pos++ // opening quote
+	// Most strings (member names) hold no escape: one copy, no appends.
+	for end := p.pos; end < len(p.data) && p.data[end] != '\\' && p.data[end] >= 0x20; end++ {
+		if p.data[end] == '"' {
+			s := string(p.data[p.pos:end])
+			p.pos = end + 1
+			return s, nil
+		}
+	}
 	var out []byte
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
@@ -228,7 +283,7 @@ func (p *parser) unicodeEscape() (rune, error) {
 
 func (p *parser) array(depth int) (*node, error) {
 	p.pos++ // [
-	n := &node{kind: kArray}
+	n := p.node(node{kind: kArray})
 	p.space()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
@@ -258,7 +313,7 @@ func (p *parser) array(depth int) (*node, error) {
 
 func (p *parser) object(depth int) (*node, error) {
 	p.pos++ // {
-	n := &node{kind: kObject}
+	n := p.node(node{kind: kObject})
 	p.space()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++

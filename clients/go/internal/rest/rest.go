@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -47,6 +48,7 @@ const maxBody = 512 << 20
 type Transport struct {
 	base     string
 	client   *http.Client
+	bodies   sync.Pool // of *bodyWriter
 	mu       sync.Mutex
 	metadata map[string]*apis.SignatureDefMap // by model URL, per run
 }
@@ -122,12 +124,17 @@ func (t *Transport) predict(ctx context.Context, req *apis.PredictRequest, forma
 	if len(req.GetOutputFilter()) > 0 {
 		return nil, status.Errorf(status.Unimplemented, "output_filter cannot be expressed in TF Serving's REST API")
 	}
-	body, err := predictBody(req, format)
-	if err != nil {
+	w, _ := t.bodies.Get().(*bodyWriter)
+	if w == nil {
+		w = &bodyWriter{}
+	}
+	w.reset()
+	if err := w.predict(req, format); err != nil {
+		t.bodies.Put(w)
 		return nil, err
 	}
 	model := t.modelURL(req.GetModelSpec())
-	data, err := t.do(ctx, http.MethodPost, model+":predict", body)
+	data, err := sendBody(ctx, t.client, model+":predict", w.buf, func() { t.bodies.Put(w) })
 	if err != nil {
 		return nil, err
 	}
@@ -153,56 +160,71 @@ func (t *Transport) predict(ctx context.Context, req *apis.PredictRequest, forma
 // predictBody is the JSON request: {"signature_name", "inputs": {...}} or
 // {"signature_name", "instances": [...]}.
 func predictBody(req *apis.PredictRequest, format string) ([]byte, error) {
+	w := &bodyWriter{}
+	if err := w.predict(req, format); err != nil {
+		return nil, err
+	}
+	return w.buf, nil
+}
+
+// predict writes predictBody's JSON into w.
+func (w *bodyWriter) predict(req *apis.PredictRequest, format string) error {
 	aliases := make([]string, 0, len(req.GetInputs()))
 	for a := range req.GetInputs() {
 		aliases = append(aliases, a)
 	}
 	slices.Sort(aliases)
 	inputs := make([]*tensor.Tensor, len(aliases))
+	for len(w.scratch) < len(aliases) {
+		w.scratch = append(w.scratch, nil)
+	}
 	for i, a := range aliases {
-		t, err := tensor.Decode(req.GetInputs()[a])
+		// The body only reads the tensor while req lives: tensor_content is
+		// not copied, and a typed field is decoded into w's own scratch.
+		p := req.GetInputs()[a]
+		t, err := tensor.DecodeReusing(p, w.scratch[i])
 		if err != nil {
-			return nil, fmt.Errorf("input %s: %w", a, err)
+			return fmt.Errorf("input %s: %w", a, err)
+		}
+		if len(p.GetTensorContent()) == 0 && cap(t.Data) > cap(w.scratch[i]) {
+			w.scratch[i] = t.Data // ours, not the proto's: keep it for the next body
 		}
 		inputs[i] = t
 	}
-	var buf bytes.Buffer
-	buf.WriteByte('{')
+	w.buf = append(w.buf, '{')
 	if name := req.GetModelSpec().GetSignatureName(); name != "" {
-		enc, _ := json.Marshal(name)
-		buf.WriteString(`"signature_name":`)
-		buf.Write(enc)
-		buf.WriteByte(',')
+		w.buf = append(w.buf, `"signature_name":`...)
+		w.buf = appendQuoted(w.buf, name)
+		w.buf = append(w.buf, ',')
 	}
 	switch format {
 	case Columnar, "":
-		buf.WriteString(`"inputs":{`)
+		w.buf = append(w.buf, `"inputs":{`...)
 		for i, a := range aliases {
 			if i > 0 {
-				buf.WriteByte(',')
+				w.buf = append(w.buf, ',')
 			}
-			enc, _ := json.Marshal(a)
-			buf.Write(enc)
-			buf.WriteByte(':')
-			if err := writeTensor(&buf, inputs[i]); err != nil {
-				return nil, err
+			w.buf = appendQuoted(w.buf, a)
+			w.buf = append(w.buf, ':')
+			if err := w.tensor(inputs[i]); err != nil {
+				return err
 			}
 		}
-		buf.WriteByte('}')
+		w.buf = append(w.buf, '}')
 	case Row:
-		if err := writeInstances(&buf, aliases, inputs); err != nil {
-			return nil, err
+		if err := w.instances(aliases, inputs); err != nil {
+			return err
 		}
 	default:
-		return nil, status.Errorf(status.InvalidArgument, "unknown rest_format %q", format)
+		return status.Errorf(status.InvalidArgument, "unknown rest_format %q", format)
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	w.buf = append(w.buf, '}')
+	return nil
 }
 
-// writeInstances writes the row form: one input as a list of per-example
-// values, several as a list of objects; all inputs share the batch size.
-func writeInstances(buf *bytes.Buffer, aliases []string, inputs []*tensor.Tensor) error {
+// instances writes the row form: one input as a list of per-example values,
+// several as a list of objects; all inputs share the batch size.
+func (w *bodyWriter) instances(aliases []string, inputs []*tensor.Tensor) error {
 	batch := int64(-1)
 	for i, t := range inputs {
 		if len(t.Shape) == 0 {
@@ -213,38 +235,45 @@ func writeInstances(buf *bytes.Buffer, aliases []string, inputs []*tensor.Tensor
 		}
 		batch = t.Shape[0]
 	}
-	buf.WriteString(`"instances":[`)
+	w.buf = append(w.buf, `"instances":[`...)
 	for b := range int(max(batch, 0)) {
 		if b > 0 {
-			buf.WriteByte(',')
+			w.buf = append(w.buf, ',')
 		}
 		if len(inputs) == 1 {
-			if err := writeExample(buf, inputs[0], b); err != nil {
+			if err := w.example(inputs[0], b); err != nil {
 				return err
 			}
 			continue
 		}
-		buf.WriteByte('{')
+		w.buf = append(w.buf, '{')
 		for i, a := range aliases {
 			if i > 0 {
-				buf.WriteByte(',')
+				w.buf = append(w.buf, ',')
 			}
-			enc, _ := json.Marshal(a)
-			buf.Write(enc)
-			buf.WriteByte(':')
-			if err := writeExample(buf, inputs[i], b); err != nil {
+			w.buf = appendQuoted(w.buf, a)
+			w.buf = append(w.buf, ':')
+			if err := w.example(inputs[i], b); err != nil {
 				return err
 			}
 		}
-		buf.WriteByte('}')
+		w.buf = append(w.buf, '}')
 	}
-	buf.WriteByte(']')
+	w.buf = append(w.buf, ']')
 	return nil
 }
 
 // predictOutputs reads "outputs" (columnar) or "predictions" (row); with a
 // single signature output the name is dropped.
 func predictOutputs(data []byte, sig *corepb.SignatureDef) (map[string]*framework.TensorProto, error) {
+	if out, ok := denseOutputs(data, sig); ok {
+		return out, nil
+	}
+	return treeOutputs(data, sig)
+}
+
+// treeOutputs is predictOutputs for any answer, through the JSON tree.
+func treeOutputs(data []byte, sig *corepb.SignatureDef) (map[string]*framework.TensorProto, error) {
 	root, err := parseJSON(data)
 	if err != nil {
 		return nil, badJSON("%v", err)
@@ -414,12 +443,65 @@ func send(ctx context.Context, client *http.Client, method, url string, body []b
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return roundTrip(client, req)
+}
+
+// sendBody POSTs body, a pooled buffer, and calls release once net/http is
+// done with it: every request body it was lent (the first, and any copy
+// GetBody made for a retry) is closed and Do has returned. RoundTrip may still
+// be writing a body after Do returns (an answer that comes early): then the
+// buffer is left to the garbage collector instead.
+func sendBody(ctx context.Context, client *http.Client, url string, body []byte, release func()) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
+	if err != nil {
+		release()
+		return nil, status.Errorf(status.InvalidArgument, "bad request URL %s: %v", url, err)
+	}
+	lent := &lentBody{data: body}
+	req.Body, req.ContentLength = lent.open(), int64(len(body))
+	req.GetBody = func() (io.ReadCloser, error) { return lent.open(), nil }
+	req.Header.Set("Content-Type", "application/json")
+	data, err := roundTrip(client, req)
+	if lent.unread.Load() == 0 {
+		release()
+	}
+	return data, err
+}
+
+// lentBody counts the readers of one request body that net/http has not
+// closed yet.
+type lentBody struct {
+	data   []byte
+	unread atomic.Int32
+}
+
+func (b *lentBody) open() io.ReadCloser {
+	b.unread.Add(1)
+	return &lentReader{Reader: bytes.NewReader(b.data), owner: b}
+}
+
+type lentReader struct {
+	*bytes.Reader
+	owner  *lentBody
+	closed atomic.Bool
+}
+
+func (r *lentReader) Close() error {
+	if r.closed.CompareAndSwap(false, true) {
+		r.owner.unread.Add(-1)
+	}
+	return nil
+}
+
+// roundTrip sends req and returns the body of a 200 answer; any other status
+// becomes the code TF Serving's mapping gives back, with http_status.
+func roundTrip(client *http.Client, req *http.Request) ([]byte, error) {
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, transportError(err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	data, err := readBody(resp)
 	if err != nil {
 		return nil, transportError(err)
 	}
@@ -431,6 +513,17 @@ func send(ctx context.Context, client *http.Client, method, url string, body []b
 		Message:    errorMessage(data, resp.Status),
 		HTTPStatus: resp.StatusCode,
 	}
+}
+
+// readBody reads resp's body to its end (so the connection is reused), at
+// most maxBody bytes, in one allocation when the server sent a Content-Length.
+func readBody(resp *http.Response) ([]byte, error) {
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= maxBody {
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free to read EOF
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBody))
+	return buf.Bytes(), err
 }
 
 // errorMessage is the "error" member of a TF Serving error body, else the

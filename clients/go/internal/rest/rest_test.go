@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,5 +180,51 @@ func TestMetadataPacksTheSignatureMap(t *testing.T) {
 	probs := sigs.SignatureDef["serving_default"].GetOutputs()["probs"]
 	if probs.GetDtype() != tensor.Float || probs.GetTensorShape().GetDim()[0].GetSize() != -1 || probs.GetEncoding().(*corepb.TensorInfo_Name).Name != "p:0" {
 		t.Fatalf("signature map %v", &sigs)
+	}
+}
+
+// Consecutive predicts through one transport reuse one pooled body buffer and
+// send what a fresh writer writes: the buffer comes back once net/http has
+// closed the body, and a reused writer carries nothing over.
+func TestPredictBodiesReuseThePooledBufferAndStayExact(t *testing.T) {
+	var bodies []string
+	srv := fakeServer(t, func(w http.ResponseWriter, body string) {
+		bodies = append(bodies, body)
+		io.WriteString(w, `{"outputs": [1]}`)
+	})
+	defer srv.Close()
+	var released atomic.Int32
+	lent := func(body []byte) {
+		data, err := sendBody(context.Background(), http.DefaultClient, srv.URL+"/v1/models/m:predict", body, func() { released.Add(1) })
+		if err != nil || string(data) != `{"outputs": [1]}` {
+			t.Fatalf("sendBody: %q, %v", data, err)
+		}
+	}
+	lent([]byte(`{"inputs":[1]}`))
+	if released.Load() != 1 {
+		t.Fatalf("buffer released %d times after a complete exchange, want 1", released.Load())
+	}
+	tr, err := New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	requests := []*apis.PredictRequest{
+		floatRequest([]int64{2, 3}, []float32{0.5, 1, 2, 0.5, 1, 2}, ""),
+		floatRequest([]int64{1}, []float32{7}, ""),
+	}
+	for _, req := range requests {
+		if _, err := tr.Call(context.Background(), transport.Request{API: cases.Predict, Message: req, RestFormat: Columnar}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, req := range requests {
+		want, err := predictBody(req, Columnar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := bodies[i+1] // after the one lent above
+		if got := sent[strings.IndexByte(sent, ' ')+1:]; got != string(want) {
+			t.Errorf("body %d: sent %s, a fresh writer writes %s", i, got, want)
+		}
 	}
 }

@@ -196,9 +196,9 @@ func writeData(buf *bytes.Buffer, name string, n int, value func(int) any) error
 		case uint64:
 			buf.WriteString(strconv.FormatUint(v, 10))
 		case float32: // FP32, and FP16/BF16 widened exactly
-			buf.WriteString(formatFloat(float64(v), 64))
+			buf.Write(appendFloat(buf.AvailableBuffer(), float64(v)))
 		case float64:
-			buf.WriteString(formatFloat(v, 64))
+			buf.Write(appendFloat(buf.AvailableBuffer(), v))
 		case []byte:
 			if !utf8.Valid(v) {
 				return status.Errorf(status.Unimplemented, "BYTES input %s element %d is not valid UTF-8: a v2 JSON string cannot carry it (open-inference-protocol#12)", name, i)
@@ -225,7 +225,7 @@ func writeParameters(buf *bytes.Buffer, params map[string]*inference.InferParame
 		case *inference.InferParameter_Uint64Param:
 			buf.WriteString(strconv.FormatUint(v.Uint64Param, 10))
 		case *inference.InferParameter_DoubleParam:
-			buf.WriteString(formatFloat(v.DoubleParam, 64))
+			buf.Write(appendFloat(buf.AvailableBuffer(), v.DoubleParam))
 		case *inference.InferParameter_StringParam:
 			writeJSONString(buf, v.StringParam)
 		default:

@@ -29,15 +29,23 @@ func Decode(p *framework.TensorProto) (*Tensor, error) {
 // keeps p's bytes as its Data instead of a copy: for a caller that only reads
 // the value while p lives (the in-process run copies it into a TF_Tensor).
 func DecodeShared(p *framework.TensorProto) (*Tensor, error) {
-	return decode(p, DefaultLimits, true)
+	return decode(p, DefaultLimits, true, nil)
+}
+
+// DecodeReusing is DecodeShared, except that a tensor decoded from a typed
+// field keeps its Data in scratch's array when it is large enough, instead of
+// a new one: for a caller that reuses scratch only once done with the tensor
+// (the REST body writer, which writes hundreds of kilobytes per batch).
+func DecodeReusing(p *framework.TensorProto, scratch []byte) (*Tensor, error) {
+	return decode(p, DefaultLimits, true, scratch)
 }
 
 // DecodeWithLimits is Decode with explicit size limits.
 func DecodeWithLimits(p *framework.TensorProto, lim Limits) (*Tensor, error) {
-	return decode(p, lim, false)
+	return decode(p, lim, false, nil)
 }
 
-func decode(p *framework.TensorProto, lim Limits, shared bool) (*Tensor, error) {
+func decode(p *framework.TensorProto, lim Limits, shared bool, scratch []byte) (*Tensor, error) {
 	d := p.GetDtype()
 	if err := checkDType(d); err != nil {
 		return nil, err
@@ -72,7 +80,12 @@ func decode(p *framework.TensorProto, lim Limits, shared bool) (*Tensor, error) 
 	// FromProtoField copies min(count, n) values: a longer list is served
 	// truncated, not refused.
 	count := min(typedCount(p, d), n)
-	t.Data = make([]byte, n*size)
+	if int64(cap(scratch)) >= n*size {
+		t.Data = scratch[:n*size]
+		clear(t.Data) // fillTyped writes only true bools
+	} else {
+		t.Data = make([]byte, n*size)
+	}
 	if n == 0 || count == 0 {
 		return t, nil // zeros, as FromProtoField fills T()
 	}

@@ -337,3 +337,34 @@ func TestDecodeSharedKeepsTheContentBytesAndDecodeCopiesThem(t *testing.T) {
 		t.Fatalf("shared %v, copied %v", shared.Value(0), copied.Value(0))
 	}
 }
+
+func TestDecodeReusingFillsScratchAsDecodeFillsNewMemory(t *testing.T) {
+	dirty := func(n int) []byte { return bytes.Repeat([]byte{0xff}, n) }
+	shape := ShapeProto([]int64{4})
+	for _, p := range []*framework.TensorProto{
+		{Dtype: framework.DataType_DT_BOOL, TensorShape: shape, BoolVal: []bool{true, false}},  // false bytes and padding
+		{Dtype: framework.DataType_DT_FLOAT, TensorShape: shape, FloatVal: []float32{1.5, -2}}, // padded with -2
+		{Dtype: framework.DataType_DT_INT64, TensorShape: shape},                               // no values: zeros
+	} {
+		want, err := Decode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scratch := dirty(64)
+		got, err := DecodeReusing(p, scratch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Data, want.Data) || &got.Data[0] != &scratch[0] {
+			t.Errorf("%v: got % x (in scratch: %v), want % x", p.GetDtype(), got.Data, &got.Data[0] == &scratch[0], want.Data)
+		}
+		if small, err := DecodeReusing(p, dirty(1)); err != nil || !bytes.Equal(small.Data, want.Data) {
+			t.Errorf("%v with a short scratch: got % x, want % x (%v)", p.GetDtype(), small.Data, want.Data, err)
+		}
+	}
+	content := &framework.TensorProto{Dtype: framework.DataType_DT_INT32, TensorContent: []byte{1, 0, 0, 0}, TensorShape: ShapeProto([]int64{1})}
+	got, err := DecodeReusing(content, dirty(64))
+	if err != nil || &got.Data[0] != &content.TensorContent[0] {
+		t.Fatalf("tensor_content is not shared: %v", err)
+	}
+}
