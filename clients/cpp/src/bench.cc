@@ -6,8 +6,10 @@
 #include <cmath>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -51,46 +53,82 @@ int64_t BatchOf(const google::protobuf::Message& request, Api api, Protocol prot
 }
 
 // A bare TF_SessionRun of the case's inputs: tensors converted once, then the
-// session run `n` times on one thread. Loads TensorFlow here if the transport
-// did not (grpc/rest/v2), which also proves both runtimes share the process.
-// In v2 modes it runs the case's PredictRequest: the same tensors.
-nlohmann::json Reference(const BenchConfig& config, const CaseSet& cases, const Case& c, int n) {
-  if (c.api != Api::kPredict) return {{"error", "the reference runs predict cases only"}};
-  tensorflow::serving::PredictRequest req;
-  if (!req.ParseFromString(c.request_bytes)) return {{"error", "the request does not parse"}};
-  try {
-    // An in-process run whatever the mode, so it needs the model's op libraries too.
-    InprocTransport inproc(config.transport.model_config.value_or(cases.config_path),
-                           DefaultTfDir(), OpLibrariesFor(config.transport, cases));
-    const auto servable = inproc.ServableFor(req.model_spec());
-    if (!servable.ok()) return {{"error", servable.status().ToString()}};
-    auto plan = PlanPredict(*servable.value(), req);
-    if (!plan.ok()) return {{"error", plan.status().ToString()}};
-    const auto call =
-        servable.value()->Prepare(*plan->signature, std::move(plan->inputs), plan->outputs);
-    if (!call.ok()) return {{"error", call.status().ToString()}};
-    for (int i = 0; i < config.warmup; ++i) {
-      if (const auto out = call.value().Run(); !out.ok()) {
-        return {{"error", out.status().ToString()}};
+// prepared call run again and again on the bench's own thread. In inproc mode
+// it runs on the client's own session; otherwise it loads TensorFlow here
+// (grpc/rest/v2), which also proves both runtimes share the process. In v2
+// modes it runs the case's PredictRequest: the same tensors.
+class BareReference {
+ public:
+  BareReference(const BenchConfig& config, const CaseSet& cases, const Case& c,
+                Transport* transport) {
+    if (c.api != Api::kPredict) {
+      error_ = "the reference runs predict cases only";
+      return;
+    }
+    tensorflow::serving::PredictRequest req;
+    if (!req.ParseFromString(c.request_bytes)) {
+      error_ = "the request does not parse";
+      return;
+    }
+    try {
+      auto* inproc = dynamic_cast<InprocTransport*>(transport);
+      if (inproc == nullptr) {
+        // An in-process run whatever the mode, so it needs the model's op libraries too.
+        own_ = std::make_unique<InprocTransport>(
+            config.transport.model_config.value_or(cases.config_path), DefaultTfDir(),
+            OpLibrariesFor(config.transport, cases));
+        inproc = own_.get();
+      }
+      const auto servable = inproc->ServableFor(req.model_spec());
+      if (!servable.ok()) {
+        error_ = servable.status().ToString();
+        return;
+      }
+      auto plan = PlanPredict(*servable.value(), req);
+      if (!plan.ok()) {
+        error_ = plan.status().ToString();
+        return;
+      }
+      auto call =
+          servable.value()->Prepare(*plan->signature, std::move(plan->inputs), plan->outputs);
+      if (!call.ok()) {
+        error_ = call.status().ToString();
+        return;
+      }
+      call_.emplace(std::move(call).value());
+    } catch (const ToolError& e) {
+      error_ = e.what();
+    }
+  }
+
+  bool ok() const { return call_.has_value(); }
+
+  // `n` runs, their latencies appended to `samples`; false (and the error
+  // kept) when a run fails.
+  bool Measure(int n, std::vector<double>* samples) {
+    for (int i = 0; i < n && ok(); ++i) {
+      const auto start = Clock::now();
+      const auto out = call_->Run();
+      samples->push_back(Micros(Clock::now() - start));
+      if (!out.ok()) {
+        error_ = out.status().ToString();
+        call_.reset();
       }
     }
-    std::vector<double> samples;
-    samples.reserve(static_cast<size_t>(n));
-    const auto begin = Clock::now();
-    for (int i = 0; i < n; ++i) {
-      const auto start = Clock::now();
-      const auto out = call.value().Run();
-      samples.push_back(Micros(Clock::now() - start));
-      if (!out.ok()) return {{"error", out.status().ToString()}};
-    }
-    nlohmann::json ref = SummarizeLatencies(std::move(samples), Micros(Clock::now() - begin));
-    ref["what"] = "bare TF_SessionRun, prepared tensors, 1 thread, same process";
-    ref["requests"] = n;
-    return ref;
-  } catch (const ToolError& e) {
-    return {{"error", e.what()}};
+    return ok();
   }
-}
+
+  nlohmann::json Error() const { return {{"error", error_}}; }
+
+ private:
+  std::unique_ptr<InprocTransport> own_;  // grpc/rest/v2: the reference's own runtime
+  std::optional<SessionCall> call_;
+  std::string error_;
+};
+
+// Client and reference alternate in this many blocks of requests, so that the
+// load of a shared machine, which drifts over seconds, weighs on both alike.
+constexpr int kBlocks = 20;
 
 }  // namespace
 
@@ -133,28 +171,55 @@ nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
     const Status st = transport->Call(c->api, *request, response.get(), options);
     if (!st.ok() && first_error.ok()) first_error = st;
   }
-  std::vector<std::vector<double>> per_thread(static_cast<size_t>(config.concurrency));
-  std::atomic<int> next{0};
-  const auto begin = Clock::now();
-  std::vector<std::thread> threads;
-  for (int t = 0; t < config.concurrency; ++t) {
-    threads.emplace_back([&, t] {
-      auto& samples = per_thread[static_cast<size_t>(t)];
-      const auto response = NewResponse(c->api, protocol);
-      while (next.fetch_add(1) < config.requests) {
-        const auto start = Clock::now();
-        const Status st = transport->Call(c->api, *request, response.get(), options);
-        samples.push_back(Micros(Clock::now() - start));
-        if (!st.ok()) {
-          errors.fetch_add(1);
-          std::lock_guard<std::mutex> lock(failures_mu);
-          ++failures[st.ToString()];
-        }
-      }
-    });
+  BareReference reference(config, cases, *c, transport.get());
+  if (reference.ok()) {
+    std::vector<double> discarded;
+    reference.Measure(config.warmup, &discarded);
   }
-  for (auto& th : threads) th.join();
-  const double wall = Micros(Clock::now() - begin);
+  std::vector<std::vector<double>> per_thread(static_cast<size_t>(config.concurrency));
+  for (auto& samples : per_thread) samples.reserve(static_cast<size_t>(config.requests));
+  // One response per thread for the whole run: a reused message keeps its buffers.
+  std::vector<std::unique_ptr<google::protobuf::Message>> responses;
+  for (int t = 0; t < config.concurrency; ++t) responses.push_back(NewResponse(c->api, protocol));
+  std::vector<double> ref_samples;
+  ref_samples.reserve(static_cast<size_t>(config.requests));
+  // The calls of one block, on thread `t`'s samples: shared with the other threads.
+  const auto run_block = [&](std::atomic<int>* left, size_t t) {
+    auto& samples = per_thread[t];
+    google::protobuf::Message* response = responses[t].get();
+    while (left->fetch_sub(1) > 0) {
+      const auto start = Clock::now();
+      const Status st = transport->Call(c->api, *request, response, options);
+      samples.push_back(Micros(Clock::now() - start));
+      if (!st.ok()) {
+        errors.fetch_add(1);
+        std::lock_guard<std::mutex> lock(failures_mu);
+        ++failures[st.ToString()];
+      }
+    }
+  };
+  double wall = 0;
+  double ref_wall = 0;
+  const int blocks = std::min(kBlocks, config.requests);
+  for (int b = 0; b < blocks; ++b) {
+    // Block b's share of the requests: they add up to config.requests.
+    const int count = config.requests * (b + 1) / blocks - config.requests * b / blocks;
+    std::atomic<int> left{count};
+    const auto begin = Clock::now();
+    if (config.concurrency == 1) {
+      run_block(&left, 0);  // on this thread, as the reference runs
+    } else {
+      std::vector<std::thread> threads;
+      for (int t = 0; t < config.concurrency; ++t) {
+        threads.emplace_back(run_block, &left, static_cast<size_t>(t));
+      }
+      for (auto& th : threads) th.join();
+    }
+    wall += Micros(Clock::now() - begin);
+    const auto ref_begin = Clock::now();
+    if (reference.ok()) reference.Measure(count, &ref_samples);
+    ref_wall += Micros(Clock::now() - ref_begin);
+  }
   std::vector<double> all;
   for (auto& s : per_thread) all.insert(all.end(), s.begin(), s.end());
 
@@ -169,7 +234,12 @@ nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
   out.update(SummarizeLatencies(all, wall));
   if (!first_error.ok()) out["first_error"] = first_error.ToString();
   if (!failures.empty()) out["failures"] = failures;
-  nlohmann::json ref = Reference(config, cases, *c, config.requests);
+  nlohmann::json ref = reference.Error();
+  if (reference.ok()) {
+    ref = SummarizeLatencies(std::move(ref_samples), ref_wall);
+    ref["what"] = "bare TF_SessionRun, prepared tensors, the bench's thread, same process";
+    ref["requests"] = config.requests;
+  }
   // Ratios only mean something when every measured request succeeded.
   if (errors.load() == 0 && ref.contains("mean_us") && ref["mean_us"].get<double>() > 0) {
     // Client (and, for grpc/rest, server) time per request over the bare run.

@@ -35,13 +35,14 @@ InprocTransport::InprocTransport(const std::filesystem::path& model_config, cons
 
 StatusOr<const Servable*> InprocTransport::ServableFor(const tfs::ModelSpec& spec) {
   if (!op_library_failure_.ok()) return op_library_failure_;
-  const auto resolved = ResolveModelSpec(entries_, spec);
-  if (!resolved.ok()) return resolved.status();
+  const auto served = ResolveServedVersion(entries_, spec);
+  if (!served.ok()) return served.status();
   std::lock_guard<std::mutex> lock(mu_);
-  const auto key = std::make_pair(resolved->name, resolved->version);
+  const auto key = std::make_pair(served->entry, served->version);
   auto it = loaded_.find(key);
   if (it == loaded_.end()) {
-    it = loaded_.emplace(key, Servable::Load(*api_, resolved.value())).first;
+    const auto model = ResolveModelSpec(entries_, spec);  // resolves as above: the copies
+    it = loaded_.emplace(key, Servable::Load(*api_, model.value())).first;
   }
   if (!it->second.ok()) return it->second.status();
   return it->second.value().get();

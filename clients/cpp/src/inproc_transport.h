@@ -50,7 +50,9 @@ class InprocTransport : public Transport {
   std::vector<ModelEntry> entries_;
   Status op_library_failure_;  // the first op library that did not load
   std::mutex mu_;
-  std::map<std::pair<std::string, int64_t>, StatusOr<std::unique_ptr<Servable>>> loaded_;
+  // Keyed by the entry (entries_ never changes after construction) and version,
+  // so a call finds its servable without copying a name or a path.
+  std::map<std::pair<const ModelEntry*, int64_t>, StatusOr<std::unique_ptr<Servable>>> loaded_;
 };
 
 }  // namespace tfinterop

@@ -146,8 +146,8 @@ std::vector<ModelEntry> ReadModelConfig(const fs::path& path) {
   return ParseModelConfig(text.str(), path.parent_path(), path.string());
 }
 
-StatusOr<ResolvedModel> ResolveModelSpec(const std::vector<ModelEntry>& entries,
-                                         const tensorflow::serving::ModelSpec& spec) {
+StatusOr<ServedVersion> ResolveServedVersion(const std::vector<ModelEntry>& entries,
+                                             const tensorflow::serving::ModelSpec& spec) {
   if (spec.name().empty()) return InvalidArgument("Missing model name in request.");
   const auto it = std::find_if(entries.begin(), entries.end(),
                                [&](const ModelEntry& e) { return e.name == spec.name(); });
@@ -176,8 +176,16 @@ StatusOr<ResolvedModel> ResolveModelSpec(const std::vector<ModelEntry>& entries,
   } else {
     return ServableNotFound(spec.name(), &wanted);
   }
+  return ServedVersion{entry, version};
+}
+
+StatusOr<ResolvedModel> ResolveModelSpec(const std::vector<ModelEntry>& entries,
+                                         const tensorflow::serving::ModelSpec& spec) {
+  const auto served = ResolveServedVersion(entries, spec);
+  if (!served.ok()) return served.status();
+  const ModelEntry& entry = *served->entry;
   // served was taken from folders: every served version has its folder.
-  return ResolvedModel{entry->name, version, entry->folders.at(version)};
+  return ResolvedModel{entry.name, served->version, entry.folders.at(served->version)};
 }
 
 }  // namespace tfinterop

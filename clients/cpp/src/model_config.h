@@ -63,6 +63,18 @@ std::vector<ModelEntry> ParseModelConfig(const std::string& text,
                                          const std::filesystem::path& folder,
                                          const std::string& source);
 
+// The entry of `entries` a ModelSpec names and the served version it asks for
+// (the latest when none), without copying either: what a call resolves on
+// every request. TF Serving's codes and messages for a missing model, version
+// or label.
+struct ServedVersion {
+  const ModelEntry* entry = nullptr;
+  int64_t version = 0;
+};
+StatusOr<ServedVersion> ResolveServedVersion(const std::vector<ModelEntry>& entries,
+                                             const tensorflow::serving::ModelSpec& spec);
+
+// ResolveServedVersion with the name and folder copied out.
 StatusOr<ResolvedModel> ResolveModelSpec(const std::vector<ModelEntry>& entries,
                                          const tensorflow::serving::ModelSpec& spec);
 

@@ -102,6 +102,7 @@ StatusOr<PredictPlan> PlanPredict(const Servable& servable,
 
   const auto& outputs = plan.signature->outputs;
   if (request.output_filter().empty()) {
+    plan.outputs.reserve(outputs.size());
     for (const BoundTensor& output : outputs) plan.outputs.push_back(&output);
     return plan;
   }
@@ -124,10 +125,8 @@ Status RunPredict(const Servable& servable, const tensorflow::serving::PredictRe
                   tensorflow::serving::PredictResponse* response) {
   auto plan = PlanPredict(servable, request);
   if (!plan.ok()) return plan.status();
-  auto call = servable.Prepare(*plan->signature, std::move(plan->inputs), plan->outputs);
-  if (!call.ok()) return call.status();
-  auto outputs = call->Run();
-  if (!outputs.ok()) return outputs.status();
+  std::vector<TensorPtr> outputs;
+  TFI_RETURN_IF_ERROR(servable.Run(*plan->signature, plan->inputs, plan->outputs, &outputs));
   // Refilled in place rather than cleared: a caller that reuses the response
   // (bench, a replay loop) keeps the output protos' buffers from call to call.
   auto* answered = response->mutable_outputs();
@@ -142,7 +141,7 @@ Status RunPredict(const Servable& servable, const tensorflow::serving::PredictRe
   spec->mutable_version()->set_value(servable.version());
   spec->set_signature_name(plan->signature->key);
   for (size_t i = 0; i < plan->outputs.size(); ++i) {
-    const TensorPtr& out = outputs.value()[i];
+    const TensorPtr& out = outputs[i];
     TFI_RETURN_IF_ERROR(
         ToTensorProto(servable.api(), out.get(), &(*answered)[plan->outputs[i]->alias]));
   }

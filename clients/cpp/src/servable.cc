@@ -1,10 +1,50 @@
 #include "servable.h"
 
 #include <algorithm>
+#include <array>
 
 #include "tf_tensor.h"
 
 namespace tfinterop {
+namespace {
+
+// Up to kInline elements on the stack, more on the heap: one run's feeds and
+// fetches, which are few for every model but not bounded.
+template <typename T, size_t kInline = 8>
+class SmallArray {
+ public:
+  explicit SmallArray(size_t n) : n_(n) {
+    if (n > kInline) heap_.resize(n);
+  }
+  T* data() { return n_ > kInline ? heap_.data() : inline_.data(); }
+  T& operator[](size_t i) { return data()[i]; }
+
+ private:
+  size_t n_;
+  std::array<T, kInline> inline_{};
+  std::vector<T> heap_;
+};
+
+// One TF_SessionRun; the fetched tensors owned in `results` (in fetch order)
+// before the status is looked at, so no path leaks one.
+Status RunSession(const TfApi& api, TF_Session* session, const TF_Output* feeds,
+                  TF_Tensor* const* values, size_t num_feeds, const TF_Output* fetches,
+                  size_t num_fetches, std::vector<TensorPtr>* results) {
+  SmallArray<TF_Tensor*> raw(num_fetches);
+  StatusPtr status = NewStatus(api);
+  api.TF_SessionRun(session, nullptr, feeds, values, static_cast<int>(num_feeds), fetches,
+                    raw.data(), static_cast<int>(num_fetches), nullptr, 0, nullptr, status.get());
+  results->clear();
+  results->reserve(num_fetches);
+  for (size_t i = 0; i < num_fetches; ++i) results->emplace_back(raw[i], TfDeleter{&api});
+  TFI_RETURN_IF_ERROR(FromTfStatus(api, status.get(), ""));
+  for (const TensorPtr& t : *results) {
+    if (t == nullptr) return Internal("TF_SessionRun returned no tensor for a fetch");
+  }
+  return OkStatus();
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<Servable>> Servable::Load(const TfApi& api, const ResolvedModel& model) {
   SessionOptionsPtr options(api.TF_NewSessionOptions(), {&api});
@@ -114,21 +154,35 @@ StatusOr<SessionCall> Servable::Prepare(const SignatureBinding& signature,
   return call;
 }
 
-StatusOr<std::vector<TensorPtr>> SessionCall::Run() const {
-  std::vector<TF_Tensor*> raw(fetches_.size(), nullptr);
-  StatusPtr status = NewStatus(*api_);
-  api_->TF_SessionRun(session_, nullptr, feeds_.data(), feed_raw_.data(),
-                      static_cast<int>(feeds_.size()), fetches_.data(), raw.data(),
-                      static_cast<int>(fetches_.size()), nullptr, 0, nullptr, status.get());
-  // Own whatever came back before looking at the status: no leak on any path.
-  std::vector<TensorPtr> out;
-  out.reserve(raw.size());
-  for (TF_Tensor* t : raw) out.emplace_back(t, TfDeleter{api_});
-  const Status st = FromTfStatus(*api_, status.get(), "");
-  if (!st.ok()) return st;
-  for (const TensorPtr& t : out) {
-    if (t == nullptr) return Internal("TF_SessionRun returned no tensor for a fetch");
+Status Servable::Run(const SignatureBinding& signature, const std::vector<TensorPtr>& inputs,
+                     const std::vector<const BoundTensor*>& outputs,
+                     std::vector<TensorPtr>* results) const {
+  if (inputs.size() != signature.inputs.size()) {
+    return Internal("signature " + signature.key + " takes " +
+                    std::to_string(signature.inputs.size()) + " inputs, not " +
+                    std::to_string(inputs.size()));
   }
+  SmallArray<TF_Output> feeds(inputs.size());
+  SmallArray<TF_Tensor*> values(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const BoundTensor& input = signature.inputs[i];
+    if (!input.error.ok()) return input.error;
+    feeds[i] = input.target;
+    values[i] = inputs[i].get();
+  }
+  SmallArray<TF_Output> fetches(outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (!outputs[i]->error.ok()) return outputs[i]->error;
+    fetches[i] = outputs[i]->target;
+  }
+  return RunSession(*api_, session_.get(), feeds.data(), values.data(), inputs.size(),
+                    fetches.data(), outputs.size(), results);
+}
+
+StatusOr<std::vector<TensorPtr>> SessionCall::Run() const {
+  std::vector<TensorPtr> out;
+  TFI_RETURN_IF_ERROR(RunSession(*api_, session_, feeds_.data(), feed_raw_.data(), feeds_.size(),
+                                 fetches_.data(), fetches_.size(), &out));
   return out;
 }
 

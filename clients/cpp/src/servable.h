@@ -79,6 +79,12 @@ class Servable {
   StatusOr<SessionCall> Prepare(const SignatureBinding& signature, std::vector<TensorPtr> inputs,
                                 const std::vector<const BoundTensor*>& outputs) const;
 
+  // Prepare and SessionCall::Run in one, with the feeds and fetches on the
+  // stack: what each Predict does. `results` gets the outputs in fetch order.
+  // Prepare's and Run's errors.
+  Status Run(const SignatureBinding& signature, const std::vector<TensorPtr>& inputs,
+             const std::vector<const BoundTensor*>& outputs, std::vector<TensorPtr>* results) const;
+
  private:
   Servable(const TfApi& api, std::string name, int64_t version, GraphPtr graph, SessionPtr session)
       : api_(&api),

@@ -1,5 +1,6 @@
 #include "tf_tensor.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace tfinterop {
@@ -63,6 +64,7 @@ StatusOr<HostTensor> ShapeOf(const TfApi& api, const TF_Tensor* tensor) {
                     ", which a TensorProto response cannot carry");
   }
   const int dims = api.TF_NumDims(tensor);
+  t.shape.reserve(static_cast<size_t>(std::max(dims, 0)));
   for (int i = 0; i < dims; ++i) t.shape.push_back(api.TF_Dim(tensor, i));
   const int64_t n = t.NumElements();
   const size_t bytes = api.TF_TensorByteSize(tensor);

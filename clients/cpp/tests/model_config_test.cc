@@ -192,6 +192,26 @@ TEST_F(ModelConfigTest, ErrorsCarryTfServingsCodes) {
   EXPECT_EQ(ResolveModelSpec(entries, other_label).status().code(), Code::kInvalidArgument);
 }
 
+TEST_F(ModelConfigTest, ServedVersionPointsIntoTheEntriesAndAgreesWithResolveModelSpec) {
+  const auto entries = Parse("model_version_policy { all {} }");
+  ModelSpec v2 = Spec("m");
+  v2.mutable_version()->set_value(2);
+  ModelSpec label = Spec("m");
+  label.set_version_label("stable");
+  ModelSpec v99 = Spec("m");
+  v99.mutable_version()->set_value(99);
+  for (const ModelSpec& spec : {Spec("m"), v2, label, v99, Spec("other"), Spec("")}) {
+    SCOPED_TRACE(spec.ShortDebugString());
+    const auto served = ResolveServedVersion(entries, spec);
+    const auto resolved = ResolveModelSpec(entries, spec);
+    ASSERT_EQ(served.status().code(), resolved.status().code());
+    EXPECT_EQ(served.status().message(), resolved.status().message());
+    if (!served.ok()) continue;
+    EXPECT_EQ(served->entry, &entries[0]);  // no copy: the transport keys its servables by it
+    EXPECT_EQ(served->version, resolved->version);
+  }
+}
+
 TEST_F(ModelConfigTest, BadConfigsAreToolErrors) {
   EXPECT_THROW(ParseModelConfig("model_config_list { bogus: 1 }", dir_.path(), "x"), ToolError);
   EXPECT_THROW(ParseModelConfig("model_config_list { config { name: 'm' } }", dir_.path(), "x"),
