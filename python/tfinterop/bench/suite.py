@@ -54,8 +54,13 @@ METRICS = ("p50_us", "p90_us", "p99_us", "rps")
 # floor of anything built on TF Java.
 BARE_LOOPS = {
     "cpp": ("capi", "bare TF_SessionRun (C++)"),
+    "go": ("capi-go", "bare TF_SessionRun (Go, one cgo call per run)"),
     "java": ("tfjava", "bare TF Java Session.runner loop (Java)"),
 }
+# Clients whose reference is the bare C API loop on their own session, alternating with the
+# client in blocks on the same thread: their ratio is their own run's, not one set against a
+# loop measured in another process at another time (which swung 0.85-1.40x on 2 cores).
+SAME_PROCESS_BARE = {"cpp", "go"}
 # TF Serving's flags for running a request's ops in its own thread (docs/SERVER.md "Speed").
 INLINE_OPS = ["--tensorflow_intra_op_parallelism=2", "--tensorflow_inter_op_parallelism=-1"]
 VERIFY_MODEL = "half_plus_two"
@@ -265,6 +270,10 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
                             _client_bench(root, client, mode, batch, c, server) for _ in range(reps)
                         ]
                         row = _median(runs)
+                        if mode == "inproc" and client in SAME_PROCESS_BARE:
+                            own = [r.get("overhead_ratio_p50") for r in runs]
+                            if all(isinstance(x, int | float) for x in own):
+                                row["own_ratio"] = round(statistics.median(own), 2)
                         rows.append(row)
                         cells.done(
                             f"{client} {mode} batch {batch} c={c}: p50 {row['p50_us']} us, "
@@ -356,6 +365,8 @@ def _profile_during_load(ghz: Path, root: Path, server: RunningServer) -> list[s
 
 
 def _ratio(row: dict[str, Any], refs: list[dict[str, Any]]) -> tuple[float | None, str]:
+    if row["mode"] == "inproc" and row.get("own_ratio") is not None:
+        return row["own_ratio"], "bare TF_SessionRun p50, same process and session, alternating"
     if row["mode"] == "inproc":
         ref = next(
             (r for r in refs if r.get("client") == "capi" and r["batch"] == row["batch"]), None
