@@ -67,14 +67,28 @@ public final class Bench {
     }
     CaseRequest request = new CaseRequest(c.api(), message, c.restFormat());
     OpLibraries libraries = new OpLibraries(log);
-    try (Transport transport = Transports.open(o.connection(), m, libraries)) {
+    try (Transport transport = Transports.open(o.connection(), m, libraries);
+        Reference ref = Reference.open(o, m, c, transport, libraries)) {
       if (o.warmup() > 0) {
         Phase warm = phase(transport, request, o.warmup(), o.concurrency());
         log.printf(
             "bench: warm-up %d requests in %.1f ms (%d errors)%n",
             o.warmup(), warm.wallNanos() / 1e6, warm.errors());
+        ref.measure(o.warmup(), new long[o.warmup()], 0);
       }
-      Phase p = phase(transport, request, o.requests(), o.concurrency());
+      long[] refLatencies = new long[o.requests()];
+      long[] refWall = new long[1];
+      Phase p;
+      if (o.concurrency() == 1) {
+        // Client and reference alternate in blocks on this one thread, so that the load of a
+        // shared machine, which drifts over seconds, weighs on both alike.
+        p = alternating(transport, request, o.requests(), ref, refLatencies, refWall);
+      } else {
+        p = phase(transport, request, o.requests(), o.concurrency());
+        long begin = System.nanoTime();
+        ref.measure(o.requests(), refLatencies, 0);
+        refWall[0] = System.nanoTime() - begin;
+      }
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("client", Runner.CLIENT);
       out.put("mode", transport.name());
@@ -85,16 +99,44 @@ public final class Bench {
       out.put("warmup", o.warmup());
       out.putAll(summary(p.latenciesNanos(), p.wallNanos()));
       out.put("errors", p.errors());
-      Map<String, Object> ref = reference(o, m, c, transport, libraries);
+      Map<String, Object> reference = ref.summary(refLatencies, refWall[0], o.requests());
       // Ratios only mean something when every measured request succeeded.
-      if (p.errors() == 0 && ref.get("mean_us") instanceof Double mean && mean > 0) {
+      if (p.errors() == 0 && reference.get("mean_us") instanceof Double mean && mean > 0) {
         double p50 = (Double) out.get("p50_us");
-        out.put("overhead_ratio_p50", round2(p50 / Math.max((Double) ref.get("p50_us"), 0.1)));
+        out.put(
+            "overhead_ratio_p50", round2(p50 / Math.max((Double) reference.get("p50_us"), 0.1)));
         out.put("overhead_ratio_mean", round2((Double) out.get("mean_us") / mean));
       }
-      out.put("reference", ref);
+      out.put("reference", reference);
       return out;
     }
+  }
+
+  /** Client and reference blocks in turn on the calling thread; the client's phase. */
+  private static Phase alternating(
+      Transport t, CaseRequest request, int n, Reference ref, long[] refLatencies, long[] refWall) {
+    long[] latencies = new long[n];
+    long errors = 0;
+    long wall = 0;
+    for (int b = 0; b < BLOCKS; b++) {
+      int from = (int) ((long) n * b / BLOCKS);
+      int to = (int) ((long) n * (b + 1) / BLOCKS);
+      long blockStart = System.nanoTime();
+      for (int i = from; i < to; i++) {
+        long start = System.nanoTime();
+        try {
+          t.call(request);
+        } catch (ServingException e) {
+          errors++;
+        }
+        latencies[i] = System.nanoTime() - start;
+      }
+      long refStart = System.nanoTime();
+      wall += refStart - blockStart;
+      ref.measure(to - from, refLatencies, from);
+      refWall[0] += System.nanoTime() - refStart;
+    }
+    return new Phase(latencies, errors, wall);
   }
 
   /** p50_us, p90_us, p99_us (the contract's nearest rank), mean_us and rps of one phase. */
@@ -114,62 +156,103 @@ public final class Bench {
     return Math.round(v * 100) / 100.0;
   }
 
+  /** Client and reference alternate in this many blocks of requests at concurrency 1. */
+  static final int BLOCKS = 20;
+
   /**
    * The bare TF Java loop ({@link BareSessionRun}) on the case's predict request, in any mode (v2
    * modes: the case's v1 request, the same tensors): converted once, then only the session run, as
-   * many times as measured, on one thread, after the same warm-up, in this process. In inproc mode
-   * it runs on the bench's own loaded model, else it loads one (so TF Java and the transport share
-   * the process). {"error": why} when it cannot run.
+   * many times as measured, after the same warm-up, in this process; at concurrency 1 on the
+   * client's thread, alternating with it. In inproc mode it runs on the bench's own loaded model,
+   * else it loads one (so TF Java and the transport share the process). Its summary is {"error":
+   * why} when it cannot run.
    */
-  private Map<String, Object> reference(
-      Settings o, Manifest m, Manifest.Case c, Transport transport, OpLibraries libraries) {
-    Map<String, Object> ref = new LinkedHashMap<>();
-    if (c.api() != Api.PREDICT) {
-      ref.put("error", "the reference runs predict cases only");
+  private static final class Reference implements AutoCloseable {
+    private final InprocTransport loaded; // null when it runs on the bench's own model
+    private final BareSessionRun call; // null when it cannot run
+    private String error;
+
+    private Reference(InprocTransport loaded, BareSessionRun call, String error) {
+      this.loaded = loaded;
+      this.call = call;
+      this.error = error;
+    }
+
+    static Reference open(
+        Settings o, Manifest m, Manifest.Case c, Transport transport, OpLibraries libraries) {
+      if (c.api() != Api.PREDICT) {
+        return new Reference(null, null, "the reference runs predict cases only");
+      }
+      InprocTransport loaded = null;
+      try {
+        PredictRequest request = PredictRequest.parseFrom(c.read(c.request()));
+        InprocTransport inproc;
+        if (transport instanceof InprocTransport t) {
+          inproc = t;
+        } else {
+          Connection k = o.connection();
+          loaded =
+              new InprocTransport(
+                  ModelConfigFile.read(k.modelConfig() != null ? k.modelConfig() : m.configPath()),
+                  libraries.load(OpLibraries.needed(k, m)));
+          inproc = loaded;
+        }
+        return new Reference(loaded, inproc.prepare(request), null);
+      } catch (ServingException e) {
+        return failed(loaded, e.code() + ": " + e.getMessage());
+      } catch (InvalidProtocolBufferException e) {
+        return failed(loaded, "the request does not parse: " + e.getMessage());
+      } catch (ToolException e) {
+        return failed(loaded, e.getMessage());
+      }
+    }
+
+    private static Reference failed(InprocTransport loaded, String why) {
+      if (loaded != null) {
+        loaded.close();
+      }
+      return new Reference(null, null, why);
+    }
+
+    /** `count` runs timed into latencies[from...]; stops (the error kept) at one that fails. */
+    void measure(int count, long[] latencies, int from) {
+      for (int i = 0; i < count && error == null; i++) {
+        long start = System.nanoTime();
+        try {
+          call.run();
+        } catch (ServingException e) {
+          error = e.code() + ": " + e.getMessage();
+        }
+        latencies[from + i] = System.nanoTime() - start;
+      }
+    }
+
+    Map<String, Object> summary(long[] latencies, long wallNanos, int requests) {
+      Map<String, Object> ref = new LinkedHashMap<>();
+      if (error != null) {
+        ref.put("error", error);
+        return ref;
+      }
+      ref.putAll(Bench.summary(latencies, wallNanos));
+      ref.put(
+          "what",
+          "bare TF Java Session.runner() loop, prepared tensors, same process; at concurrency 1"
+              + " on the client's thread, alternating with it in "
+              + BLOCKS
+              + " blocks");
+      ref.put("requests", requests);
       return ref;
     }
-    InprocTransport loaded = null;
-    try {
-      PredictRequest request = PredictRequest.parseFrom(c.read(c.request()));
-      InprocTransport inproc;
-      if (transport instanceof InprocTransport t) {
-        inproc = t;
-      } else {
-        Connection k = o.connection();
-        loaded =
-            new InprocTransport(
-                ModelConfigFile.read(k.modelConfig() != null ? k.modelConfig() : m.configPath()),
-                libraries.load(OpLibraries.needed(k, m)));
-        inproc = loaded;
+
+    @Override
+    public void close() {
+      if (call != null) {
+        call.close();
       }
-      try (BareSessionRun call = inproc.prepare(request)) {
-        for (int i = 0; i < o.warmup(); i++) {
-          call.run();
-        }
-        long[] latencies = new long[o.requests()];
-        long begin = System.nanoTime();
-        for (int i = 0; i < latencies.length; i++) {
-          long start = System.nanoTime();
-          call.run();
-          latencies[i] = System.nanoTime() - start;
-        }
-        ref.putAll(summary(latencies, System.nanoTime() - begin));
-      }
-      ref.put(
-          "what", "bare TF Java Session.runner() loop, prepared tensors, 1 thread, same process");
-      ref.put("requests", o.requests());
-    } catch (ServingException e) {
-      ref.put("error", e.code() + ": " + e.getMessage());
-    } catch (InvalidProtocolBufferException e) {
-      ref.put("error", "the request does not parse: " + e.getMessage());
-    } catch (ToolException e) {
-      ref.put("error", e.getMessage());
-    } finally {
       if (loaded != null) {
         loaded.close();
       }
     }
-    return ref;
   }
 
   private static Phase phase(Transport t, CaseRequest request, int n, int concurrency) {
