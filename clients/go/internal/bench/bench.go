@@ -5,6 +5,7 @@ package bench
 import (
 	"context"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -28,39 +29,109 @@ type Result struct {
 // Call is one request; a non-nil error counts as an error (its latency is kept).
 type Call func(ctx context.Context) error
 
+// Reference is one run of a bare loop measured beside the client; an error
+// ends its measurement.
+type Reference func() error
+
+// Latency is a reference's summary: the bench line's figures without the counts.
+type Latency struct {
+	P50us  float64 `json:"p50_us"`
+	P90us  float64 `json:"p90_us"`
+	P99us  float64 `json:"p99_us"`
+	MeanUs float64 `json:"mean_us"`
+	RPS    float64 `json:"rps"`
+}
+
+// Blocks is how many blocks of requests client and reference alternate in,
+// so that the load of a shared machine, which drifts over seconds, weighs on
+// both alike (the C++ client's kBlocks).
+const Blocks = 20
+
 // Run makes warmup sequential calls, then requests calls spread over
 // concurrency workers. ctx cancels the run; calls not made are not counted.
 func Run(ctx context.Context, call Call, requests, concurrency, warmup int) Result {
+	r, _, _ := RunWithReference(ctx, call, nil, requests, concurrency, warmup)
+	return r
+}
+
+// RunWithReference is Run with reference (when not nil) warmed up alike
+// after the client, then run as many times as the client, alternating with
+// it in Blocks blocks. Everything runs on the caller's goroutine, locked to
+// its OS thread, except the client's calls at concurrency > 1, which run on
+// concurrency goroutines per block while the reference waits. It returns the
+// reference's latencies, or the error that ended it.
+func RunWithReference(ctx context.Context, call Call, reference Reference, requests, concurrency, warmup int) (Result, Latency, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	for range warmup {
 		if ctx.Err() != nil {
 			break
 		}
 		_ = call(ctx)
 	}
+	var refErr error
+	refLatencies := make([]time.Duration, 0, requests)
+	var refElapsed time.Duration
+	if reference != nil {
+		for range warmup {
+			if refErr = reference(); refErr != nil {
+				break
+			}
+		}
+	}
 	latencies := make([]time.Duration, requests)
 	var next, errs atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range concurrency {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(requests) || ctx.Err() != nil {
-					return
-				}
-				t0 := time.Now()
-				if err := call(ctx); err != nil {
-					errs.Add(1)
-				}
-				latencies[i] = time.Since(t0)
+	// The calls of one block, taken by whichever caller is free.
+	callBlock := func(left *atomic.Int64) {
+		for left.Add(-1) >= 0 && ctx.Err() == nil {
+			i := next.Add(1) - 1
+			t0 := time.Now()
+			if err := call(ctx); err != nil {
+				errs.Add(1)
 			}
-		})
+			latencies[i] = time.Since(t0)
+		}
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	done := min(int(next.Load()), requests)
-	latencies = latencies[:done]
-	return Summarize(latencies, elapsed, concurrency, warmup, int(errs.Load()))
+	var elapsed time.Duration
+	blocks := min(Blocks, requests)
+	for b := range blocks {
+		// Block b's share of the requests: they add up to requests.
+		count := requests*(b+1)/blocks - requests*b/blocks
+		var left atomic.Int64
+		left.Store(int64(count))
+		start := time.Now()
+		if concurrency == 1 {
+			callBlock(&left) // on this thread, as the reference runs
+		} else {
+			var wg sync.WaitGroup
+			for range concurrency {
+				wg.Go(func() { callBlock(&left) })
+			}
+			wg.Wait()
+		}
+		elapsed += time.Since(start)
+		if ctx.Err() != nil {
+			break
+		}
+		if reference == nil || refErr != nil {
+			continue
+		}
+		start = time.Now()
+		for range count {
+			t0 := time.Now()
+			err := reference()
+			refLatencies = append(refLatencies, time.Since(t0))
+			if err != nil {
+				refErr = err
+				break
+			}
+		}
+		refElapsed += time.Since(start)
+	}
+	done := int(next.Load())
+	result := Summarize(latencies[:done], elapsed, concurrency, warmup, int(errs.Load()))
+	ref := Summarize(refLatencies, refElapsed, 1, warmup, 0)
+	return result, Latency{P50us: ref.P50us, P90us: ref.P90us, P99us: ref.P99us, MeanUs: ref.MeanUs, RPS: ref.RPS}, refErr
 }
 
 // Summarize computes percentiles (nearest rank), mean and rate.

@@ -3,7 +3,10 @@ package bench
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -33,5 +36,46 @@ func TestRunMakesExactlyTheRequestedCallsAndCountsErrors(t *testing.T) {
 	r := Run(context.Background(), call, 40, 3, 4)
 	if calls.Load() != 44 || r.Requests != 40 || r.Warmup != 4 || r.Concurrency != 3 || r.Errors != 10 {
 		t.Fatalf("calls %d, result %+v", calls.Load(), r)
+	}
+}
+
+func TestReferenceAlternatesWithTheClientOnItsThread(t *testing.T) {
+	var mu sync.Mutex
+	var order strings.Builder
+	threads := map[int]bool{}
+	note := func(who byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		order.WriteByte(who)
+		threads[syscall.Gettid()] = true
+	}
+	call := func(context.Context) error { note('c'); return nil }
+	reference := func() error { note('r'); return nil }
+	r, ref, err := RunWithReference(context.Background(), call, reference, 100, 1, 3)
+	if err != nil || r.Requests != 100 || ref.RPS <= 0 {
+		t.Fatalf("result %+v, reference %+v, %v", r, ref, err)
+	}
+	// Both warmed up alike, then Blocks blocks of 5 each, client first.
+	want := "cccrrr" + strings.Repeat("cccccrrrrr", Blocks)
+	if order.String() != want {
+		t.Fatalf("order %s, want %s", order.String(), want)
+	}
+	if len(threads) != 1 {
+		t.Fatalf("client and reference ran on %d OS threads, want 1", len(threads))
+	}
+}
+
+func TestAFailedReferenceRunEndsItsMeasurementOnly(t *testing.T) {
+	var calls, runs atomic.Int64
+	call := func(context.Context) error { calls.Add(1); return nil }
+	reference := func() error {
+		if runs.Add(1) == 7 {
+			return errors.New("boom")
+		}
+		return nil
+	}
+	r, _, err := RunWithReference(context.Background(), call, reference, 40, 2, 2)
+	if err == nil || err.Error() != "boom" || runs.Load() != 7 || calls.Load() != 42 || r.Requests != 40 || r.Errors != 0 {
+		t.Fatalf("err %v, %d reference runs, %d calls, result %+v", err, runs.Load(), calls.Load(), r)
 	}
 }

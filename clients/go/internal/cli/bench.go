@@ -3,15 +3,18 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"time"
 
 	"tfinterop.dev/clients/go/internal/bench"
 	"tfinterop.dev/clients/go/internal/cases"
 	"tfinterop.dev/clients/go/internal/gen/inference"
 	"tfinterop.dev/clients/go/internal/gen/tensorflow_serving/apis"
+	"tfinterop.dev/clients/go/internal/tfcapi"
 	"tfinterop.dev/clients/go/internal/transport"
 )
 
@@ -21,7 +24,28 @@ type benchLine struct {
 	Case   string `json:"case"`
 	Batch  int64  `json:"batch"`
 	bench.Result
+	// The client's (and, over a network, the server's) time per request over
+	// the reference's: only when no measured request failed.
+	OverheadRatioP50  *float64 `json:"overhead_ratio_p50,omitempty"`
+	OverheadRatioMean *float64 `json:"overhead_ratio_mean,omitempty"`
+	// referenceLine, or {"error": why it could not run}.
+	Reference any `json:"reference"`
 }
+
+// referenceLine is the bare TF_SessionRun loop's figures, keyed as the C++
+// client's.
+type referenceLine struct {
+	bench.Latency
+	What     string `json:"what"`
+	Requests int    `json:"requests"`
+}
+
+type referenceError struct {
+	Error string `json:"error"`
+}
+
+// bareWhat says what the reference measured.
+const bareWhat = "bare TF_SessionRun, prepared tensors, one cgo call per run, the bench's goroutine and OS thread, same process"
 
 func benchCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -92,9 +116,30 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	bare, refErr := bareReference(ts, m, c, msg)
+	var reference bench.Reference
+	if bare != nil {
+		defer bare.Close() // before ts.Close: it runs on a session ts holds
+		reference = bare.Run
+	}
 	fmt.Fprintf(stderr, "bench %s/%s %s: %d requests at concurrency %d after %d warmup\n", flags.mode, m.Model, id, requests, concurrency, warmup)
-	result := bench.Run(context.Background(), call, requests, concurrency, warmup)
-	line, err := json.Marshal(benchLine{Client: Client, Mode: flags.mode, Case: id, Batch: batchOf(msg), Result: result})
+	result, refLatency, err := bench.RunWithReference(context.Background(), call, reference, requests, concurrency, warmup)
+	if refErr == nil {
+		refErr = err
+	}
+	out := benchLine{Client: Client, Mode: flags.mode, Case: id, Batch: batchOf(msg), Result: result}
+	if refErr != nil {
+		out.Reference = referenceError{Error: refErr.Error()}
+	} else {
+		out.Reference = referenceLine{Latency: refLatency, What: bareWhat, Requests: requests}
+		// Ratios only mean something when every measured request succeeded.
+		if result.Errors == 0 && refLatency.MeanUs > 0 {
+			p50 := round2(result.P50us / max(refLatency.P50us, 0.1))
+			mean := round2(result.MeanUs / refLatency.MeanUs)
+			out.OverheadRatioP50, out.OverheadRatioMean = &p50, &mean
+		}
+	}
+	line, err := json.Marshal(out)
 	if err != nil {
 		return err
 	}
@@ -126,3 +171,31 @@ func batchOf(msg any) int64 {
 	}
 	return 1
 }
+
+// bareReference prepares the bench's bare TF_SessionRun of the case's
+// PredictRequest (in v2 modes too: the same tensors). In inproc mode it runs
+// on the client's own session; in the other modes on an in-process runtime of
+// its own, with the case set's op libraries, as the C++ client's does. The
+// error says why there is none.
+func bareReference(ts *transports, m *cases.Manifest, c *cases.Case, msg any) (*tfcapi.Bare, error) {
+	if c.API != cases.Predict {
+		return nil, errors.New("the reference runs predict cases only")
+	}
+	req, ok := msg.(*apis.PredictRequest)
+	if !ok {
+		parsed, err := c.ParseRequest()
+		if err != nil {
+			return nil, err
+		}
+		if req, ok = parsed.(*apis.PredictRequest); !ok {
+			return nil, errors.New("the reference runs predict cases only")
+		}
+	}
+	t, err := ts.Inproc(m)
+	if err != nil {
+		return nil, err
+	}
+	return t.Bare(req)
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }

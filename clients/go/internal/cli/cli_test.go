@@ -172,6 +172,52 @@ func TestBenchPrintsOneJSONLine(t *testing.T) {
 	if line["errors"] != 5.0 || line["batch"] != 3.0 || line["client"] != "go" {
 		t.Fatalf("bench line %s", stdout)
 	}
+	// The reference loads its own runtime from the case set's model config,
+	// which does not exist; with failed requests there are no ratios.
+	ref, _ := line["reference"].(map[string]any)
+	if msg, _ := ref["error"].(string); !strings.Contains(msg, "missing.config") {
+		t.Fatalf("reference %v, want the config's error", line["reference"])
+	}
+	if _, ok := line["overhead_ratio_p50"]; ok {
+		t.Fatalf("a ratio beside failed requests: %s", stdout)
+	}
+}
+
+func TestInprocBenchMeasuresTheBareReferenceBesideTheClient(t *testing.T) {
+	dir := filepath.Join(repoRoot(t), "build", "cases", "mnist")
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
+		t.Skip("build/cases/mnist not exported (make export)")
+	}
+	code, stdout, stderr := run("bench", "--mode", "inproc", "--cases", dir, "--case", "v1-test-0000",
+		"--requests", "40", "--concurrency", "1", "--warmup", "2")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var line struct {
+		Errors    int      `json:"errors"`
+		RatioP50  *float64 `json:"overhead_ratio_p50"`
+		RatioMean *float64 `json:"overhead_ratio_mean"`
+		Reference struct {
+			P50us    float64 `json:"p50_us"`
+			P99us    float64 `json:"p99_us"`
+			MeanUs   float64 `json:"mean_us"`
+			RPS      float64 `json:"rps"`
+			What     string  `json:"what"`
+			Requests int     `json:"requests"`
+			Error    string  `json:"error"`
+		} `json:"reference"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &line); err != nil {
+		t.Fatal(err)
+	}
+	ref := line.Reference
+	if line.Errors != 0 || ref.Error != "" || ref.P50us <= 0 || ref.P99us < ref.P50us || ref.MeanUs <= 0 || ref.RPS <= 0 ||
+		ref.Requests != 40 || !strings.Contains(ref.What, "TF_SessionRun") {
+		t.Fatalf("bench line %s", stdout)
+	}
+	if line.RatioP50 == nil || *line.RatioP50 <= 0 || line.RatioMean == nil || *line.RatioMean <= 0 {
+		t.Fatalf("no overhead ratios: %s", stdout)
+	}
 }
 
 func TestInfoPrintsOneJSONLine(t *testing.T) {

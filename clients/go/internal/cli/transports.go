@@ -34,21 +34,11 @@ func newTransports(flags common, manifests []*cases.Manifest, progress io.Writer
 func (ts *transports) For(m *cases.Manifest) (transport.Transport, error) {
 	key := ts.flags.mode
 	if key == "inproc" {
-		config, err := ts.configOf(m)
+		t, err := ts.runtime(m)
 		if err != nil {
 			return nil, err
 		}
-		key += ":" + config
-		t, ok := ts.open[key].(*inproc.Transport)
-		if !ok {
-			var err error
-			if t, err = inproc.New(config); err != nil {
-				return nil, err
-			}
-			ts.open[key] = t
-		}
-		ts.loadOpLibraries()
-		// Each path loaded once above: this returns the outcomes kept then.
+		// Each path loaded once: this returns the outcomes kept then.
 		if err := inproc.LoadOpLibraries(ts.opLibrariesOf(m)); err != nil {
 			return inproc.WithOpLibraryError(t, err), nil
 		}
@@ -77,6 +67,40 @@ func (ts *transports) For(m *cases.Manifest) (transport.Transport, error) {
 		return nil, usagef("%v", err)
 	}
 	ts.open[key] = t
+	return t, nil
+}
+
+// Inproc is the in-process transport of m's model config in any mode: the
+// one an inproc run of m calls, else one of its own (bench's reference runs
+// in process whatever the mode). The error is why m cannot run in process,
+// the failure of an op library m needs included.
+func (ts *transports) Inproc(m *cases.Manifest) (*inproc.Transport, error) {
+	t, err := ts.runtime(m)
+	if err != nil {
+		return nil, err
+	}
+	if err := inproc.LoadOpLibraries(ts.opLibrariesOf(m)); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// runtime is the in-process transport of m's model config, opened once, with
+// the op libraries of the whole run loaded.
+func (ts *transports) runtime(m *cases.Manifest) (*inproc.Transport, error) {
+	config, err := ts.configOf(m)
+	if err != nil {
+		return nil, err
+	}
+	key := "inproc:" + config
+	t, ok := ts.open[key].(*inproc.Transport)
+	if !ok {
+		if t, err = inproc.New(config); err != nil {
+			return nil, err
+		}
+		ts.open[key] = t
+	}
+	ts.loadOpLibraries()
 	return t, nil
 }
 

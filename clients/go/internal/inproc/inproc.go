@@ -199,6 +199,37 @@ func (t *Transport) predict(req *apis.PredictRequest) (*apis.PredictResponse, er
 	return resp, nil
 }
 
+// Bare is the bare reference of req (docs/clients/go.md, "bench"): its
+// tensors converted once for the prepared call the client's own predict of
+// req runs, on the same loaded session. The caller closes it before t.
+func (t *Transport) Bare(req *apis.PredictRequest) (*tfcapi.Bare, error) {
+	s, err := t.servable(req.GetModelSpec())
+	if err != nil {
+		return nil, err
+	}
+	sigKey, sig, err := signature.Select(s.metaGraph, req.GetModelSpec().GetSignatureName())
+	if err != nil {
+		return nil, err
+	}
+	feeds, err := signature.Inputs(sig, req.GetInputs())
+	if err != nil {
+		return nil, err
+	}
+	fetches, err := signature.Outputs(sig, req.GetOutputFilter())
+	if err != nil {
+		return nil, err
+	}
+	call, err := s.prepare(callKey{sigKey, strings.Join(req.GetOutputFilter(), "\x00")}, feeds, fetches)
+	if err != nil {
+		return nil, err
+	}
+	values := make([]*tensor.Tensor, len(feeds))
+	for i, f := range feeds {
+		values[i] = f.Value
+	}
+	return call.Bare(values)
+}
+
 // prepare returns the session call that feeds and fetches these graph
 // tensors, preparing it on first use.
 func (s *servable) prepare(key callKey, feeds []signature.Feed, fetches []signature.Fetch) (*tfcapi.Call, error) {

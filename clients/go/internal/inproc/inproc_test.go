@@ -171,3 +171,48 @@ func TestRuntimeNamesTheTensorFlowBuild(t *testing.T) {
 		t.Fatalf("tensorflow_build %q, producer %q", rt["tensorflow_build"], want)
 	}
 }
+
+func TestBareReferenceRunsOnTheClientsOwnSession(t *testing.T) {
+	m := goldenCases(t)
+	c := m.Find("v1-test-0000")
+	if c == nil {
+		t.Fatal("case v1-test-0000 missing")
+	}
+	tr, err := New(m.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	msg, err := c.ParseRequest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Call(context.Background(), transport.Request{API: c.API, Message: msg}); err != nil {
+		t.Fatal(err)
+	}
+	bare, err := tr.Bare(msg.(*apis.PredictRequest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bare.Close()
+	for range 3 {
+		if err := bare.Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// No second load: the one servable the client's call loaded, and its session.
+	if len(tr.loaded) != 1 {
+		t.Fatalf("%d servables loaded, want the client's one", len(tr.loaded))
+	}
+	for _, lr := range tr.loaded {
+		if lr.s == nil || bare.Session() != lr.s.session {
+			t.Fatal("the reference does not run on the client's session")
+		}
+	}
+	// What the client would refuse, the reference refuses too.
+	bad := proto.Clone(msg).(*apis.PredictRequest)
+	bad.ModelSpec.SignatureName = "no_such_signature"
+	if _, err := tr.Bare(bad); status.CodeOf(err) != status.FailedPrecondition {
+		t.Fatalf("unknown signature: %v, want FAILED_PRECONDITION", err)
+	}
+}
