@@ -184,19 +184,40 @@ func (t *Transport) predict(req *apis.PredictRequest) (*apis.PredictResponse, er
 	for i, f := range feeds {
 		values[i] = f.Value
 	}
-	results, err := call.Run(values)
+	resp := newPredictResponse(s, sigKey, len(fetches))
+	// The outputs are encoded from TensorFlow's memory: one copy each.
+	err = call.RunFunc(values, func(results []*tensor.Tensor) error {
+		for i, f := range fetches {
+			p, err := tensor.Encode(results[i])
+			if err != nil {
+				return fmt.Errorf("output %s: %w", f.Alias, err)
+			}
+			resp.Outputs[f.Alias] = p
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	resp := &apis.PredictResponse{ModelSpec: modelSpec(s, sigKey), Outputs: map[string]*framework.TensorProto{}}
-	for i, f := range fetches {
-		p, err := tensor.Encode(results[i])
-		if err != nil {
-			return nil, fmt.Errorf("output %s: %w", f.Alias, err)
-		}
-		resp.Outputs[f.Alias] = p
-	}
 	return resp, nil
+}
+
+// predictResponse is a PredictResponse and its ModelSpec in one allocation.
+type predictResponse struct {
+	resp    apis.PredictResponse
+	spec    apis.ModelSpec
+	choice  apis.ModelSpec_Version
+	version wrapperspb.Int64Value
+}
+
+func newPredictResponse(s *servable, signatureName string, outputs int) *apis.PredictResponse {
+	r := &predictResponse{}
+	r.version.Value = s.version
+	r.choice.Version = &r.version
+	r.spec.Name, r.spec.VersionChoice, r.spec.SignatureName = s.name, &r.choice, signatureName
+	r.resp.ModelSpec = &r.spec
+	r.resp.Outputs = make(map[string]*framework.TensorProto, outputs)
+	return &r.resp
 }
 
 // Bare is the bare reference of req (docs/clients/go.md, "bench"): its
@@ -285,14 +306,6 @@ func (t *Transport) metadata(req *apis.GetModelMetadataRequest) (*apis.GetModelM
 			Value:   canonical.Marshal(sigs),
 		}},
 	}, nil
-}
-
-func modelSpec(s *servable, signatureName string) *apis.ModelSpec {
-	return &apis.ModelSpec{
-		Name:          s.name,
-		VersionChoice: &apis.ModelSpec_Version{Version: wrapperspb.Int64(s.version)},
-		SignatureName: signatureName,
-	}
 }
 
 func endpoint(name string) (tfcapi.Endpoint, error) {

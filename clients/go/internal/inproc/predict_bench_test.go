@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"tfinterop.dev/clients/go/internal/cases"
 	"tfinterop.dev/clients/go/internal/transport"
 )
 
@@ -28,5 +29,35 @@ func BenchmarkPredictMNIST(b *testing.B) {
 		if _, err := tr.Call(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestPredictAllocatesLittleBesidesTheResponse guards the in-process unit's
+// allocations: 9 per MNIST request (the response and its output, the decoded
+// input, feeds, fetches), 25 before a prepared call reused its scratch and
+// input tensors. Between two runs TensorFlow's pool threads go idle, so Go
+// work there costs more than its own time.
+func TestPredictAllocatesLittleBesidesTheResponse(t *testing.T) {
+	m := goldenCases(t)
+	tr, err := New(m.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	msg, err := m.Find("v1-test-0000").ParseRequest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := transport.Request{API: cases.Predict, Message: msg}
+	if _, err := tr.Call(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := tr.Call(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 12 {
+		t.Fatalf("a predict allocates %.0f objects, want at most 12", allocs)
 	}
 }

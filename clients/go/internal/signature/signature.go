@@ -61,8 +61,10 @@ func Inputs(sig *corepb.SignatureDef, inputs map[string]*framework.TensorProto) 
 			PredictMethod, ClassifyMethod, RegressMethod, method)
 	}
 	wanted := sig.GetInputs()
-	sent, all := sortedKeys(inputs), sortedKeys(wanted)
-	if len(sent) > len(wanted) || (len(sent) < len(wanted) && len(sig.GetDefaults()) == 0) {
+	// The key lists live on the stack for a signature of a few inputs.
+	all := appendSortedKeys(make([]string, 0, 8), wanted)
+	if len(inputs) > len(wanted) || (len(inputs) < len(wanted) && len(sig.GetDefaults()) == 0) {
+		sent := sortedKeys(inputs)
 		extra := slices.DeleteFunc(slices.Clone(sent), func(k string) bool { _, ok := wanted[k]; return ok })
 		missing := slices.DeleteFunc(slices.Clone(all), func(k string) bool { _, ok := inputs[k]; return ok })
 		return nil, status.Errorf(status.InvalidArgument,
@@ -70,11 +72,16 @@ func Inputs(sig *corepb.SignatureDef, inputs map[string]*framework.TensorProto) 
 			len(sent), len(wanted), strings.Join(sent, ","), strings.Join(all, ","),
 			strings.Join(extra, ","), strings.Join(missing, ","))
 	}
-	for _, alias := range sent {
+	for alias := range inputs {
 		if _, ok := wanted[alias]; !ok {
-			return nil, status.Errorf(status.InvalidArgument,
-				"input tensor alias not found in signature: %s. Inputs expected to be in the set {%s}.",
-				alias, strings.Join(all, ","))
+			// The first unknown alias in sorted order, as TF Serving names it.
+			for _, alias := range sortedKeys(inputs) {
+				if _, ok := wanted[alias]; !ok {
+					return nil, status.Errorf(status.InvalidArgument,
+						"input tensor alias not found in signature: %s. Inputs expected to be in the set {%s}.",
+						alias, strings.Join(all, ","))
+				}
+			}
 		}
 	}
 	feeds := make([]Feed, 0, len(all))
@@ -111,7 +118,7 @@ func Outputs(sig *corepb.SignatureDef, filter []string) ([]Fetch, error) {
 	outs := sig.GetOutputs()
 	aliases := filter
 	if len(aliases) == 0 {
-		aliases = sortedKeys(outs)
+		aliases = appendSortedKeys(make([]string, 0, 8), outs)
 	}
 	var seen map[string]bool // only a filter can repeat an alias
 	if len(filter) > 1 {
@@ -163,7 +170,11 @@ func ParseTensorName(name string) (op string, index int, err error) {
 }
 
 func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+	return appendSortedKeys(make([]string, 0, len(m)), m)
+}
+
+// appendSortedKeys appends m's keys, sorted, to keys.
+func appendSortedKeys[V any](keys []string, m map[string]V) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}

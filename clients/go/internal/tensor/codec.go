@@ -250,7 +250,7 @@ func Encode(t *Tensor) (*framework.TensorProto, error) {
 	if err := checkDType(t.DType); err != nil {
 		return nil, err
 	}
-	p := &framework.TensorProto{Dtype: t.DType, TensorShape: ShapeProto(t.Shape)}
+	p := newTensorProto(t.DType, t.Shape)
 	n := t.Len()
 	if want, err := NumElements(t.Shape, math.MaxInt64); err != nil || want != int64(n) {
 		return nil, invalidf("%s tensor of shape %v has %d elements", Name(t.DType), t.Shape, n)
@@ -357,6 +357,32 @@ func EncodeContent(t *Tensor) (*framework.TensorProto, error) {
 	}
 	p.TensorContent = buf
 	return p, nil
+}
+
+// encodedTensor is a TensorProto and its shape, of rank up to 4, in one
+// allocation.
+type encodedTensor struct {
+	p     framework.TensorProto
+	shape framework.TensorShapeProto
+	dims  [4]framework.TensorShapeProto_Dim
+	ptrs  [4]*framework.TensorShapeProto_Dim
+}
+
+// newTensorProto is a TensorProto of dtype d and shape, nothing else set.
+func newTensorProto(d DType, shape []int64) *framework.TensorProto {
+	if len(shape) > 4 {
+		return &framework.TensorProto{Dtype: d, TensorShape: ShapeProto(shape)}
+	}
+	e := &encodedTensor{}
+	e.p.Dtype, e.p.TensorShape = d, &e.shape
+	if len(shape) > 0 {
+		for i, d := range shape {
+			e.dims[i].Size = d
+			e.ptrs[i] = &e.dims[i]
+		}
+		e.shape.Dim = e.ptrs[:len(shape):len(shape)]
+	}
+	return &e.p
 }
 
 // ShapeProto is the TensorShapeProto of shape.

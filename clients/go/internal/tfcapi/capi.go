@@ -20,13 +20,6 @@ static void tfi_fill_strings(TF_Tensor* t, const char* bytes, const int64_t* off
 	}
 }
 
-// Release the TF_TStrings of a string tensor this package allocated:
-// TF_DeleteTensor frees the buffer but not large strings' heap copies.
-static void tfi_free_strings(TF_Tensor* t, int64_t n) {
-	TF_TString* s = (TF_TString*)tfi_TensorData(t);
-	for (int64_t i = 0; i < n; i++) TF_TString_Dealloc(&s[i]);
-}
-
 // A new TF_Tensor holding a copy of len bytes at data: one cgo call instead
 // of allocate, data and memcpy.
 static TF_Tensor* tfi_copy_tensor(TF_DataType dtype, const int64_t* dims, int num_dims, const void* data, size_t len) {
@@ -77,6 +70,44 @@ static TF_Code tfi_run(TF_Session* session, const TF_Output* inputs, TF_Tensor* 
 	return code;
 }
 
+// What a run's input tensor is, for tfi_finish: a numeric tensor to keep for
+// the next run (TFI_KEEP) or to delete (TFI_DROP), or, when >= 0, a string
+// tensor holding that many TF_TStrings of this package's making.
+#define TFI_KEEP (-1)
+#define TFI_DROP (-2)
+
+// Ends a run whose results have been read: deletes the results (before the
+// inputs, which an output may share), then each input, except a TFI_KEEP one
+// this TF_Tensor alone owns (TensorFlow may hold a fed tensor past the run,
+// in a queue or a table, and such a buffer must not be overwritten), whose
+// buffer goes into data[i]. One cgo call for what the run leaves.
+static void tfi_finish(TF_Tensor** tensors, const int64_t* modes, void** data, int ninputs, int noutputs) {
+	for (int i = ninputs; i < ninputs + noutputs; i++) {
+		if (tensors[i] != NULL) tfi_DeleteTensor(tensors[i]);
+		tensors[i] = NULL;
+	}
+	for (int i = 0; i < ninputs; i++) {
+		TF_Tensor* t = tensors[i];
+		if (t == NULL) continue;
+		tensors[i] = NULL;
+		data[i] = NULL;
+		if (modes[i] == TFI_KEEP) {
+			// TF_TensorMaybeMove returns t (or a new TF_Tensor on the buffer,
+			// t deleted) when the buffer is not shared, else NULL.
+			TF_Tensor* kept = tfi_TensorMaybeMove(t);
+			if (kept != NULL) {
+				tensors[i] = kept;
+				data[i] = tfi_TensorData(kept);
+				continue;
+			}
+		} else if (modes[i] >= 0) {
+			TF_TString* s = (TF_TString*)tfi_TensorData(t);
+			for (int64_t j = 0; j < modes[i]; j++) TF_TString_Dealloc(&s[j]);
+		}
+		tfi_DeleteTensor(t);
+	}
+}
+
 // Deletes the n tensors of ts that are not NULL.
 static void tfi_delete_tensors(TF_Tensor** ts, int n) {
 	for (int i = 0; i < n; i++) {
@@ -95,6 +126,7 @@ static size_t tfi_string_size(TF_Tensor* t, int64_t i) {
 import "C"
 
 import (
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -118,6 +150,8 @@ type Session struct {
 	graph     *C.TF_Graph
 	metaGraph []byte
 	ops       sync.Map // op name -> *C.TF_Operation
+	callsMu   sync.Mutex
+	calls     []*Call // prepared, whose kept tensors Close deletes
 }
 
 // Load loads the SavedModel in dir with tags. The error keeps TensorFlow's code.
@@ -168,10 +202,11 @@ type Endpoint struct {
 // Run feeds inputs, fetches outputs and returns them in order; errors keep
 // TensorFlow's own code (TF_Code numbers are gRPC's).
 func (s *Session) Run(inputs []Endpoint, values []*tensor.Tensor, outputs []Endpoint) ([]*tensor.Tensor, error) {
-	call, err := s.Prepare(inputs, outputs)
+	call, err := s.prepare(inputs, outputs)
 	if err != nil {
 		return nil, err
 	}
+	defer call.releaseAll()
 	return call.Run(values)
 }
 
@@ -184,11 +219,60 @@ type Call struct {
 	// pointer, so these Go arrays may be passed to C as they are.
 	inputs  []C.TF_Output
 	outputs []C.TF_Output
+	// Scratches of finished runs, for the next ones (at most keptScratches):
+	// the session frees their tensors on Close.
+	mu   sync.Mutex
+	free []*scratch
+}
+
+// keptScratches bounds the finished runs' scratches a Call keeps: as many as
+// runs are in flight at once, on a machine of a few cores.
+const keptScratches = 16
+
+// keptInputBytes is the largest input tensor a run leaves for the next one:
+// reusing it saves TensorFlow an allocation, which matters next to the copy
+// for small tensors only, and a large one would stay allocated for as long
+// as the session.
+const keptInputBytes = 1 << 20
+
+// scratch is what one run of a Call needs besides its values, kept for the
+// next run: the C pointer arrays TF_SessionRun takes, the results'
+// descriptions and views, and the numeric input TF_Tensors the run left (of
+// dtype, shape and size kept), which a request of the same shapes refills
+// with one copy instead of allocating a TF_Tensor.
+type scratch struct {
+	tensors []*C.TF_Tensor // the inputs, the results, a spare so that &tensors[nIn] exists
+	infos   []C.tfi_tensor_info
+	modes   []C.int64_t      // per input, for tfi_finish
+	data    []unsafe.Pointer // per kept input, its buffer (C memory)
+	kept    []keptInput
+	views   []tensor.Tensor
+	results []*tensor.Tensor
+	message *C.char // of a failed run (malloc'd), in sc so that no variable escapes
+}
+
+type keptInput struct {
+	dtype tensor.DType
+	shape []int64
+	bytes int
 }
 
 // Prepare resolves inputs and outputs in the session's graph; INTERNAL when
 // the graph lacks one, FAILED_PRECONDITION once the session is closed.
 func (s *Session) Prepare(inputs, outputs []Endpoint) (*Call, error) {
+	c, err := s.prepare(inputs, outputs)
+	if err != nil {
+		return nil, err
+	}
+	s.callsMu.Lock()
+	s.calls = append(s.calls, c)
+	s.callsMu.Unlock()
+	return c, nil
+}
+
+// prepare is Prepare for a Call the session does not track: its caller
+// releases it.
+func (s *Session) prepare(inputs, outputs []Endpoint) (*Call, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.session == nil {
@@ -216,30 +300,43 @@ func (s *Session) Prepare(inputs, outputs []Endpoint) (*Call, error) {
 // runs the session and copies the fetched tensors out, in order. Errors keep
 // TensorFlow's own code.
 func (c *Call) Run(values []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	var out []*tensor.Tensor
+	err := c.RunFunc(values, func(results []*tensor.Tensor) error {
+		out = make([]*tensor.Tensor, len(results))
+		for i, r := range results {
+			// Strings are copies already; numeric data and the shape are
+			// the run's.
+			out[i] = &tensor.Tensor{DType: r.DType, Shape: slices.Clone(r.Shape), Strings: r.Strings}
+			if r.DType != tensor.String {
+				out[i].Data = append([]byte{}, r.Data...)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RunFunc is Run, except that use reads the fetched tensors where TensorFlow
+// left them: a numeric result's Data is TensorFlow's memory and its Shape the
+// run's, both valid only until use returns (a string result's elements are
+// copies), so that a caller converting the results pays one copy. It returns
+// use's error.
+func (c *Call) RunFunc(values []*tensor.Tensor, use func(results []*tensor.Tensor) error) error {
 	s := c.s
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.session == nil {
-		return nil, status.Errorf(status.FailedPrecondition, "session is closed")
+		return status.Errorf(status.FailedPrecondition, "session is closed")
 	}
 	nIn, nOut := len(c.inputs), len(c.outputs)
 	if len(values) != nIn {
-		return nil, status.Errorf(status.Internal, "%d values for %d prepared inputs", len(values), nIn)
+		return status.Errorf(status.Internal, "%d values for %d prepared inputs", len(values), nIn)
 	}
-	// Arrays of C pointers only (Go memory C may use during the call): the
-	// input values, then the results, then a spare element so that
-	// &tensors[nIn] exists even with no outputs; infos describe the results.
-	tensors := make([]*C.TF_Tensor, nIn+nOut+1)
-	infos := make([]C.tfi_tensor_info, max(nOut, 1))
-	// Deleted only after the results are copied out: an output may share an
-	// input's buffer (Identity), string heap copies included.
-	defer deleteAll(tensors, values)
-	for i, v := range values {
-		t, err := toC(v)
-		if err != nil {
-			return nil, err
-		}
-		tensors[i] = t
+	sc := c.scratch()
+	// After use: an output may share an input's buffer (Identity).
+	defer c.finish(sc)
+	if err := sc.feed(values); err != nil {
+		return err
 	}
 	var in, out *C.TF_Output
 	if nIn > 0 {
@@ -248,32 +345,110 @@ func (c *Call) Run(values []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	if nOut > 0 {
 		out = &c.outputs[0]
 	}
-	var msg *C.char
-	code := C.tfi_run(s.session, in, &tensors[0], C.int(nIn), out, &tensors[nIn], &infos[0], C.int(nOut), &msg)
+	code := C.tfi_run(s.session, in, &sc.tensors[0], C.int(nIn), out, &sc.tensors[nIn], &sc.infos[0], C.int(nOut), &sc.message)
 	if code != C.TF_OK {
-		defer C.free(unsafe.Pointer(msg))
-		return nil, &status.Error{Code: status.Code(code), Message: "running the session: " + C.GoString(msg)}
+		defer func() { C.free(unsafe.Pointer(sc.message)); sc.message = nil }()
+		return &status.Error{Code: status.Code(code), Message: "running the session: " + C.GoString(sc.message)}
 	}
-	result := make([]*tensor.Tensor, nOut)
 	for i := range nOut {
-		t, err := fromC(tensors[nIn+i], &infos[i])
-		if err != nil {
-			return nil, err
+		if err := view(&sc.views[i], sc.tensors[nIn+i], &sc.infos[i]); err != nil {
+			return err
 		}
-		result[i] = t
+		sc.results[i] = &sc.views[i]
 	}
-	return result, nil
+	return use(sc.results)
 }
 
-// deleteAll deletes the tensors of one run: the inputs toC made for values
-// (their strings first), then the results; NULLs are skipped.
-func deleteAll(tensors []*C.TF_Tensor, values []*tensor.Tensor) {
-	for i, v := range values {
-		if v.DType == tensor.String && tensors[i] != nil {
-			C.tfi_free_strings(tensors[i], C.int64_t(len(v.Strings)))
-		}
+// scratch takes a finished run's scratch, or makes one.
+func (c *Call) scratch() *scratch {
+	c.mu.Lock()
+	if n := len(c.free); n > 0 {
+		sc := c.free[n-1]
+		c.free = c.free[:n-1]
+		c.mu.Unlock()
+		return sc
 	}
-	C.tfi_delete_tensors(&tensors[0], C.int(len(tensors)))
+	c.mu.Unlock()
+	nIn, nOut := len(c.inputs), len(c.outputs)
+	return &scratch{
+		tensors: make([]*C.TF_Tensor, nIn+nOut+1),
+		infos:   make([]C.tfi_tensor_info, max(nOut, 1)),
+		modes:   make([]C.int64_t, max(nIn, 1)),
+		data:    make([]unsafe.Pointer, max(nIn, 1)),
+		kept:    make([]keptInput, nIn),
+		views:   make([]tensor.Tensor, nOut),
+		results: make([]*tensor.Tensor, nOut),
+	}
+}
+
+// finish deletes what sc's run leaves but the inputs worth keeping, and
+// keeps sc for a later run (or deletes those too, when enough are kept).
+func (c *Call) finish(sc *scratch) {
+	nIn, nOut := len(c.inputs), len(c.outputs)
+	C.tfi_finish(&sc.tensors[0], &sc.modes[0], &sc.data[0], C.int(nIn), C.int(nOut))
+	for i := range sc.views {
+		sc.views[i] = tensor.Tensor{Shape: sc.views[i].Shape[:0]} // no reference into TensorFlow's memory
+		sc.results[i] = nil
+	}
+	c.mu.Lock()
+	if len(c.free) < keptScratches {
+		c.free = append(c.free, sc)
+		sc = nil
+	}
+	c.mu.Unlock()
+	if sc != nil {
+		sc.release()
+	}
+}
+
+// release deletes the input tensors sc keeps.
+func (sc *scratch) release() {
+	C.tfi_delete_tensors(&sc.tensors[0], C.int(len(sc.tensors)))
+	clear(sc.tensors)
+}
+
+// releaseAll deletes every kept scratch's tensors (the session closing).
+func (c *Call) releaseAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, sc := range c.free {
+		sc.release()
+	}
+	c.free = nil
+}
+
+// feed puts values into sc's input tensors: a kept TF_Tensor of the same
+// dtype and shape is refilled in place, else a new one made.
+func (sc *scratch) feed(values []*tensor.Tensor) error {
+	for i, v := range values {
+		k := &sc.kept[i]
+		if sc.tensors[i] != nil && v.DType != tensor.String && k.dtype == v.DType && k.bytes == len(v.Data) && slices.Equal(k.shape, v.Shape) {
+			if k.bytes > 0 {
+				copy(unsafe.Slice((*byte)(sc.data[i]), k.bytes), v.Data)
+			}
+			continue
+		}
+		if sc.tensors[i] != nil {
+			C.tfi_DeleteTensor(sc.tensors[i]) // kept tensors are numeric
+			sc.tensors[i] = nil
+		}
+		t, err := toC(v)
+		if err != nil {
+			return err
+		}
+		sc.tensors[i] = t
+		if v.DType == tensor.String {
+			sc.modes[i] = C.int64_t(len(v.Strings))
+			continue
+		}
+		sc.modes[i] = C.TFI_DROP
+		if len(v.Data) <= keptInputBytes {
+			sc.modes[i] = C.TFI_KEEP
+		}
+		k.dtype, k.bytes, k.shape = v.DType, len(v.Data), append(k.shape[:0], v.Shape...)
+		sc.data[i] = C.tfi_TensorData(t)
+	}
+	return nil
 }
 
 // Close releases the session and graph; later Runs fail.
@@ -283,6 +458,12 @@ func (s *Session) Close() error {
 	if s.session == nil {
 		return nil
 	}
+	s.callsMu.Lock()
+	for _, c := range s.calls {
+		c.releaseAll()
+	}
+	s.calls = nil
+	s.callsMu.Unlock()
 	st := C.tfi_NewStatus()
 	defer C.tfi_DeleteStatus(st)
 	C.tfi_CloseSession(s.session, st)
@@ -347,40 +528,48 @@ func toC(v *tensor.Tensor) (*C.TF_Tensor, error) {
 	return t, nil
 }
 
-// fromC copies the TF_Tensor t, which info describes, into a host tensor.
-func fromC(t *C.TF_Tensor, info *C.tfi_tensor_info) (*tensor.Tensor, error) {
+// view describes the TF_Tensor t, which info describes, into out: numeric
+// data in place (TensorFlow's memory), strings copied; out's shape array is
+// reused.
+func view(out *tensor.Tensor, t *C.TF_Tensor, info *C.tfi_tensor_info) error {
 	if t == nil {
-		return nil, status.Errorf(status.Internal, "the session returned no tensor")
+		return status.Errorf(status.Internal, "the session returned no tensor")
 	}
 	dtype := tensor.DType(info.dtype)
 	if !tensor.Supported(dtype) {
-		return nil, status.Errorf(status.Unimplemented, "output dtype %s cannot be returned", dtype)
+		return status.Errorf(status.Unimplemented, "output dtype %s cannot be returned", dtype)
 	}
-	shape := make([]int64, int(info.num_dims))
-	if len(shape) > len(info.dims) {
-		C.tfi_dims(t, (*C.int64_t)(unsafe.Pointer(&shape[0])), C.int(len(shape)))
+	out.DType = dtype
+	nd := int(info.num_dims)
+	out.Shape = slices.Grow(out.Shape[:0], nd)[:nd]
+	if nd > len(info.dims) {
+		C.tfi_dims(t, (*C.int64_t)(unsafe.Pointer(&out.Shape[0])), C.int(nd))
 	} else {
-		for i := range shape {
-			shape[i] = int64(info.dims[i])
+		for i := range out.Shape {
+			out.Shape[i] = int64(info.dims[i])
 		}
 	}
-	out := &tensor.Tensor{DType: dtype, Shape: shape}
 	n := int64(info.elements)
 	if dtype == tensor.String {
+		out.Data = nil
 		out.Strings = make([][]byte, int(n))
 		for i := range out.Strings {
 			p := C.tfi_string_data(t, C.int64_t(i))
 			size := C.tfi_string_size(t, C.int64_t(i))
 			out.Strings[i] = C.GoBytes(unsafe.Pointer(p), C.int(size))
 		}
-		return out, nil
+		return nil
 	}
 	size := int64(info.bytes)
 	if size != n*int64(tensor.ElementSize(dtype)) {
-		return nil, status.Errorf(status.Internal, "output tensor holds %d bytes for %d %s elements", size, n, tensor.Name(dtype))
+		return status.Errorf(status.Internal, "output tensor holds %d bytes for %d %s elements", size, n, tensor.Name(dtype))
 	}
-	out.Data = C.GoBytes(info.data, C.int(size))
-	return out, nil
+	out.Strings = nil
+	out.Data = nil
+	if size > 0 {
+		out.Data = unsafe.Slice((*byte)(info.data), size)
+	}
+	return nil
 }
 
 func statusError(st *C.TF_Status, what string) error {

@@ -2,7 +2,9 @@ package tfcapi
 
 import (
 	"bytes"
+	"errors"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -116,5 +118,84 @@ func TestLoadOfAMissingSavedModelKeepsTheCode(t *testing.T) {
 func TestVersionNamesTheLoadedLibrary(t *testing.T) {
 	if v, err := Version(); err != nil || !strings.HasPrefix(v, "2.") {
 		t.Fatalf("TF_Version() = %q, %v", v, err)
+	}
+}
+
+// floats is a float tensor of shape holding vals.
+func floats(shape []int64, vals ...float32) *tensor.Tensor {
+	t := &tensor.Tensor{DType: tensor.Float, Shape: shape, Data: make([]byte, 4*len(vals))}
+	for i, v := range vals {
+		t.SetFloat(i, float64(v))
+	}
+	return t
+}
+
+func TestAPreparedCallRefillsItsInputsAndKeepsEarlierResults(t *testing.T) {
+	s, err := identitySession(tensor.Float)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	call, err := s.Prepare([]Endpoint{{Op: "in"}}, []Endpoint{{Op: "out"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same shape twice (the second run refills the first's input
+	// tensor), then other shapes, empty included, then the first again.
+	values := []*tensor.Tensor{
+		floats([]int64{2, 2}, 1, 2, 3, 4),
+		floats([]int64{2, 2}, 5, 6, 7, 8),
+		floats([]int64{4}, 5, 6, 7, 8),
+		floats([]int64{0, 3}),
+		floats([]int64{3}, 9, 10, 11),
+		floats([]int64{2, 2}, -1, -2, -3, -4),
+	}
+	var got []*tensor.Tensor
+	for _, v := range values {
+		out, err := call.Run([]*tensor.Tensor{v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, out[0])
+	}
+	for i, v := range values {
+		if !slices.Equal(got[i].Shape, v.Shape) || !bytes.Equal(got[i].Data, v.Data) {
+			t.Errorf("run %d: got shape %v data %v, want %v %v", i, got[i].Shape, got[i].Data, v.Shape, v.Data)
+		}
+	}
+}
+
+func TestRunFuncResultsAreTheRunsOwn(t *testing.T) {
+	s, err := identitySession(tensor.Float)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	call, err := s.Prepare([]Endpoint{{Op: "in"}}, []Endpoint{{Op: "out"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 100 {
+				v := floats([]int64{1, 3}, float32(g), float32(i), float32(g*i))
+				err := call.RunFunc([]*tensor.Tensor{v}, func(results []*tensor.Tensor) error {
+					if len(results) != 1 || !slices.Equal(results[0].Shape, v.Shape) || !bytes.Equal(results[0].Data, v.Data) {
+						t.Errorf("goroutine %d run %d: got %+v, want %+v", g, i, results, v)
+					}
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	want := errors.New("use failed")
+	if err := call.RunFunc([]*tensor.Tensor{floats([]int64{1}, 1)}, func([]*tensor.Tensor) error { return want }); err != want {
+		t.Fatalf("RunFunc returned %v, want use's error", err)
 	}
 }

@@ -15,7 +15,7 @@
   X(TF_OperationNumOutputs) X(TF_NewOperation) X(TF_SetAttrType) X(TF_AddInput)            \
   X(TF_FinishOperation) X(TF_AllocateTensor) X(TF_DeleteTensor) X(TF_TensorData)           \
   X(TF_TensorType) X(TF_NumDims) X(TF_Dim) X(TF_TensorElementCount) X(TF_TensorByteSize)   \
-  X(TF_LoadLibrary)
+  X(TF_TensorMaybeMove) X(TF_LoadLibrary)
 
 #define TFI_POINTER(name) static __typeof__(&name) p_##name;
 TFI_FUNCTIONS(TFI_POINTER)
@@ -103,6 +103,7 @@ int tfi_NumDims(const TF_Tensor* t) { return p_TF_NumDims(t); }
 int64_t tfi_Dim(const TF_Tensor* t, int index) { return p_TF_Dim(t, index); }
 int64_t tfi_TensorElementCount(const TF_Tensor* t) { return p_TF_TensorElementCount(t); }
 size_t tfi_TensorByteSize(const TF_Tensor* t) { return p_TF_TensorByteSize(t); }
+TF_Tensor* tfi_TensorMaybeMove(TF_Tensor* t) { return p_TF_TensorMaybeMove(t); }
 TF_Library* tfi_LoadLibrary(const char* library_filename, TF_Status* status) {
   return p_TF_LoadLibrary(library_filename, status);
 }

@@ -50,6 +50,7 @@ int tfi_NumDims(const TF_Tensor* t);
 int64_t tfi_Dim(const TF_Tensor* t, int index);
 int64_t tfi_TensorElementCount(const TF_Tensor* t);
 size_t tfi_TensorByteSize(const TF_Tensor* t);
+TF_Tensor* tfi_TensorMaybeMove(TF_Tensor* t);
 TF_Library* tfi_LoadLibrary(const char* library_filename, TF_Status* status);
 
 #endif  // TFINTEROP_GO_TFAPI_H_
