@@ -272,8 +272,9 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
                         row = _median(runs)
                         if mode == "inproc" and client in SAME_PROCESS_BARE:
                             own = [r.get("overhead_ratio_p50") for r in runs]
-                            if all(isinstance(x, int | float) for x in own):
-                                row["own_ratio"] = round(statistics.median(own), 2)
+                            ratios = [float(x) for x in own if isinstance(x, int | float)]
+                            if len(ratios) == len(own):
+                                row["own_ratio"] = round(statistics.median(ratios), 2)
                         rows.append(row)
                         cells.done(
                             f"{client} {mode} batch {batch} c={c}: p50 {row['p50_us']} us, "
