@@ -47,6 +47,9 @@ type servable struct {
 	// signature resolves its graph tensors once.
 	mu    sync.RWMutex
 	calls map[callKey]*tfcapi.Call
+	// plans are the Predict plans, by the requested signature name (as
+	// resolved) and output_filter.
+	plans map[callKey]*plan
 }
 
 // callKey names what a prepared call feeds and fetches: every input of the
@@ -154,7 +157,7 @@ func load(r modelconfig.Resolved) (*servable, error) {
 		_ = session.Close()
 		return nil, status.Errorf(status.Internal, "MetaGraphDef of %s does not parse: %v", r.Path, err)
 	}
-	return &servable{name: r.Name, version: r.Version, session: session, metaGraph: &mg, calls: map[callKey]*tfcapi.Call{}}, nil
+	return &servable{name: r.Name, version: r.Version, session: session, metaGraph: &mg, calls: map[callKey]*tfcapi.Call{}, plans: map[callKey]*plan{}}, nil
 }
 
 // predict is predict_util.cc's RunPredict: select, validate, run, answer with
@@ -168,31 +171,28 @@ func (t *Transport) predict(req *apis.PredictRequest) (*apis.PredictResponse, er
 	if err != nil {
 		return nil, err
 	}
-	feeds, err := signature.Inputs(sig, req.GetInputs())
+	key := callKey{sigKey, strings.Join(req.GetOutputFilter(), "\x00")}
+	p := s.plan(key)
+	if p == nil {
+		if p, err = s.newPlan(key, sig, req); err != nil {
+			return nil, err
+		}
+	}
+	in := p.takeInputs()
+	defer p.putInputs(in)
+	values, err := p.values(in, req.GetInputs())
 	if err != nil {
 		return nil, err
 	}
-	fetches, err := signature.Outputs(sig, req.GetOutputFilter())
-	if err != nil {
-		return nil, err
-	}
-	call, err := s.prepare(callKey{sigKey, strings.Join(req.GetOutputFilter(), "\x00")}, feeds, fetches)
-	if err != nil {
-		return nil, err
-	}
-	values := make([]*tensor.Tensor, len(feeds))
-	for i, f := range feeds {
-		values[i] = f.Value
-	}
-	resp := newPredictResponse(s, sigKey, len(fetches))
+	resp := newPredictResponse(s, sigKey, len(p.fetches))
 	// The outputs are encoded from TensorFlow's memory: one copy each.
-	err = call.RunFunc(values, func(results []*tensor.Tensor) error {
-		for i, f := range fetches {
-			p, err := tensor.Encode(results[i])
+	err = p.call.RunFunc(values, func(results []*tensor.Tensor) error {
+		for i, f := range p.fetches {
+			out, err := tensor.Encode(results[i])
 			if err != nil {
 				return fmt.Errorf("output %s: %w", f.Alias, err)
 			}
-			resp.Outputs[f.Alias] = p
+			resp.Outputs[f.Alias] = out
 		}
 		return nil
 	})
@@ -200,6 +200,111 @@ func (t *Transport) predict(req *apis.PredictRequest) (*apis.PredictResponse, er
 		return nil, err
 	}
 	return resp, nil
+}
+
+// plan is what a Predict on one signature and output_filter needs of the
+// signature, resolved once (as the C++ client binds its signatures at load):
+// a request that sends exactly the signature's inputs is checked with one map
+// lookup and one dtype comparison per input, and reads no signature map.
+type plan struct {
+	sig    *corepb.SignatureDef
+	inputs []planInput // every input of the signature, in alias order
+	// fetches are the outputs of the output_filter, or all of them in alias
+	// order; the response's aliases.
+	fetches []signature.Fetch
+	call    *tfcapi.Call
+	free    sync.Pool // of *planInputs
+}
+
+type planInput struct {
+	alias string
+	dtype tensor.DType
+}
+
+// plan is the cached plan of key, or nil.
+func (s *servable) plan(key callKey) *plan {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.plans[key]
+}
+
+// newPlan validates req on sig as signature.Inputs and signature.Outputs do,
+// in their order (the first request of a key answers with their errors), and
+// caches the plan of a valid one.
+func (s *servable) newPlan(key callKey, sig *corepb.SignatureDef, req *apis.PredictRequest) (*plan, error) {
+	feeds, fetches, call, err := s.bind(key, sig, req)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{sig: sig, inputs: make([]planInput, len(feeds)), fetches: fetches, call: call}
+	for i, f := range feeds {
+		p.inputs[i] = planInput{alias: f.Alias, dtype: sig.GetInputs()[f.Alias].GetDtype()}
+	}
+	s.mu.Lock()
+	s.plans[key] = p
+	s.mu.Unlock()
+	return p, nil
+}
+
+// planInputs are one request's decoded inputs, kept for the next request
+// on the plan (their Shape arrays are reused; Data is the request's).
+type planInputs struct {
+	tensors []tensor.Tensor
+	values  []*tensor.Tensor
+}
+
+func (p *plan) takeInputs() *planInputs {
+	if in, ok := p.free.Get().(*planInputs); ok {
+		return in
+	}
+	return &planInputs{tensors: make([]tensor.Tensor, len(p.inputs)), values: make([]*tensor.Tensor, 0, len(p.inputs))}
+}
+
+// putInputs keeps in for a later request, holding no reference to this
+// request's tensors.
+func (p *plan) putInputs(in *planInputs) {
+	for i := range in.tensors {
+		in.tensors[i] = tensor.Tensor{Shape: in.tensors[i].Shape[:0]}
+	}
+	clear(in.values)
+	in.values = in.values[:0]
+	p.free.Put(in)
+}
+
+// values decodes the inputs of a request on p's signature into in, in p's
+// input order. A request that does not send exactly the signature's aliases
+// (a missing one a default may fill, an unknown one) goes through
+// signature.Inputs, whose errors name what is wrong; otherwise the checks
+// are signature.Inputs' own, in its order, with its messages.
+func (p *plan) values(in *planInputs, inputs map[string]*framework.TensorProto) ([]*tensor.Tensor, error) {
+	var protos [8]*framework.TensorProto
+	exact := len(inputs) == len(p.inputs) && len(p.inputs) <= len(protos)
+	for i := 0; exact && i < len(p.inputs); i++ {
+		protos[i], exact = inputs[p.inputs[i].alias]
+	}
+	if !exact {
+		feeds, err := signature.Inputs(p.sig, inputs)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range feeds {
+			in.values = append(in.values, f.Value)
+		}
+		return in.values, nil
+	}
+	for i, want := range p.inputs {
+		proto := protos[i]
+		if proto.GetDtype() != want.dtype {
+			return nil, status.Errorf(status.InvalidArgument, "Expects arg[%d] to be %s but %s is provided",
+				i, tensor.Name(want.dtype), tensor.Name(proto.GetDtype()))
+		}
+		// The value is only read, by the run that copies it into TensorFlow.
+		if err := tensor.DecodeSharedInto(&in.tensors[i], proto); err != nil {
+			return nil, status.Errorf(status.InvalidArgument, "tensor parsing error: %s: %s", want.alias, status.FromError(err).Message)
+		}
+		in.values = append(in.values, &in.tensors[i])
+	}
+	return in.values, nil
 }
 
 // predictResponse is a PredictResponse and its ModelSpec in one allocation.
@@ -232,15 +337,7 @@ func (t *Transport) Bare(req *apis.PredictRequest) (*tfcapi.Bare, error) {
 	if err != nil {
 		return nil, err
 	}
-	feeds, err := signature.Inputs(sig, req.GetInputs())
-	if err != nil {
-		return nil, err
-	}
-	fetches, err := signature.Outputs(sig, req.GetOutputFilter())
-	if err != nil {
-		return nil, err
-	}
-	call, err := s.prepare(callKey{sigKey, strings.Join(req.GetOutputFilter(), "\x00")}, feeds, fetches)
+	feeds, _, call, err := s.bind(callKey{sigKey, strings.Join(req.GetOutputFilter(), "\x00")}, sig, req)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +346,24 @@ func (t *Transport) Bare(req *apis.PredictRequest) (*tfcapi.Bare, error) {
 		values[i] = f.Value
 	}
 	return call.Bare(values)
+}
+
+// bind validates req on sig with signature.Inputs and signature.Outputs, in
+// their order, and returns the feeds, the fetches and the prepared call of key.
+func (s *servable) bind(key callKey, sig *corepb.SignatureDef, req *apis.PredictRequest) ([]signature.Feed, []signature.Fetch, *tfcapi.Call, error) {
+	feeds, err := signature.Inputs(sig, req.GetInputs())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fetches, err := signature.Outputs(sig, req.GetOutputFilter())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	call, err := s.prepare(key, feeds, fetches)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return feeds, fetches, call, nil
 }
 
 // prepare returns the session call that feeds and fetches these graph

@@ -216,3 +216,49 @@ func TestBareReferenceRunsOnTheClientsOwnSession(t *testing.T) {
 		t.Fatalf("unknown signature: %v, want FAILED_PRECONDITION", err)
 	}
 }
+
+// A signature's plan, cached by its first valid request, must answer later
+// bad requests as signature.Inputs does on a transport that has none.
+func TestPlannedSignatureRefusesBadRequestsAsTheFirstRequestDoes(t *testing.T) {
+	m := goldenCases(t)
+	fresh, err := New(m.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	planned, err := New(m.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer planned.Close()
+	call := func(tr *Transport, c *cases.Case) (proto.Message, error) {
+		msg, err := c.ParseRequest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr.Call(context.Background(), transport.Request{API: c.API, Message: msg})
+	}
+	if _, err := call(planned, m.Find("v1-test-0000")); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for i := range m.Cases {
+		c := &m.Cases[i]
+		if c.Error == "" || c.API != cases.Predict || !c.AppliesTo("inproc") {
+			continue
+		}
+		_, want := call(fresh, c)
+		_, got := call(planned, c)
+		if status.CodeOf(got) != status.CodeOf(want) || status.FromError(got).Message != status.FromError(want).Message {
+			t.Errorf("%s: planned %v, fresh %v", c.ID, got, want)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no error case to check")
+	}
+	// And a valid request still runs after the bad ones.
+	if _, err := call(planned, m.Find("v1-test-0001")); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -32,6 +32,15 @@ func DecodeShared(p *framework.TensorProto) (*Tensor, error) {
 	return decode(p, DefaultLimits, true, nil)
 }
 
+// DecodeSharedInto is DecodeShared into t, whose Shape array it reuses: for a
+// caller that decodes request after request into Tensors of its own (the
+// in-process transport, which allocates nothing for a request's inputs). On
+// error t is left in no useful state.
+func DecodeSharedInto(t *Tensor, p *framework.TensorProto) error {
+	*t = Tensor{Shape: t.Shape[:0]}
+	return decodeInto(t, p, DefaultLimits, true, nil)
+}
+
 // DecodeReusing is DecodeShared, except that a tensor decoded from a typed
 // field keeps its Data in scratch's array when it is large enough, instead of
 // a new one: for a caller that reuses scratch only once done with the tensor
@@ -46,36 +55,46 @@ func DecodeWithLimits(p *framework.TensorProto, lim Limits) (*Tensor, error) {
 }
 
 func decode(p *framework.TensorProto, lim Limits, shared bool, scratch []byte) (*Tensor, error) {
-	d := p.GetDtype()
-	if err := checkDType(d); err != nil {
+	t := &Tensor{}
+	if err := decodeInto(t, p, lim, shared, scratch); err != nil {
 		return nil, err
 	}
-	shape, err := shapeOf(p.GetTensorShape())
+	return t, nil
+}
+
+// decodeInto decodes p into t, a zero Tensor but for the Shape array it may
+// reuse.
+func decodeInto(t *Tensor, p *framework.TensorProto, lim Limits, shared bool, scratch []byte) error {
+	d := p.GetDtype()
+	if err := checkDType(d); err != nil {
+		return err
+	}
+	shape, err := shapeOf(t.Shape[:0], p.GetTensorShape())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	n, err := NumElements(shape, lim.MaxElements)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	t := &Tensor{DType: d, Shape: shape}
+	t.DType, t.Shape = d, shape
 	if d == String {
-		return t, decodeStrings(t, p, n)
+		return decodeStrings(t, p, n)
 	}
 	size := int64(ElementSize(d))
 	if n*size > lim.MaxBytes {
-		return nil, invalidf("%s tensor of shape %v needs more than %d bytes", Name(d), shape, lim.MaxBytes)
+		return invalidf("%s tensor of shape %v needs more than %d bytes", Name(d), shape, lim.MaxBytes)
 	}
 	if content := p.GetTensorContent(); len(content) > 0 {
 		if int64(len(content)) != n*size {
-			return nil, invalidf("tensor_content holds %d bytes but %s%v needs %d", len(content), Name(d), shape, n*size)
+			return invalidf("tensor_content holds %d bytes but %s%v needs %d", len(content), Name(d), shape, n*size)
 		}
 		if shared {
 			t.Data = content
 		} else {
 			t.Data = append([]byte(nil), content...)
 		}
-		return t, nil
+		return nil
 	}
 	// FromProtoField copies min(count, n) values: a longer list is served
 	// truncated, not refused.
@@ -87,7 +106,7 @@ func decode(p *framework.TensorProto, lim Limits, shared bool, scratch []byte) (
 		t.Data = make([]byte, n*size)
 	}
 	if n == 0 || count == 0 {
-		return t, nil // zeros, as FromProtoField fills T()
+		return nil // zeros, as FromProtoField fills T()
 	}
 	fillTyped(t, p, count)
 	// Pad with the last value given.
@@ -95,18 +114,22 @@ func decode(p *framework.TensorProto, lim Limits, shared bool, scratch []byte) (
 	for i := count; i < n; i++ {
 		copy(t.Data[i*size:], last)
 	}
-	return t, nil
+	return nil
 }
 
-func shapeOf(s *framework.TensorShapeProto) ([]int64, error) {
+// shapeOf appends the dimensions of s to buf; a nil buf gets an array of
+// their number (a scalar's shape is empty, not nil).
+func shapeOf(buf []int64, s *framework.TensorShapeProto) ([]int64, error) {
 	if s.GetUnknownRank() {
 		return nil, invalidf("tensor shape has unknown rank")
 	}
-	shape := make([]int64, len(s.GetDim()))
-	for i, dim := range s.GetDim() {
-		shape[i] = dim.GetSize()
+	if buf == nil {
+		buf = make([]int64, 0, len(s.GetDim()))
 	}
-	return shape, nil
+	for _, dim := range s.GetDim() {
+		buf = append(buf, dim.GetSize())
+	}
+	return buf, nil
 }
 
 // typedCount is how many elements the dtype's typed field holds

@@ -3,6 +3,7 @@ package tensor
 import (
 	"bytes"
 	"math"
+	"slices"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -366,5 +367,31 @@ func TestDecodeReusingFillsScratchAsDecodeFillsNewMemory(t *testing.T) {
 	got, err := DecodeReusing(content, dirty(64))
 	if err != nil || &got.Data[0] != &content.TensorContent[0] {
 		t.Fatalf("tensor_content is not shared: %v", err)
+	}
+}
+
+func TestDecodeSharedIntoReusesTheShapeAndDecodesAsDecodeShared(t *testing.T) {
+	matrix := &framework.TensorProto{Dtype: framework.DataType_DT_INT32, TensorContent: make([]byte, 24), TensorShape: ShapeProto([]int64{2, 3})}
+	scalar := &framework.TensorProto{Dtype: framework.DataType_DT_FLOAT, FloatVal: []float32{1.5}, TensorShape: ShapeProto(nil)}
+	var into Tensor
+	for _, p := range []*framework.TensorProto{matrix, scalar, matrix} {
+		want, err := DecodeShared(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := DecodeSharedInto(&into, p); err != nil {
+			t.Fatal(err)
+		}
+		if into.DType != want.DType || !slices.Equal(into.Shape, want.Shape) || into.Shape == nil || !bytes.Equal(into.Data, want.Data) {
+			t.Fatalf("%v: into %+v, want %+v", p.GetTensorShape(), into, want)
+		}
+	}
+	shape := &into.Shape[0]
+	if err := DecodeSharedInto(&into, matrix); err != nil || &into.Shape[0] != shape {
+		t.Fatalf("shape array not reused (%v)", err)
+	}
+	bad := &framework.TensorProto{Dtype: framework.DataType_DT_INT32, TensorContent: []byte{1}, TensorShape: ShapeProto([]int64{2})}
+	if err := DecodeSharedInto(&into, bad); status.CodeOf(err) != status.InvalidArgument {
+		t.Fatalf("bad content: %v", err)
 	}
 }
