@@ -183,16 +183,7 @@ func (p *parser) leafToken(boolean bool) bool {
 	if p.literal("NaN") || p.literal("Infinity") || p.literal("-Infinity") {
 		return true
 	}
-	start := p.pos
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		if (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
-			p.pos++
-			continue
-		}
-		break
-	}
-	return validNumber(p.data[start:p.pos])
+	return validNumber(p.numberToken())
 }
 
 // fill makes the tensor from the leaf tokens' spans, converting as setNumber

@@ -137,7 +137,9 @@ func (p *parser) value(depth int) (*node, error) {
 	}
 }
 
-func (p *parser) number() (*node, error) {
+// numberToken consumes the characters a JSON number may hold and returns
+// them, unchecked (validNumber checks them).
+func (p *parser) numberToken() []byte {
 	start := p.pos
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
@@ -147,10 +149,15 @@ func (p *parser) number() (*node, error) {
 		}
 		break
 	}
-	if !validNumber(p.data[start:p.pos]) {
-		return nil, p.errorf("bad number %q", p.data[start:p.pos])
+	return p.data[start:p.pos]
+}
+
+func (p *parser) number() (*node, error) {
+	token := p.numberToken()
+	if !validNumber(token) {
+		return nil, p.errorf("bad number %q", token)
 	}
-	return p.node(node{kind: kNumber, text: string(p.data[start:p.pos])}), nil
+	return p.node(node{kind: kNumber, text: string(token)}), nil
 }
 
 // validNumber is JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
