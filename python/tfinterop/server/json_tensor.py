@@ -319,7 +319,6 @@ def to_array(val: Any, dtype: int, no_bools: bool = False) -> np.ndarray:
 # The numeric dtypes the fast path reads: JSON number types each accepts, and its numpy type.
 _FAST_FLOATS = {types_pb2.DT_FLOAT: np.float32, types_pb2.DT_DOUBLE: np.float64}
 _FAST_INTS = {types_pb2.DT_INT32: np.int32, types_pb2.DT_INT64: np.int64}
-_INT_DTYPE = {v: k for k, v in _FAST_INTS.items()}
 
 
 def _numeric_array(val: Any, dtype: int, no_bools: bool = False) -> np.ndarray | None:
@@ -350,7 +349,7 @@ def _numeric_array(val: Any, dtype: int, no_bools: bool = False) -> np.ndarray |
         shape.append(len(probe))
         probe = probe[0]
     if no_bools:
-        return _inferred(val, tuple(shape), floats, ints)
+        return _inferred(val, tuple(shape), dtype, floats, ints)
     try:
         obj = np.array(val, dtype=object)
     except ValueError:
@@ -384,7 +383,9 @@ def _numeric_array(val: Any, dtype: int, no_bools: bool = False) -> np.ndarray |
     return wide.astype(ints).reshape(shape)
 
 
-def _inferred(val: list[Any], shape: tuple[int, ...], floats: Any, ints: Any) -> np.ndarray | None:
+def _inferred(
+    val: list[Any], shape: tuple[int, ...], dtype: int, floats: Any, ints: Any
+) -> np.ndarray | None:
     """_numeric_array for a body without true/false: numpy's inferred dtype says what the
     values are. float64 holds floats (and ints among them), int64 only ints that fit, and
     anything else (strings, null, objects, ints beyond int64, ragged lists) is not a number
@@ -414,7 +415,7 @@ def _inferred(val: list[Any], shape: tuple[int, ...], floats: Any, ints: Any) ->
         return arr.astype(floats)
     if arr.dtype != np.int64:
         return None
-    lo, hi = _INT_RANGES[_INT_DTYPE[ints]]
+    lo, hi = _INT_RANGES[dtype]
     if arr.min() < lo or arr.max() > hi:
         return None
     return arr.astype(ints)
