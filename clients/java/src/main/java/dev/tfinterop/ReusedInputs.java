@@ -1,6 +1,7 @@
 package dev.tfinterop;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -93,10 +94,14 @@ final class ReusedInputs implements AutoCloseable {
         return false;
       }
     }
+    Set<String> functions = new HashSet<>();
+    for (FunctionDef f : metaGraph.getGraphDef().getLibrary().getFunctionList()) {
+      functions.add(f.getSignature().getName());
+    }
     for (FunctionDef f : metaGraph.getGraphDef().getLibrary().getFunctionList()) {
       for (NodeDef n : f.getNodeDefList()) {
         // A node may call a library function by name; its body is checked as its own entry.
-        if (!keepsNoInput(n.getOp(), stateful) && !isFunction(n.getOp(), metaGraph)) {
+        if (!keepsNoInput(n.getOp(), stateful) && !functions.contains(n.getOp())) {
           return false;
         }
       }
@@ -107,15 +112,6 @@ final class ReusedInputs implements AutoCloseable {
   private static boolean keepsNoInput(String op, Map<String, Boolean> stateful) {
     Boolean s = stateful.get(op);
     return s != null && (!s || KEEPS_NO_INPUT.contains(op));
-  }
-
-  private static boolean isFunction(String op, MetaGraphDef metaGraph) {
-    for (FunctionDef f : metaGraph.getGraphDef().getLibrary().getFunctionList()) {
-      if (f.getSignature().getName().equals(op)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**
