@@ -22,6 +22,7 @@ from tensorflow_serving.apis import (
     regression_pb2,
 )
 
+from tfinterop.server import predict_plan
 from tfinterop.server.manager import ModelManager
 from tfinterop.serving import predict, signature, tensor_codec
 from tfinterop.serving.errors import Code, ServingError, invalid_argument
@@ -50,6 +51,7 @@ class Core:
         self.manager = manager
         self._observe = observe
         self.method_name_check = method_name_check
+        self._plans = predict_plan.Plans()
 
     def _timed(self, model: str, api: str, fn: Callable[[], object]) -> object:
         start = time.perf_counter()
@@ -71,7 +73,7 @@ class Core:
             if not request.HasField("model_spec"):
                 raise invalid_argument("Missing ModelSpec")
             servable = self.manager.get(request.model_spec)
-            return predict.run_predict(servable, request, timeout_ms, self.method_name_check)
+            return self._plans.predict(servable, request, timeout_ms, self.method_name_check)
 
         return self._timed(request.model_spec.name, "Predict", run)
 

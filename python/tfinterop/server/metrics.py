@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import defaultdict
 
@@ -49,12 +50,8 @@ class Metrics:
             self._requests[(model, code.name)] += 1
             key = (model, api)
             counts = self._latency.setdefault(key, [0] * (len(BUCKETS_US) + 1))
-            for i, bound in enumerate(BUCKETS_US):
-                if us <= bound:
-                    counts[i] += 1
-                    break
-            else:
-                counts[-1] += 1
+            # The first bucket whose bound is >= us; past the last bound, the +Inf one.
+            counts[bisect.bisect_left(BUCKETS_US, us)] += 1
             self._latency_sum[key] += us
 
     def load_attempt(self, path: str, ok: bool) -> None:
