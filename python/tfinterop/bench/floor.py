@@ -19,6 +19,7 @@ from typing import Any
 import grpc
 from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 
+from tfinterop.server.flags import default_grpc_threads
 from tfinterop.server.grpc_service import MAX_MESSAGE_BYTES
 from tfinterop.util import heap
 
@@ -35,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tfinterop.bench.floor")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--response", type=Path, required=True, help="a serialized PredictResponse")
-    p.add_argument("--threads", type=int, default=16, help="as the bundled server's default")
+    p.add_argument(
+        "--threads", type=int, default=default_grpc_threads(), help="as the bundled server's"
+    )
     args = p.parse_args(argv)
     sys.setswitchinterval(0.0005)  # as tfinterop serve sets it
     response = predict_pb2.PredictResponse()

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tfinterop.bench import cpu
 from tfinterop.golden.cases import manifest
 from tfinterop.harness import registry
 from tfinterop.harness.server_process import RunningServer, bundled_server, free_port
@@ -67,8 +68,9 @@ VERIFY_MODEL = "half_plus_two"
 
 
 @contextlib.contextmanager
-def _floor_server(root: Path, work: Path) -> Iterator[str]:
-    """tfinterop.bench.floor on a free port, answering the batch-1 case's golden response."""
+def _floor_server(root: Path, work: Path) -> Iterator[tuple[str, int]]:
+    """tfinterop.bench.floor on a free port, answering the batch-1 case's golden response;
+    yields its target and pid."""
     m = manifest.read(root / "build/cases/mnist")
     case = next(x for x in m.cases if x.id == CASES[1])
     response = work / f"{CASES[1]}.response.pb"
@@ -83,7 +85,7 @@ def _floor_server(root: Path, work: Path) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise ToolError(f"the grpcio floor server did not start (see {work / 'floor.log'})")
             time.sleep(0.2)
-        yield f"127.0.0.1:{port}"
+        yield f"127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
         proc.wait(30)
@@ -114,6 +116,9 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     row = dict(runs[0])
     for k in METRICS:
         row[k] = round(statistics.median(r[k] for r in runs), 1)
+    for k in ("server_cpu_us", "loadgen_cpu_us"):
+        if all(k in r for r in runs):
+            row[k] = round(statistics.median(r[k] for r in runs), 1)
     row["errors"] = sum(r.get("errors", 0) for r in runs)
     row["repetitions"] = len(runs)
     return row
@@ -150,7 +155,18 @@ def _client_bench(
     return result
 
 
-def _ghz(ghz: Path, root: Path, target: str, batch: int, c: int, n: int) -> dict[str, Any]:
+SERVER_LABELS = {
+    "default": "bundled server, TF Serving's default flags",
+    "batching": "bundled server, --enable_batching",
+    "inline_ops": "bundled server, " + " ".join(INLINE_OPS),
+    "grpcio_floor": "grpcio floor: canned answers, no model",
+}
+
+
+def _ghz(
+    ghz: Path, root: Path, target: str, batch: int, c: int, n: int, pid: int | None = None
+) -> dict[str, Any]:
+    """One ghz run; with the server's `pid`, the CPU per request of both (bench.cpu)."""
     request = manifest.read(root / "build/cases/mnist")
     case = next(x for x in request.cases if x.id == CASES[batch])
     req_file = root / "build/bench" / f"{CASES[batch]}.request.pb"
@@ -174,7 +190,9 @@ def _ghz(ghz: Path, root: Path, target: str, batch: int, c: int, n: int) -> dict
         "json",
         target,
     ]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    out, cpu_us = cpu.measured(
+        pid, n, lambda: subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    )
     if out.returncode != 0:
         raise ToolError(f"ghz failed: {out.stderr.strip()[-400:]}")
     data = json.loads(out.stdout)
@@ -191,6 +209,7 @@ def _ghz(ghz: Path, root: Path, target: str, batch: int, c: int, n: int) -> dict
         "p99_us": round(dist.get(99, 0), 1),
         "rps": round(data.get("rps", 0), 1),
         "errors": errors,
+        **(cpu_us if pid else {}),
     }
 
 
@@ -255,8 +274,9 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
     with bundled_server(config, ["mnist"], work / "server.log") as server:
         for batch in CASES:
             for c in CONCURRENCY:
+                n = REQUESTS[("grpc", batch)]
                 runs = [
-                    _ghz(ghz, root, server.target, batch, c, REQUESTS[("grpc", batch)])
+                    _ghz(ghz, root, server.target, batch, c, n, server.process.pid)
                     for _ in range(reps)
                 ]
                 refs.append(_median(runs) | {"reference": "ghz"})
@@ -313,7 +333,9 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
         work / "server-batching.log",
         extra=["--enable_batching", f"--batching_parameters_file={work / 'batching.config'}"],
     ) as s:
-        batched = _median([_ghz(ghz, root, s.target, 1, 32, 2000) for _ in range(reps)])
+        batched = _median(
+            [_ghz(ghz, root, s.target, 1, 32, 2000, s.process.pid) for _ in range(reps)]
+        )
         cells.done(f"ghz batch 1 c=32 with --enable_batching: {batched['rps']} req/s")
     unbatched = next(
         r
@@ -322,17 +344,23 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
     )
     progress.say("[bench] the bundled server with ops in the request's thread ...")
     with bundled_server(config, ["mnist"], work / "server-inline.log", extra=INLINE_OPS) as s:
-        inline = _median([_ghz(ghz, root, s.target, 1, 32, 2000) for _ in range(reps)])
+        inline = _median(
+            [_ghz(ghz, root, s.target, 1, 32, 2000, s.process.pid) for _ in range(reps)]
+        )
         cells.done(f"ghz batch 1 c=32, {' '.join(INLINE_OPS)}: {inline['rps']} req/s")
     progress.say("[bench] the grpcio floor (canned answers) ...")
-    with _floor_server(root, work) as target:
-        floor_row = _median([_ghz(ghz, root, target, 1, 32, 2000) for _ in range(reps)])
+    with _floor_server(root, work) as (target, floor_pid):
+        floor_row = _median([_ghz(ghz, root, target, 1, 32, 2000, floor_pid) for _ in range(reps)])
         cells.done(f"ghz batch 1 c=32 against the grpcio floor: {floor_row['rps']} req/s")
     progress.say("[bench] timing a warm `tfinterop verify` of half_plus_two ...")
     verify_s = _time_verify(root, work)
     cells.done(f"verify half_plus_two: {verify_s:.1f}s")
     servers = {"batching": batched, "inline_ops": inline, "grpcio_floor": floor_row}
-    result = summarize(rows, refs, batched, unbatched, profile, missing, servers, verify_s)
+    progress.say("[bench] the session call's CPU on its own ...")
+    session = cpu.session_cost(root)
+    result = summarize(
+        rows, refs, batched, unbatched, profile, missing, servers, verify_s, session, cpu.cores()
+    )
     result["seconds"] = round(time.monotonic() - started, 1)
     write(result, out)
     return result
@@ -399,9 +427,12 @@ def summarize(
     missing: list[str],
     servers: dict[str, dict[str, Any]] | None = None,
     verify_s: float | None = None,
+    session: dict[str, Any] | None = None,
+    n_cores: int = 2,
 ) -> dict[str, Any]:
     """The rows with their ratios, and #18's targets, each met or not (never asserted)."""
     servers = servers or {}
+    ceilings = cpu.ceilings({"default": unbatched, **servers}, session or {}, n_cores)
     for row in rows:
         row["ratio_to_reference"], row["reference"] = _ratio(row, refs)
     targets = []
@@ -421,6 +452,12 @@ def summarize(
 
     floor = servers.get("grpcio_floor")
     floor_note = f"; grpcio floor (canned answers) {floor['rps']} req/s" if floor else ""
+    floor_cpu = ceilings["rows"].get("grpcio_floor")
+    if floor_cpu:
+        floor_note += (
+            f"; CPU ceiling with ghz on these {n_cores} cores: {floor_cpu['ceiling_rps']} req/s "
+            f"for the floor, {ceilings['rows']['default']['ceiling_rps']} for this server"
+        )
     targets.append(
         {
             "target": "bundled server, gRPC batch 1, c=32, no batching (ghz) >= 4000 req/s",
@@ -500,7 +537,13 @@ def summarize(
     targets.append(
         {
             "target": "bundled server batch-1 throughput at c=32 with --enable_batching >= 1.5x without",
-            "value": f"{gain:.2f}x ({batched['rps']} vs {unbatched['rps']} req/s, ghz)",
+            "value": f"{gain:.2f}x ({batched['rps']} vs {unbatched['rps']} req/s, ghz)"
+            + (
+                f"; at most {ceilings['batching_gain_at_most']}x with the cores busy "
+                f"(the session is {ceilings['batching_saves_at_most_us']} us of a request's CPU)"
+                if "batching_gain_at_most" in ceilings
+                else ""
+            ),
             "met": gain >= 1.5,
         }
     )
@@ -513,6 +556,7 @@ def summarize(
         "targets": targets,
         "server_profile": profile,
         "missing_clients": missing,
+        "cpu": ceilings,
     }
 
 
@@ -584,11 +628,8 @@ def markdown(result: dict[str, Any]) -> str:
             "| --- | --- | --- | --- |",
         ]
         plain = result["batching"]["without"]
-        named = {
-            "bundled server, TF Serving's default flags": plain,
-            "bundled server, --enable_batching": servers.get("batching"),
-            "bundled server, " + " ".join(INLINE_OPS): servers.get("inline_ops"),
-            "grpcio floor: canned answers, no model": servers.get("grpcio_floor"),
+        named = {SERVER_LABELS["default"]: plain} | {
+            SERVER_LABELS[k]: servers.get(k) for k in ("batching", "inline_ops", "grpcio_floor")
         }
         for label, r in named.items():
             if r:
@@ -596,6 +637,8 @@ def markdown(result: dict[str, Any]) -> str:
     lines += ["", "## Targets", "", "| target | value | met |", "| --- | --- | --- |"]
     for t in result["targets"]:
         lines.append(f"| {t['target']} | {t['value']} | {'met' if t['met'] else 'NOT MET'} |")
+    if result.get("cpu", {}).get("rows"):
+        lines += cpu.markdown(result["cpu"], SERVER_LABELS)
     if result["server_profile"]:
         lines += ["", "## Where the bundled server's time goes (py-spy, 5 s at c=32, own time)", ""]
         lines += [f"- {p}" for p in result["server_profile"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 
@@ -32,7 +33,10 @@ def add_flags(p: argparse.ArgumentParser) -> None:
         help="comma list of gRPC server arguments, e.g. grpc.max_receive_message_length=4194304",
     )
     p.add_argument(
-        "--grpc_max_threads", type=int, default=16, help="gRPC worker threads (default 16)"
+        "--grpc_max_threads",
+        type=int,
+        default=default_grpc_threads(),
+        help="gRPC worker threads (default: 4 per schedulable CPU, as TF Serving's)",
     )
     p.add_argument("--model_name", default="default", help="model name with --model_base_path")
     p.add_argument("--model_base_path", default="", help="folder of numbered version folders")
@@ -151,6 +155,11 @@ def add_flags(p: argparse.ArgumentParser) -> None:
         default=False,
         help="let config reloads load models from any path",
     )
+
+
+def default_grpc_threads() -> int:
+    """server.h: grpc_max_threads = 4.0 * port::NumSchedulableCPUs()."""
+    return 4 * len(os.sched_getaffinity(0))
 
 
 def _bool(text: str) -> bool:

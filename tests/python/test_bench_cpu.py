@@ -1,0 +1,43 @@
+"""bench.cpu: CPU per request read from /proc and rusage, and the ceilings drawn from it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tfinterop.bench import cpu
+
+
+def test_process_cpu_counts_this_process_work() -> None:
+    before = cpu.process_cpu_s(os.getpid())
+    sum(i * i for i in range(2_000_000))
+    assert cpu.process_cpu_s(os.getpid()) > before
+
+
+def test_measured_charges_a_waited_child_to_the_load_generator() -> None:
+    spin = [sys.executable, "-c", "sum(i * i for i in range(3_000_000))"]
+    _, per_request = cpu.measured(os.getpid(), 10, lambda: subprocess.run(spin, check=True))
+    assert per_request["loadgen_cpu_us"] > 1000  # 10 ms or more of the child's CPU over 10
+    assert per_request["server_cpu_us"] >= 0
+
+
+def test_ceilings_follow_from_cpu_per_request() -> None:
+    servers = {
+        "default": {"rps": 1500, "server_cpu_us": 1000.0, "loadgen_cpu_us": 250.0},
+        "grpcio_floor": {"rps": 3000, "server_cpu_us": 400.0, "loadgen_cpu_us": 250.0},
+        "batching": {"rps": 1400},  # no CPU figures: left out
+    }
+    c = cpu.ceilings(servers, {"b1_cpu_us": 100.0, "b32_cpu_us_per_row": 10.0}, 2)
+    assert c["rows"]["default"] == {
+        "server_cpu_us": 1000.0,
+        "loadgen_cpu_us": 250.0,
+        "busy": 0.94,
+        "ceiling_rps": 1600,
+    }
+    assert c["rows"]["grpcio_floor"]["ceiling_rps"] == 3077
+    assert "batching" not in c["rows"]
+    # Batching can save 90 of the 1,250 us a request costs.
+    assert c["batching_saves_at_most_us"] == 90.0
+    assert c["batching_gain_at_most"] == 1.08
+    assert any("at most 1.08x" in line for line in cpu.markdown(c, {}))
