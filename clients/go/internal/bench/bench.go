@@ -48,26 +48,34 @@ type Latency struct {
 const Blocks = 20
 
 // Run makes warmup sequential calls, then requests calls spread over
-// concurrency workers. ctx cancels the run; calls not made are not counted.
+// concurrency workers, all through call. ctx cancels the run; calls not made
+// are not counted.
 func Run(ctx context.Context, call Call, requests, concurrency, warmup int) Result {
-	r, _, _ := RunWithReference(ctx, call, nil, requests, concurrency, warmup)
+	r, _, _ := RunWithReference(ctx, func() Call { return call }, nil, requests, concurrency, warmup)
 	return r
 }
 
-// RunWithReference is Run with reference (when not nil) warmed up alike
-// after the client, then run as many times as the client, alternating with
-// it in Blocks blocks. Everything runs on the caller's goroutine, locked to
-// its OS thread, except the client's calls at concurrency > 1, which run on
-// concurrency goroutines per block while the reference waits. It returns the
-// reference's latencies, or the error that ended it.
-func RunWithReference(ctx context.Context, call Call, reference Reference, requests, concurrency, warmup int) (Result, Latency, error) {
+// RunWithReference is Run with a Call of its own for each of the concurrency
+// workers (newCall makes them, first of all: a transport's caller may keep
+// its last response for the next request; the warm-up takes them in turn),
+// and with reference (when not nil) warmed up alike after the client, then
+// run as many times as the client, alternating with it in Blocks blocks.
+// Everything runs on the caller's goroutine, locked to its OS thread, except
+// the client's calls at concurrency > 1, which run on concurrency goroutines
+// per block while the reference waits. It returns the reference's
+// latencies, or the error that ended it.
+func RunWithReference(ctx context.Context, newCall func() Call, reference Reference, requests, concurrency, warmup int) (Result, Latency, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	for range warmup {
+	calls := make([]Call, max(concurrency, 1))
+	for w := range calls {
+		calls[w] = newCall()
+	}
+	for i := range warmup {
 		if ctx.Err() != nil {
 			break
 		}
-		_ = call(ctx)
+		_ = calls[i%len(calls)](ctx)
 	}
 	var refErr error
 	refLatencies := make([]time.Duration, 0, requests)
@@ -82,7 +90,7 @@ func RunWithReference(ctx context.Context, call Call, reference Reference, reque
 	latencies := make([]time.Duration, requests)
 	var next, errs atomic.Int64
 	// The calls of one block, taken by whichever caller is free.
-	callBlock := func(left *atomic.Int64) {
+	callBlock := func(call Call, left *atomic.Int64) {
 		for left.Add(-1) >= 0 && ctx.Err() == nil {
 			i := next.Add(1) - 1
 			t0 := time.Now()
@@ -101,11 +109,11 @@ func RunWithReference(ctx context.Context, call Call, reference Reference, reque
 		left.Store(int64(count))
 		start := time.Now()
 		if concurrency == 1 {
-			callBlock(&left) // on this thread, as the reference runs
+			callBlock(calls[0], &left) // on this thread, as the reference runs
 		} else {
 			var wg sync.WaitGroup
-			for range concurrency {
-				wg.Go(func() { callBlock(&left) })
+			for _, call := range calls {
+				wg.Go(func() { callBlock(call, &left) })
 			}
 			wg.Wait()
 		}

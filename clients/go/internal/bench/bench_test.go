@@ -51,7 +51,7 @@ func TestReferenceAlternatesWithTheClientOnItsThread(t *testing.T) {
 	}
 	call := func(context.Context) error { note('c'); return nil }
 	reference := func() error { note('r'); return nil }
-	r, ref, err := RunWithReference(context.Background(), call, reference, 100, 1, 3)
+	r, ref, err := RunWithReference(context.Background(), func() Call { return call }, reference, 100, 1, 3)
 	if err != nil || r.Requests != 100 || ref.RPS <= 0 {
 		t.Fatalf("result %+v, reference %+v, %v", r, ref, err)
 	}
@@ -74,8 +74,42 @@ func TestAFailedReferenceRunEndsItsMeasurementOnly(t *testing.T) {
 		}
 		return nil
 	}
-	r, _, err := RunWithReference(context.Background(), call, reference, 40, 2, 2)
+	r, _, err := RunWithReference(context.Background(), func() Call { return call }, reference, 40, 2, 2)
 	if err == nil || err.Error() != "boom" || runs.Load() != 7 || calls.Load() != 42 || r.Requests != 40 || r.Errors != 0 {
 		t.Fatalf("err %v, %d reference runs, %d calls, result %+v", err, runs.Load(), calls.Load(), r)
+	}
+}
+
+func TestEachWorkerCallsThroughACallOfItsOwn(t *testing.T) {
+	var made atomic.Int64
+	var overlapped atomic.Bool
+	var counts [4]atomic.Int64
+	newCall := func() Call {
+		w := made.Add(1) - 1
+		var busy atomic.Bool
+		return func(context.Context) error {
+			if !busy.CompareAndSwap(false, true) {
+				overlapped.Store(true)
+			}
+			counts[w].Add(1)
+			time.Sleep(10 * time.Microsecond)
+			busy.Store(false)
+			return nil
+		}
+	}
+	r, _, _ := RunWithReference(context.Background(), newCall, nil, 200, 4, 8)
+	if made.Load() != 4 || overlapped.Load() || r.Requests != 200 {
+		t.Fatalf("%d calls made, used concurrently: %v, result %+v", made.Load(), overlapped.Load(), r)
+	}
+	total := int64(0)
+	for w := range counts {
+		// The warm-up takes the calls in turn: each is warm before it is timed.
+		if counts[w].Load() < 2 {
+			t.Errorf("worker %d's call ran %d times", w, counts[w].Load())
+		}
+		total += counts[w].Load()
+	}
+	if total != 208 {
+		t.Fatalf("%d calls in all, want 208", total)
 	}
 }

@@ -102,17 +102,23 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	req := transport.Request{API: c.API, Message: msg, RestFormat: c.RestFormat}
 	deadline := time.Duration(flags.deadlineMs) * time.Millisecond
-	call := func(ctx context.Context) error {
-		ctx, cancel := context.WithTimeout(ctx, deadline)
-		defer cancel()
-		_, err := t.Call(ctx, req)
-		return err
-	}
-	if flags.mode == "inproc" {
-		// --deadline-ms is for the network modes: an in-process run has no
-		// deadline, so the timed loop arms no timer.
-		call = func(ctx context.Context) error {
-			_, err := t.Call(ctx, req)
+	// Each worker calls through a caller of its own, which may answer into
+	// the response it kept from its last call (in-process: no allocation),
+	// as run's loop does: the bench discards every response.
+	newCall := func() bench.Call {
+		c := transport.NewCaller(t)
+		if flags.mode == "inproc" {
+			// --deadline-ms is for the network modes: an in-process run has
+			// no deadline, so the timed loop arms no timer.
+			return func(ctx context.Context) error {
+				_, err := c.Call(ctx, req)
+				return err
+			}
+		}
+		return func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, deadline)
+			defer cancel()
+			_, err := c.Call(ctx, req)
 			return err
 		}
 	}
@@ -123,7 +129,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 		reference = bare.Run
 	}
 	fmt.Fprintf(stderr, "bench %s/%s %s: %d requests at concurrency %d after %d warmup\n", flags.mode, m.Model, id, requests, concurrency, warmup)
-	result, refLatency, err := bench.RunWithReference(context.Background(), call, reference, requests, concurrency, warmup)
+	result, refLatency, err := bench.RunWithReference(context.Background(), newCall, reference, requests, concurrency, warmup)
 	if refErr == nil {
 		refErr = err
 	}

@@ -119,6 +119,9 @@ func runCases(t transport.Transport, m *cases.Manifest, out string, deadline tim
 		}
 	}()
 	run := runFile{Client: Client, Mode: t.Name(), Model: m.Model, Cases: map[string]caseRun{}}
+	// Each response is written before the next request, so the caller may
+	// answer into the one it kept (in-process: as bench's callers do).
+	caller := transport.NewCaller(t)
 	for i := range m.Cases {
 		c := &m.Cases[i]
 		if !c.AppliesTo(t.Name()) {
@@ -139,7 +142,7 @@ func runCases(t transport.Transport, m *cases.Manifest, out string, deadline tim
 		req := transport.Request{API: c.API, Message: msg, RestFormat: c.RestFormat}
 		ctx, cancel := context.WithTimeout(context.Background(), deadline)
 		start := time.Now()
-		resp, callErr := t.Call(ctx, req)
+		resp, callErr := caller.Call(ctx, req)
 		elapsed := time.Since(start)
 		cancel()
 		latency := math.Round(float64(elapsed.Nanoseconds())/100) / 10

@@ -107,11 +107,32 @@ func (t *Transport) Runtime() map[string]string {
 func (t *Transport) Call(_ context.Context, req transport.Request) (proto.Message, error) {
 	switch m := req.Message.(type) {
 	case *apis.PredictRequest:
-		return t.predict(m)
+		return t.predict(m, nil)
 	case *apis.GetModelMetadataRequest:
 		return t.metadata(m)
 	}
 	return nil, status.Errorf(status.Unimplemented, "%s is a server API; not available in-process", req.API)
+}
+
+// NewCaller is a caller whose predicts answer into one response it keeps:
+// once warm, a predict on one signature allocates nothing (the response, its
+// map and its outputs' TensorProtos are filled again), so no fresh heap is
+// touched between two runs (docs/clients/go.md, "bench and its reference").
+// Its response is valid until its next call.
+func (t *Transport) NewCaller() transport.Caller { return &caller{t: t} }
+
+// caller is one goroutine's Transport; not safe for concurrent use.
+type caller struct {
+	t       *Transport
+	resp    *predictResponse         // the last predict's, nil before the first
+	outputs []*framework.TensorProto // by fetch index
+}
+
+func (c *caller) Call(ctx context.Context, req transport.Request) (proto.Message, error) {
+	if m, ok := req.Message.(*apis.PredictRequest); ok {
+		return c.t.predict(m, c)
+	}
+	return c.t.Call(ctx, req)
 }
 
 // Close releases every loaded session.
@@ -162,7 +183,8 @@ func load(r modelconfig.Resolved) (*servable, error) {
 
 // predict is predict_util.cc's RunPredict: select, validate, run, answer with
 // outputs keyed by alias in the typed fields TF Serving writes.
-func (t *Transport) predict(req *apis.PredictRequest) (*apis.PredictResponse, error) {
+// A caller's predict fills the caller's response instead of a new one.
+func (t *Transport) predict(req *apis.PredictRequest, c *caller) (*apis.PredictResponse, error) {
 	s, err := t.servable(req.GetModelSpec())
 	if err != nil {
 		return nil, err
@@ -184,11 +206,16 @@ func (t *Transport) predict(req *apis.PredictRequest) (*apis.PredictResponse, er
 	if err != nil {
 		return nil, err
 	}
-	resp := newPredictResponse(s, sigKey, len(p.fetches))
+	var resp *apis.PredictResponse
+	if c != nil {
+		resp = c.response(s, sigKey, len(p.fetches))
+	} else {
+		resp = newPredictResponse(s, sigKey, len(p.fetches))
+	}
 	// The outputs are encoded from TensorFlow's memory: one copy each.
 	err = p.call.RunFunc(values, func(results []*tensor.Tensor) error {
 		for i, f := range p.fetches {
-			out, err := tensor.Encode(results[i])
+			out, err := encodeOutput(c, i, results[i])
 			if err != nil {
 				return fmt.Errorf("output %s: %w", f.Alias, err)
 			}
@@ -317,12 +344,46 @@ type predictResponse struct {
 
 func newPredictResponse(s *servable, signatureName string, outputs int) *apis.PredictResponse {
 	r := &predictResponse{}
-	r.version.Value = s.version
-	r.choice.Version = &r.version
-	r.spec.Name, r.spec.VersionChoice, r.spec.SignatureName = s.name, &r.choice, signatureName
-	r.resp.ModelSpec = &r.spec
-	r.resp.Outputs = make(map[string]*framework.TensorProto, outputs)
+	r.fill(s, signatureName, outputs)
 	return &r.resp
+}
+
+// fill makes r the response of s's signature with no outputs yet, room for
+// outputs in its map (the map r has is cleared and kept).
+func (r *predictResponse) fill(s *servable, signatureName string, outputs int) {
+	r.version = wrapperspb.Int64Value{Value: s.version}
+	r.choice = apis.ModelSpec_Version{Version: &r.version}
+	r.spec = apis.ModelSpec{Name: s.name, VersionChoice: &r.choice, SignatureName: signatureName}
+	kept := r.resp.Outputs
+	r.resp = apis.PredictResponse{ModelSpec: &r.spec, Outputs: kept}
+	if kept == nil {
+		r.resp.Outputs = make(map[string]*framework.TensorProto, outputs)
+	}
+	clear(r.resp.Outputs)
+}
+
+// response is c's response made that of s's signature, with no outputs yet.
+func (c *caller) response(s *servable, signatureName string, outputs int) *apis.PredictResponse {
+	if c.resp == nil {
+		c.resp = &predictResponse{}
+	}
+	c.resp.fill(s, signatureName, outputs)
+	return &c.resp.resp
+}
+
+// encodeOutput encodes result i of a run: into c's TensorProto of that
+// index when there is a caller, else into a new one.
+func encodeOutput(c *caller, i int, result *tensor.Tensor) (*framework.TensorProto, error) {
+	if c == nil {
+		return tensor.Encode(result)
+	}
+	for len(c.outputs) <= i {
+		c.outputs = append(c.outputs, &framework.TensorProto{})
+	}
+	if err := tensor.EncodeInto(c.outputs[i], result); err != nil {
+		return nil, err
+	}
+	return c.outputs[i], nil
 }
 
 // Bare is the bare reference of req (docs/clients/go.md, "bench"): its

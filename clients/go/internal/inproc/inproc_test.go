@@ -40,35 +40,46 @@ func TestInprocAnswersEveryGoldenCaseExactly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.Close()
-	for i := range m.Cases {
-		c := &m.Cases[i]
-		if !c.AppliesTo("inproc") {
-			continue
+	// A response of its own per call, and one caller's response refilled
+	// case after case (signatures, output filters and errors in between).
+	callers := []struct {
+		name   string
+		caller transport.Caller
+	}{{"new", tr}, {"reused", tr.NewCaller()}}
+	for _, way := range callers {
+		for i := range m.Cases {
+			c := &m.Cases[i]
+			if c.AppliesTo("inproc") {
+				t.Run(way.name+"/"+c.ID, func(t *testing.T) { answersExactly(t, m, c, way.caller) })
+			}
 		}
-		t.Run(c.ID, func(t *testing.T) {
-			msg, err := c.ParseRequest()
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := tr.Call(context.Background(), transport.Request{API: c.API, Message: msg})
-			if c.Error != "" {
-				if got := status.CodeOf(err).String(); got != c.Error {
-					t.Fatalf("code %s (%v), want %s", got, err, c.Error)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := os.ReadFile(filepath.Join(m.Dir, c.Response))
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Same TensorFlow build as the producer: the bytes must match.
-			if got := canonical.Marshal(resp); !bytes.Equal(got, want) {
-				t.Fatalf("response differs from the golden %s", c.Response)
-			}
-		})
+	}
+}
+
+// answersExactly checks caller's answer to c: its code, or its response
+// byte for byte.
+func answersExactly(t *testing.T, m *cases.Manifest, c *cases.Case, caller transport.Caller) {
+	msg, err := c.ParseRequest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := caller.Call(context.Background(), transport.Request{API: c.API, Message: msg})
+	if c.Error != "" {
+		if got := status.CodeOf(err).String(); got != c.Error {
+			t.Fatalf("code %s (%v), want %s", got, err, c.Error)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join(m.Dir, c.Response))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same TensorFlow build as the producer: the bytes must match.
+	if got := canonical.Marshal(resp); !bytes.Equal(got, want) {
+		t.Fatalf("response differs from the golden %s", c.Response)
 	}
 }
 

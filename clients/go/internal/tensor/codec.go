@@ -270,94 +270,155 @@ func decodeStrings(t *Tensor, p *framework.TensorProto, n int64) error {
 // Encode writes t in the typed field Tensor::AsProtoField uses for its dtype
 // (half and bfloat16 as bit patterns in half_val; int8/16, uint8/16 in int_val).
 func Encode(t *Tensor) (*framework.TensorProto, error) {
-	if err := checkDType(t.DType); err != nil {
+	if err := checkEncodable(t); err != nil {
 		return nil, err
 	}
 	p := newTensorProto(t.DType, t.Shape)
-	n := t.Len()
-	if want, err := NumElements(t.Shape, math.MaxInt64); err != nil || want != int64(n) {
-		return nil, invalidf("%s tensor of shape %v has %d elements", Name(t.DType), t.Shape, n)
+	fillValues(p, t, &typedValues{})
+	return p, nil
+}
+
+// EncodeInto is Encode into p, whatever p held before: p ends as Encode's
+// message would be, field for field, but keeps the arrays of its shape and
+// of the typed field t's dtype uses, so that a caller encoding output after
+// output of one shape into the same message allocates nothing (the
+// in-process transport's callers). On error p is unchanged.
+func EncodeInto(p *framework.TensorProto, t *Tensor) error {
+	if err := checkEncodable(t); err != nil {
+		return err
 	}
+	prev := typedValues{
+		float: p.FloatVal, double: p.DoubleVal, half: p.HalfVal, int32: p.IntVal, int64: p.Int64Val,
+		uint32: p.Uint32Val, uint64: p.Uint64Val, bools: p.BoolVal, strings: p.StringVal,
+		scomplex: p.ScomplexVal, dcomplex: p.DcomplexVal,
+	}
+	shape := p.TensorShape
+	*p = framework.TensorProto{Dtype: t.DType, TensorShape: shapeInto(shape, t.Shape)}
+	fillValues(p, t, &prev)
+	return nil
+}
+
+// checkEncodable is INVALID_ARGUMENT when t's dtype cannot be carried or its
+// values do not fill its shape.
+func checkEncodable(t *Tensor) error {
+	if err := checkDType(t.DType); err != nil {
+		return err
+	}
+	if want, err := NumElements(t.Shape, math.MaxInt64); err != nil || want != int64(t.Len()) {
+		return invalidf("%s tensor of shape %v has %d elements", Name(t.DType), t.Shape, t.Len())
+	}
+	return nil
+}
+
+// typedValues are the arrays of a TensorProto's typed fields that fillValues
+// may fill again instead of allocating (all nil for a new message).
+type typedValues struct {
+	float, scomplex  []float32
+	double, dcomplex []float64
+	half, int32      []int32
+	int64            []int64
+	uint32           []uint32
+	uint64           []uint64
+	bools            []bool
+	strings          [][]byte
+}
+
+// sized is s resliced to n elements when it can hold them, else a new array.
+func sized[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]T, n)
+}
+
+// fillValues writes t's values into p's typed field for t's dtype, in the
+// array prev holds for it when that is large enough; p has no values yet.
+func fillValues(p *framework.TensorProto, t *Tensor, prev *typedValues) {
+	n := t.Len()
 	le := binary.LittleEndian
 	b := t.Data
 	switch t.DType {
 	case Float:
-		p.FloatVal = make([]float32, n)
+		p.FloatVal = sized(prev.float, n)
 		for i := range p.FloatVal {
 			p.FloatVal[i] = math.Float32frombits(le.Uint32(b[4*i:]))
 		}
 	case Double:
-		p.DoubleVal = make([]float64, n)
+		p.DoubleVal = sized(prev.double, n)
 		for i := range p.DoubleVal {
 			p.DoubleVal[i] = math.Float64frombits(le.Uint64(b[8*i:]))
 		}
 	case Half, BFloat16:
-		p.HalfVal = make([]int32, n)
+		p.HalfVal = sized(prev.half, n)
 		for i := range p.HalfVal {
 			p.HalfVal[i] = int32(le.Uint16(b[2*i:]))
 		}
 	case Int8:
-		p.IntVal = make([]int32, n)
+		p.IntVal = sized(prev.int32, n)
 		for i := range p.IntVal {
 			p.IntVal[i] = int32(int8(b[i]))
 		}
 	case Uint8:
-		p.IntVal = make([]int32, n)
+		p.IntVal = sized(prev.int32, n)
 		for i := range p.IntVal {
 			p.IntVal[i] = int32(b[i])
 		}
 	case Int16:
-		p.IntVal = make([]int32, n)
+		p.IntVal = sized(prev.int32, n)
 		for i := range p.IntVal {
 			p.IntVal[i] = int32(int16(le.Uint16(b[2*i:])))
 		}
 	case Uint16:
-		p.IntVal = make([]int32, n)
+		p.IntVal = sized(prev.int32, n)
 		for i := range p.IntVal {
 			p.IntVal[i] = int32(le.Uint16(b[2*i:]))
 		}
 	case Int32:
-		p.IntVal = make([]int32, n)
+		p.IntVal = sized(prev.int32, n)
 		for i := range p.IntVal {
 			p.IntVal[i] = int32(le.Uint32(b[4*i:]))
 		}
 	case Int64:
-		p.Int64Val = make([]int64, n)
+		p.Int64Val = sized(prev.int64, n)
 		for i := range p.Int64Val {
 			p.Int64Val[i] = int64(le.Uint64(b[8*i:]))
 		}
 	case Uint32:
-		p.Uint32Val = make([]uint32, n)
+		p.Uint32Val = sized(prev.uint32, n)
 		for i := range p.Uint32Val {
 			p.Uint32Val[i] = le.Uint32(b[4*i:])
 		}
 	case Uint64:
-		p.Uint64Val = make([]uint64, n)
+		p.Uint64Val = sized(prev.uint64, n)
 		for i := range p.Uint64Val {
 			p.Uint64Val[i] = le.Uint64(b[8*i:])
 		}
 	case Bool:
-		p.BoolVal = make([]bool, n)
+		p.BoolVal = sized(prev.bools, n)
 		for i := range p.BoolVal {
 			p.BoolVal[i] = b[i] != 0
 		}
 	case String:
-		p.StringVal = make([][]byte, n)
+		// Each element is a copy of its own (of the previous one's array
+		// when it is large enough): the message never shares t's bytes.
+		p.StringVal = sized(prev.strings, n)
 		for i, s := range t.Strings {
-			p.StringVal[i] = append([]byte{}, s...)
+			p.StringVal[i] = append(p.StringVal[i][:0], s...)
+			if p.StringVal[i] == nil {
+				p.StringVal[i] = []byte{}
+			}
 		}
 	case Complex64:
-		p.ScomplexVal = make([]float32, 2*n)
+		p.ScomplexVal = sized(prev.scomplex, 2*n)
 		for i := range p.ScomplexVal {
 			p.ScomplexVal[i] = math.Float32frombits(le.Uint32(b[4*i:]))
 		}
 	case Complex128:
-		p.DcomplexVal = make([]float64, 2*n)
+		p.DcomplexVal = sized(prev.dcomplex, 2*n)
 		for i := range p.DcomplexVal {
 			p.DcomplexVal[i] = math.Float64frombits(le.Uint64(b[8*i:]))
 		}
 	}
-	return p, nil
 }
 
 // EncodeContent writes t as tensor_content (AsProtoTensorContent), the form
@@ -406,6 +467,25 @@ func newTensorProto(d DType, shape []int64) *framework.TensorProto {
 		e.shape.Dim = e.ptrs[:len(shape):len(shape)]
 	}
 	return &e.p
+}
+
+// shapeInto is s (a new one when nil) made the TensorShapeProto of shape:
+// its dims, and its array of them, are reused.
+func shapeInto(s *framework.TensorShapeProto, shape []int64) *framework.TensorShapeProto {
+	if s == nil {
+		return ShapeProto(shape)
+	}
+	spare := s.Dim[:cap(s.Dim)]
+	*s = framework.TensorShapeProto{Dim: spare[:0]}
+	for i, size := range shape {
+		if i < len(spare) && spare[i] != nil {
+			*spare[i] = framework.TensorShapeProto_Dim{Size: size}
+			s.Dim = append(s.Dim, spare[i])
+			continue
+		}
+		s.Dim = append(s.Dim, &framework.TensorShapeProto_Dim{Size: size})
+	}
+	return s
 }
 
 // ShapeProto is the TensorShapeProto of shape.

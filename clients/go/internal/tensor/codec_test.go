@@ -395,3 +395,54 @@ func TestDecodeSharedIntoReusesTheShapeAndDecodesAsDecodeShared(t *testing.T) {
 		t.Fatalf("bad content: %v", err)
 	}
 }
+
+func TestEncodeIntoAnswersAsEncodeWhateverTheMessageHeld(t *testing.T) {
+	edges := edgeTensors(t)
+	// Every dtype, encoded into one message in turn, after a message of
+	// fields Encode never writes and of a higher rank.
+	p := &framework.TensorProto{
+		Dtype: framework.DataType_DT_INT32, TensorContent: []byte{1, 2, 3, 4}, VersionNumber: 7,
+		TensorShape: &framework.TensorShapeProto{Dim: []*framework.TensorShapeProto_Dim{{Size: 1, Name: "b"}, {Size: 1}, {Size: 1}, {Size: 1}, {Size: 1}}, UnknownRank: true},
+	}
+	marshal := proto.MarshalOptions{Deterministic: true}
+	for _, round := range []string{"first", "again"} {
+		for _, d := range DTypes() {
+			want, err := Encode(edges[d])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := EncodeInto(p, edges[d]); err != nil {
+				t.Fatal(err)
+			}
+			wantBytes, _ := marshal.Marshal(want)
+			gotBytes, _ := marshal.Marshal(p)
+			if !proto.Equal(p, want) || !bytes.Equal(gotBytes, wantBytes) {
+				t.Fatalf("%s, %s: EncodeInto gave %v, Encode %v", round, Name(d), p, want)
+			}
+		}
+	}
+	before := proto.Clone(p)
+	bad := &Tensor{DType: Float, Shape: []int64{3}, Data: make([]byte, 4)}
+	if err := EncodeInto(p, bad); status.CodeOf(err) != status.InvalidArgument || !proto.Equal(p, before) {
+		t.Fatalf("a short tensor: %v, and the message became %v", err, p)
+	}
+}
+
+func TestEncodeIntoTheSameShapeAllocatesNothing(t *testing.T) {
+	edges := edgeTensors(t)
+	matrix := &Tensor{DType: Float, Shape: []int64{1, 10}, Data: make([]byte, 40)}
+	for _, v := range []*Tensor{matrix, edges[Int64], edges[String]} {
+		p := &framework.TensorProto{}
+		if err := EncodeInto(p, v); err != nil {
+			t.Fatal(err)
+		}
+		allocs := testing.AllocsPerRun(20, func() {
+			if err := EncodeInto(p, v); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %.0f allocations per EncodeInto, want 0", Name(v.DType), allocs)
+		}
+	}
+}

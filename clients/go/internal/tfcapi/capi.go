@@ -53,19 +53,80 @@ static void tfi_dims(const TF_Tensor* t, int64_t* dims, int n) {
 	for (int i = 0; i < n; i++) dims[i] = tfi_Dim(t, i);
 }
 
-// One TF_SessionRun with a status of its own, each result described into
-// infos: one cgo call for the run. TF_OK, or TensorFlow's code with its
-// message copied into *message (malloc'd; the caller frees it).
-static TF_Code tfi_run(TF_Session* session, const TF_Output* inputs, TF_Tensor* const* values, int ninputs,
-                       const TF_Output* outputs, TF_Tensor** results, tfi_tensor_info* infos, int noutputs,
-                       char** message) {
+// What the run of a Call needs besides its input values, in C memory, so
+// that a run and its finish each pass one C pointer and cgo checks no Go
+// memory: the graph outputs fed and fetched, the inputs then the results,
+// the results' descriptions, and per input its mode for tfi_finish and its
+// kept buffer. Each array has one spare element, so that none is calloc(0).
+typedef struct {
+	TF_Session* session;
+	TF_Output* inputs;
+	int ninputs;
+	TF_Output* outputs;
+	int noutputs;
+	TF_Tensor** tensors;
+	tfi_tensor_info* infos;
+	int64_t* modes;
+	void** data;
+	char* message; // of a failed run (malloc'd; the caller frees it)
+} tfi_scratch;
+
+static void tfi_scratch_free_arrays(tfi_scratch* sc) {
+	free(sc->inputs);
+	free(sc->outputs);
+	free(sc->tensors);
+	free(sc->infos);
+	free(sc->modes);
+	free(sc->data);
+	free(sc->message);
+	free(sc);
+}
+
+// A scratch for runs of these feeds and fetches, or NULL when out of memory.
+static tfi_scratch* tfi_scratch_new(TF_Session* session, const TF_Output* inputs, int ninputs,
+                                    const TF_Output* outputs, int noutputs) {
+	tfi_scratch* sc = calloc(1, sizeof(tfi_scratch));
+	if (sc == NULL) return NULL;
+	sc->session = session;
+	sc->ninputs = ninputs;
+	sc->noutputs = noutputs;
+	sc->inputs = calloc(ninputs + 1, sizeof(TF_Output));
+	sc->outputs = calloc(noutputs + 1, sizeof(TF_Output));
+	sc->tensors = calloc(ninputs + noutputs + 1, sizeof(TF_Tensor*));
+	sc->infos = calloc(noutputs + 1, sizeof(tfi_tensor_info));
+	sc->modes = calloc(ninputs + 1, sizeof(int64_t));
+	sc->data = calloc(ninputs + 1, sizeof(void*));
+	if (sc->inputs == NULL || sc->outputs == NULL || sc->tensors == NULL || sc->infos == NULL || sc->modes == NULL ||
+	    sc->data == NULL) {
+		tfi_scratch_free_arrays(sc);
+		return NULL;
+	}
+	if (ninputs > 0) memcpy(sc->inputs, inputs, ninputs * sizeof(TF_Output));
+	if (noutputs > 0) memcpy(sc->outputs, outputs, noutputs * sizeof(TF_Output));
+	return sc;
+}
+
+// Deletes the tensors sc still holds (the kept inputs) and frees sc.
+static void tfi_scratch_free(tfi_scratch* sc) {
+	for (int i = 0; i < sc->ninputs + sc->noutputs; i++) {
+		if (sc->tensors[i] != NULL) tfi_DeleteTensor(sc->tensors[i]);
+	}
+	tfi_scratch_free_arrays(sc);
+}
+
+// One TF_SessionRun of sc's tensors with a status of its own, each result
+// described into sc->infos: one cgo call for the run. TF_OK, or
+// TensorFlow's code with its message copied into sc->message.
+static TF_Code tfi_run(tfi_scratch* sc) {
 	TF_Status* st = tfi_NewStatus();
-	tfi_SessionRun(session, NULL, inputs, values, ninputs, outputs, results, noutputs, NULL, 0, NULL, st);
+	tfi_SessionRun(sc->session, NULL, sc->inputs, sc->tensors, sc->ninputs, sc->outputs, sc->tensors + sc->ninputs,
+	               sc->noutputs, NULL, 0, NULL, st);
 	TF_Code code = tfi_GetCode(st);
-	*message = code == TF_OK ? NULL : strdup(tfi_Message(st));
+	sc->message = code == TF_OK ? NULL : strdup(tfi_Message(st));
 	tfi_DeleteStatus(st);
-	for (int i = 0; code == TF_OK && i < noutputs; i++) {
-		if (results[i] != NULL) tfi_describe(results[i], &infos[i]);
+	for (int i = 0; code == TF_OK && i < sc->noutputs; i++) {
+		TF_Tensor* t = sc->tensors[sc->ninputs + i];
+		if (t != NULL) tfi_describe(t, &sc->infos[i]);
 	}
 	return code;
 }
@@ -81,7 +142,11 @@ static TF_Code tfi_run(TF_Session* session, const TF_Output* inputs, TF_Tensor* 
 // this TF_Tensor alone owns (TensorFlow may hold a fed tensor past the run,
 // in a queue or a table, and such a buffer must not be overwritten), whose
 // buffer goes into data[i]. One cgo call for what the run leaves.
-static void tfi_finish(TF_Tensor** tensors, const int64_t* modes, void** data, int ninputs, int noutputs) {
+static void tfi_finish(tfi_scratch* sc) {
+	TF_Tensor** tensors = sc->tensors;
+	const int64_t* modes = sc->modes;
+	void** data = sc->data;
+	const int ninputs = sc->ninputs, noutputs = sc->noutputs;
 	for (int i = ninputs; i < ninputs + noutputs; i++) {
 		if (tensors[i] != NULL) tfi_DeleteTensor(tensors[i]);
 		tensors[i] = NULL;
@@ -105,13 +170,6 @@ static void tfi_finish(TF_Tensor** tensors, const int64_t* modes, void** data, i
 			for (int64_t j = 0; j < modes[i]; j++) TF_TString_Dealloc(&s[j]);
 		}
 		tfi_DeleteTensor(t);
-	}
-}
-
-// Deletes the n tensors of ts that are not NULL.
-static void tfi_delete_tensors(TF_Tensor** ts, int n) {
-	for (int i = 0; i < n; i++) {
-		if (ts[i] != NULL) tfi_DeleteTensor(ts[i]);
 	}
 }
 
@@ -236,19 +294,20 @@ const keptScratches = 16
 const keptInputBytes = 1 << 20
 
 // scratch is what one run of a Call needs besides its values, kept for the
-// next run: the C pointer arrays TF_SessionRun takes, the results'
-// descriptions and views, and the numeric input TF_Tensors the run left (of
-// dtype, shape and size kept), which a request of the same shapes refills
-// with one copy instead of allocating a TF_Tensor.
+// next run: the C arrays TF_SessionRun takes (tfi_scratch, which Go reads
+// and writes through the slices below), the results' views, and the numeric
+// input TF_Tensors the run left (of dtype, shape and size kept), which a
+// request of the same shapes refills with one copy instead of allocating a
+// TF_Tensor.
 type scratch struct {
-	tensors []*C.TF_Tensor // the inputs, the results, a spare so that &tensors[nIn] exists
+	c       *C.tfi_scratch
+	tensors []*C.TF_Tensor // the inputs, then the results
 	infos   []C.tfi_tensor_info
 	modes   []C.int64_t      // per input, for tfi_finish
-	data    []unsafe.Pointer // per kept input, its buffer (C memory)
+	data    []unsafe.Pointer // per kept input, its buffer
 	kept    []keptInput
 	views   []tensor.Tensor
 	results []*tensor.Tensor
-	message *C.char // of a failed run (malloc'd), in sc so that no variable escapes
 }
 
 type keptInput struct {
@@ -332,23 +391,18 @@ func (c *Call) RunFunc(values []*tensor.Tensor, use func(results []*tensor.Tenso
 	if len(values) != nIn {
 		return status.Errorf(status.Internal, "%d values for %d prepared inputs", len(values), nIn)
 	}
-	sc := c.scratch()
+	sc, err := c.scratch()
+	if err != nil {
+		return err
+	}
 	// After use: an output may share an input's buffer (Identity).
 	defer c.finish(sc)
 	if err := sc.feed(values); err != nil {
 		return err
 	}
-	var in, out *C.TF_Output
-	if nIn > 0 {
-		in = &c.inputs[0]
-	}
-	if nOut > 0 {
-		out = &c.outputs[0]
-	}
-	code := C.tfi_run(s.session, in, &sc.tensors[0], C.int(nIn), out, &sc.tensors[nIn], &sc.infos[0], C.int(nOut), &sc.message)
-	if code != C.TF_OK {
-		defer func() { C.free(unsafe.Pointer(sc.message)); sc.message = nil }()
-		return &status.Error{Code: status.Code(code), Message: "running the session: " + C.GoString(sc.message)}
+	if code := C.tfi_run(sc.c); code != C.TF_OK {
+		defer func() { C.free(unsafe.Pointer(sc.c.message)); sc.c.message = nil }()
+		return &status.Error{Code: status.Code(code), Message: "running the session: " + C.GoString(sc.c.message)}
 	}
 	for i := range nOut {
 		if err := view(&sc.views[i], sc.tensors[nIn+i], &sc.infos[i]); err != nil {
@@ -359,33 +413,45 @@ func (c *Call) RunFunc(values []*tensor.Tensor, use func(results []*tensor.Tenso
 	return use(sc.results)
 }
 
-// scratch takes a finished run's scratch, or makes one.
-func (c *Call) scratch() *scratch {
+// scratch takes a finished run's scratch, or makes one (RESOURCE_EXHAUSTED
+// when C memory runs out).
+func (c *Call) scratch() (*scratch, error) {
 	c.mu.Lock()
 	if n := len(c.free); n > 0 {
 		sc := c.free[n-1]
 		c.free = c.free[:n-1]
 		c.mu.Unlock()
-		return sc
+		return sc, nil
 	}
 	c.mu.Unlock()
 	nIn, nOut := len(c.inputs), len(c.outputs)
+	var in, out *C.TF_Output
+	if nIn > 0 {
+		in = &c.inputs[0]
+	}
+	if nOut > 0 {
+		out = &c.outputs[0]
+	}
+	cs := C.tfi_scratch_new(c.s.session, in, C.int(nIn), out, C.int(nOut))
+	if cs == nil {
+		return nil, status.Errorf(status.ResourceExhausted, "cannot allocate a run of %d inputs and %d outputs", nIn, nOut)
+	}
 	return &scratch{
-		tensors: make([]*C.TF_Tensor, nIn+nOut+1),
-		infos:   make([]C.tfi_tensor_info, max(nOut, 1)),
-		modes:   make([]C.int64_t, max(nIn, 1)),
-		data:    make([]unsafe.Pointer, max(nIn, 1)),
+		c:       cs,
+		tensors: unsafe.Slice(cs.tensors, nIn+nOut),
+		infos:   unsafe.Slice(cs.infos, nOut),
+		modes:   unsafe.Slice(cs.modes, nIn),
+		data:    unsafe.Slice(cs.data, nIn),
 		kept:    make([]keptInput, nIn),
 		views:   make([]tensor.Tensor, nOut),
 		results: make([]*tensor.Tensor, nOut),
-	}
+	}, nil
 }
 
 // finish deletes what sc's run leaves but the inputs worth keeping, and
 // keeps sc for a later run (or deletes those too, when enough are kept).
 func (c *Call) finish(sc *scratch) {
-	nIn, nOut := len(c.inputs), len(c.outputs)
-	C.tfi_finish(&sc.tensors[0], &sc.modes[0], &sc.data[0], C.int(nIn), C.int(nOut))
+	C.tfi_finish(sc.c)
 	for i := range sc.views {
 		sc.views[i] = tensor.Tensor{Shape: sc.views[i].Shape[:0]} // no reference into TensorFlow's memory
 		sc.results[i] = nil
@@ -401,10 +467,10 @@ func (c *Call) finish(sc *scratch) {
 	}
 }
 
-// release deletes the input tensors sc keeps.
+// release deletes the input tensors sc keeps and frees its C memory.
 func (sc *scratch) release() {
-	C.tfi_delete_tensors(&sc.tensors[0], C.int(len(sc.tensors)))
-	clear(sc.tensors)
+	C.tfi_scratch_free(sc.c)
+	*sc = scratch{}
 }
 
 // releaseAll deletes every kept scratch's tensors (the session closing).

@@ -31,6 +31,29 @@ type Transport interface {
 	Close() error
 }
 
+// Caller runs the requests of one goroutine at a time.
+type Caller interface {
+	Call(ctx context.Context, req Request) (proto.Message, error)
+}
+
+// Reuser is a Transport that answers a caller's requests into memory it
+// keeps for that caller, so that a warm caller allocates no response: the
+// message a Caller of NewCaller returns is valid until that Caller's next
+// call. The in-process mode is one.
+type Reuser interface {
+	NewCaller() Caller
+}
+
+// NewCaller is t's reusing Caller when t is a Reuser, else t itself (whose
+// responses are the caller's to keep): for a loop that is done with each
+// response before its next request.
+func NewCaller(t Transport) Caller {
+	if r, ok := t.(Reuser); ok {
+		return r.NewCaller()
+	}
+	return t
+}
+
 // Modes lists the modes in the order the CLI reports them.
 var Modes = []string{"inproc", "grpc", "rest", cases.V2GRPC, cases.V2REST}
 
