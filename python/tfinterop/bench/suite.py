@@ -539,8 +539,8 @@ def summarize(
             "target": "bundled server batch-1 throughput at c=32 with --enable_batching >= 1.5x without",
             "value": f"{gain:.2f}x ({batched['rps']} vs {unbatched['rps']} req/s, ghz)"
             + (
-                f"; at most {ceilings['batching_gain_at_most']}x with the cores busy "
-                f"(the session is {ceilings['batching_saves_at_most_us']} us of a request's CPU)"
+                f"; at most {ceilings['batching_gain_at_most']}x with every core busy "
+                "(CPU ceilings, below)"
                 if "batching_gain_at_most" in ceilings
                 else ""
             ),
