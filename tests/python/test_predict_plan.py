@@ -1,6 +1,6 @@
 """The server's Predict plan (server.predict_plan) answers as serving.predict.run_predict does:
-the same response bytes for every recorded predict case, the same code and message for
-every request the plan has to hand back to the full path."""
+the same response bytes (or error code) for every recorded predict case, the same code and
+message for every request the plan has to hand back to the full path."""
 
 from __future__ import annotations
 
@@ -83,7 +83,13 @@ def test_every_recorded_predict_case_answers_as_the_full_path(
         for case_id, raw in requests:
             request = predict_pb2.PredictRequest.FromString(raw)
             want = reference(core, request)
-            assert answer(lambda r=request: core.predict(r)) == want, case_id
+            got = answer(lambda r=request: core.predict(r))
+            if want[0] == "ok":
+                assert got == want, case_id
+            else:
+                # Codes only: a failing run's message is TensorFlow's, which names
+                # mnist_seed's missing variables in a different order from run to run.
+                assert got[0] == want[0], case_id
     # The plan answered for every model whose signatures take numbers and run: text takes
     # strings, and mnist_seed (Keras 3's tf.saved_model.save) fails to run as TF Serving's
     # loader fails it, FAILED_PRECONDITION, on both paths.
