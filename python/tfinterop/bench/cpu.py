@@ -68,7 +68,10 @@ def session_cost(root: Path) -> dict[str, Any]:
 
 
 def ceilings(
-    servers: dict[str, dict[str, Any]], session: dict[str, Any], n_cores: int
+    servers: dict[str, dict[str, Any]],
+    session: dict[str, Any],
+    n_cores: int,
+    labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Per server row (each with rps, server_cpu_us, loadgen_cpu_us): the CPU a request costs,
     how busy the cores were, and the rps ceiling; and batching's best gain."""
@@ -78,6 +81,7 @@ def ceilings(
             continue
         per_request = r["server_cpu_us"] + r["loadgen_cpu_us"]
         out["rows"][name] = {
+            "label": (labels or {}).get(name, name),
             "server_cpu_us": r["server_cpu_us"],
             "loadgen_cpu_us": r["loadgen_cpu_us"],
             "busy": round(r["rps"] * per_request / (n_cores * 1e6), 2),
@@ -91,7 +95,7 @@ def ceilings(
     return out
 
 
-def markdown(c: dict[str, Any], labels: dict[str, str]) -> list[str]:
+def markdown(c: dict[str, Any]) -> list[str]:
     lines = [
         "",
         f"## CPU per request at batch 1, c=32 ({c['cores']} cores shared by ghz and the server)",
@@ -99,9 +103,9 @@ def markdown(c: dict[str, Any], labels: dict[str, str]) -> list[str]:
         "| server | server CPU us | ghz CPU us | cores busy | ceiling req/s |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for name, r in c["rows"].items():
+    for r in c["rows"].values():
         lines.append(
-            f"| {labels.get(name, name)} | {r['server_cpu_us']} | {r['loadgen_cpu_us']} | "
+            f"| {r['label']} | {r['server_cpu_us']} | {r['loadgen_cpu_us']} | "
             f"{r['busy'] * 100:.0f}% | {r['ceiling_rps']} |"
         )
     s = c.get("session") or {}

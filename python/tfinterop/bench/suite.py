@@ -432,7 +432,9 @@ def summarize(
 ) -> dict[str, Any]:
     """The rows with their ratios, and #18's targets, each met or not (never asserted)."""
     servers = servers or {}
-    ceilings = cpu.ceilings({"default": unbatched, **servers}, session or {}, n_cores)
+    ceilings = cpu.ceilings(
+        {"default": unbatched, **servers}, session or {}, n_cores, SERVER_LABELS
+    )
     for row in rows:
         row["ratio_to_reference"], row["reference"] = _ratio(row, refs)
     targets = []
@@ -638,7 +640,7 @@ def markdown(result: dict[str, Any]) -> str:
     for t in result["targets"]:
         lines.append(f"| {t['target']} | {t['value']} | {'met' if t['met'] else 'NOT MET'} |")
     if result.get("cpu", {}).get("rows"):
-        lines += cpu.markdown(result["cpu"], SERVER_LABELS)
+        lines += cpu.markdown(result["cpu"])
     if result["server_profile"]:
         lines += ["", "## Where the bundled server's time goes (py-spy, 5 s at c=32, own time)", ""]
         lines += [f"- {p}" for p in result["server_profile"]]

@@ -142,6 +142,20 @@ def bench_html(report: Path) -> str:
             f'<td class="{cls}">{"met" if t["met"] else "not met"}</td></tr>'
         )
     out.append("</table>")
+    cpu_rows = (bench.get("cpu") or {}).get("rows") or {}
+    if cpu_rows:
+        out.append(
+            f"<h3>CPU per request at batch 1, c=32 ({bench['cpu']['cores']} cores shared by ghz "
+            "and the server)</h3><table><tr><th>server</th><th>server CPU us</th>"
+            "<th>ghz CPU us</th><th>cores busy</th><th>ceiling req/s</th></tr>"
+        )
+        for name, r in cpu_rows.items():
+            out.append(
+                f"<tr><td>{html.escape(r.get('label', name))}</td><td>{r['server_cpu_us']}</td>"
+                f"<td>{r['loadgen_cpu_us']}</td><td>{r['busy'] * 100:.0f}%</td>"
+                f"<td>{r['ceiling_rps']}</td></tr>"
+            )
+        out.append("</table>")
     if bench.get("server_profile"):
         out.append("<h3>Where the server's time goes (py-spy)</h3><ul>")
         out += [f"<li><code>{html.escape(p)}</code></li>" for p in bench["server_profile"]]
