@@ -8,7 +8,8 @@ full path has just answered, per (servable, signature, output filter); a later r
 with exactly the plan's inputs, each with the expected dtype and a tensor_content of the
 size its shape says (or a typed field of exactly that many values), is decoded with one
 lookup and one comparison per input. Anything else (strings, half and complex values,
-defaults, padding, a mismatch of any kind) goes through the full path, which gives TF Serving's answer or error; tests hold both to the same bytes.
+defaults, padding, a mismatch of any kind) goes through the full path, which gives TF
+Serving's answer or error; tests hold both to the same bytes.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _PlanKey = tuple[str, tuple[str, ...], bool]
 # pairs): read with one np.array, written with one extend (others: tensor_codec).
 _PLAIN_FIELDS = frozenset(
     e
-    for e, d in tensor_codec.DTYPES.items()
+    for e in tensor_codec.DTYPES
     if e
     not in (
         types_pb2.DT_STRING,
