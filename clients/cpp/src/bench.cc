@@ -166,9 +166,17 @@ nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
   // comes with its cause: UNAVAILABLE (connect refused or reset), DEADLINE_EXCEEDED, ...
   std::mutex failures_mu;
   std::map<std::string, int64_t> failures;
+  // One caller and one response per thread for the whole run, as `run`'s one
+  // loop has: a reused message keeps its buffers, an in-process caller its
+  // tensors (transport.h, Caller). The warm-up warms thread 0's.
+  std::vector<std::unique_ptr<Caller>> callers;
+  std::vector<std::unique_ptr<google::protobuf::Message>> responses;
+  for (int t = 0; t < config.concurrency; ++t) {
+    callers.push_back(transport->NewCaller());
+    responses.push_back(NewResponse(c->api, protocol));
+  }
   for (int i = 0; i < config.warmup; ++i) {
-    const auto response = NewResponse(c->api, protocol);
-    const Status st = transport->Call(c->api, *request, response.get(), options);
+    const Status st = callers[0]->Call(c->api, *request, responses[0].get(), options);
     if (!st.ok() && first_error.ok()) first_error = st;
   }
   BareReference reference(config, cases, *c, transport.get());
@@ -178,18 +186,16 @@ nlohmann::json RunBench(const BenchConfig& config, const CaseSet& cases) {
   }
   std::vector<std::vector<double>> per_thread(static_cast<size_t>(config.concurrency));
   for (auto& samples : per_thread) samples.reserve(static_cast<size_t>(config.requests));
-  // One response per thread for the whole run: a reused message keeps its buffers.
-  std::vector<std::unique_ptr<google::protobuf::Message>> responses;
-  for (int t = 0; t < config.concurrency; ++t) responses.push_back(NewResponse(c->api, protocol));
   std::vector<double> ref_samples;
   ref_samples.reserve(static_cast<size_t>(config.requests));
   // The calls of one block, on thread `t`'s samples: shared with the other threads.
   const auto run_block = [&](std::atomic<int>* left, size_t t) {
     auto& samples = per_thread[t];
+    Caller* caller = callers[t].get();
     google::protobuf::Message* response = responses[t].get();
     while (left->fetch_sub(1) > 0) {
       const auto start = Clock::now();
-      const Status st = transport->Call(c->api, *request, response, options);
+      const Status st = caller->Call(c->api, *request, response, options);
       samples.push_back(Micros(Clock::now() - start));
       if (!st.ok()) {
         errors.fetch_add(1);

@@ -1,7 +1,6 @@
 #include "inproc_transport.h"
 
 #include "op_library.h"
-#include "predict.h"
 
 namespace tfinterop {
 
@@ -48,8 +47,31 @@ StatusOr<const Servable*> InprocTransport::ServableFor(const tfs::ModelSpec& spe
   return it->second.value().get();
 }
 
+class InprocTransport::MemoryCaller : public Caller {
+ public:
+  explicit MemoryCaller(InprocTransport* transport) : transport_(transport) {}
+  Status Call(Api api, const google::protobuf::Message& request,
+              google::protobuf::Message* response, const CallOptions&) override {
+    return transport_->CallWith(api, request, response, &memory_);
+  }
+
+ private:
+  InprocTransport* transport_;
+  PredictMemory memory_;
+};
+
+std::unique_ptr<Caller> InprocTransport::NewCaller() {
+  return std::make_unique<MemoryCaller>(this);
+}
+
 Status InprocTransport::Call(Api api, const google::protobuf::Message& request,
                              google::protobuf::Message* response, const CallOptions&) {
+  PredictMemory memory;
+  return CallWith(api, request, response, &memory);
+}
+
+Status InprocTransport::CallWith(Api api, const google::protobuf::Message& request,
+                                 google::protobuf::Message* response, PredictMemory* memory) {
   // The contract: every in-process case of a set whose library failed gets
   // that failure, whatever else the request would have met.
   if (!op_library_failure_.ok()) return op_library_failure_;
@@ -58,7 +80,8 @@ Status InprocTransport::Call(Api api, const google::protobuf::Message& request,
       const auto& req = static_cast<const tfs::PredictRequest&>(request);
       const auto servable = ServableFor(req.model_spec());
       if (!servable.ok()) return servable.status();
-      return RunPredict(*servable.value(), req, static_cast<tfs::PredictResponse*>(response));
+      return RunPredict(*servable.value(), req, static_cast<tfs::PredictResponse*>(response),
+                        memory);
     }
     case Api::kMetadata: {
       const auto& req = static_cast<const tfs::GetModelMetadataRequest&>(request);

@@ -33,11 +33,43 @@ std::set<std::string> Minus(const std::set<std::string>& a, const std::set<std::
   return out;
 }
 
+// The response of a run: `outputs` (in plan.outputs' order) keyed by alias.
+Status Answer(const Servable& servable, const PredictPlan& plan,
+              const std::vector<TensorPtr>& outputs,
+              tensorflow::serving::PredictResponse* response) {
+  // Refilled in place rather than cleared: a caller that reuses the response
+  // (bench, a replay loop) keeps the output protos' buffers from call to call.
+  auto* answered = response->mutable_outputs();
+  for (auto it = answered->begin(); it != answered->end();) {
+    const bool wanted = std::any_of(plan.outputs.begin(), plan.outputs.end(),
+                                    [&](const BoundTensor* o) { return o->alias == it->first; });
+    it = wanted ? std::next(it) : answered->erase(it);
+  }
+  auto* spec = response->mutable_model_spec();
+  spec->Clear();
+  spec->set_name(servable.name());
+  spec->mutable_version()->set_value(servable.version());
+  spec->set_signature_name(plan.signature->key);
+  for (size_t i = 0; i < plan.outputs.size(); ++i) {
+    const TensorPtr& out = outputs[i];
+    TFI_RETURN_IF_ERROR(
+        ToTensorProto(servable.api(), out.get(), &(*answered)[plan.outputs[i]->alias]));
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 StatusOr<PredictPlan> PlanPredict(const Servable& servable,
                                   const tensorflow::serving::PredictRequest& request) {
   PredictPlan plan;
+  TFI_RETURN_IF_ERROR(PlanPredict(servable, request, &plan));
+  return plan;
+}
+
+Status PlanPredict(const Servable& servable, const tensorflow::serving::PredictRequest& request,
+                   PredictPlan* out) {
+  PredictPlan& plan = *out;
   const std::string& asked = request.model_spec().signature_name();
   plan.signature = servable.Signature(asked.empty() ? kDefaultSignature : asked);
   if (plan.signature == nullptr) {
@@ -70,7 +102,8 @@ StatusOr<PredictPlan> PlanPredict(const Servable& servable,
     return InvalidArgument("Inputs contains invalid name. Used: {" + Join(Keys(sent)) +
                            "}. All: {" + Join(Keys(sig.inputs())) + "}.");
   };
-  plan.inputs.reserve(wanted);
+  // Index i keeps the tensor the previous plan fed there, whatever its signature.
+  plan.inputs.resize(wanted);
   size_t sent_used = 0;
   int index = 0;
   for (const BoundTensor& input : plan.signature->inputs) {  // sorted, like the signature's map
@@ -88,23 +121,22 @@ StatusOr<PredictPlan> PlanPredict(const Servable& servable,
                              DtypeName(input.info->dtype()) + " but " + DtypeName(proto->dtype()) +
                              " is provided");
     }
-    auto value = ToTfTensor(servable.api(), *proto);
-    if (!value.ok()) {
-      if (value.status().code() != Code::kInvalidArgument) return value.status();
-      return InvalidArgument("tensor parsing error: " + input.alias + ": " +
-                             value.status().message());
+    const Status decoded = DecodeIntoTfTensor(servable.api(), *proto, &plan.inputs[index]);
+    if (!decoded.ok()) {
+      if (decoded.code() != Code::kInvalidArgument) return decoded;
+      return InvalidArgument("tensor parsing error: " + input.alias + ": " + decoded.message());
     }
-    plan.inputs.push_back(std::move(value).value());
     ++index;
   }
   // Every sent name that is no signature input.
   if (sent_used != sent.size()) return invalid_name();
 
   const auto& outputs = plan.signature->outputs;
+  plan.outputs.clear();
   if (request.output_filter().empty()) {
     plan.outputs.reserve(outputs.size());
     for (const BoundTensor& output : outputs) plan.outputs.push_back(&output);
-    return plan;
+    return OkStatus();
   }
   for (const std::string& alias : request.output_filter()) {
     const BoundTensor* output = plan.signature->FindOutput(alias);
@@ -118,36 +150,27 @@ StatusOr<PredictPlan> PlanPredict(const Servable& servable,
     }
     plan.outputs.push_back(output);
   }
-  return plan;
+  return OkStatus();
 }
 
 Status RunPredict(const Servable& servable, const tensorflow::serving::PredictRequest& request,
                   tensorflow::serving::PredictResponse* response) {
-  auto plan = PlanPredict(servable, request);
-  if (!plan.ok()) return plan.status();
-  std::vector<TensorPtr> outputs;
-  TFI_RETURN_IF_ERROR(servable.Run(*plan->signature, plan->inputs, plan->outputs, &outputs));
-  // Refilled in place rather than cleared: a caller that reuses the response
-  // (bench, a replay loop) keeps the output protos' buffers from call to call.
-  auto* answered = response->mutable_outputs();
-  for (auto it = answered->begin(); it != answered->end();) {
-    const bool wanted = std::any_of(plan->outputs.begin(), plan->outputs.end(),
-                                    [&](const BoundTensor* o) { return o->alias == it->first; });
-    it = wanted ? std::next(it) : answered->erase(it);
-  }
-  auto* spec = response->mutable_model_spec();
-  spec->Clear();
-  spec->set_name(servable.name());
-  spec->mutable_version()->set_value(servable.version());
-  spec->set_signature_name(plan->signature->key);
-  for (size_t i = 0; i < plan->outputs.size(); ++i) {
-    const TensorPtr& out = outputs[i];
-    TFI_RETURN_IF_ERROR(
-        ToTensorProto(servable.api(), out.get(), &(*answered)[plan->outputs[i]->alias]));
-  }
-  return OkStatus();
+  PredictMemory memory;
+  return RunPredict(servable, request, response, &memory);
 }
 
+Status RunPredict(const Servable& servable, const tensorflow::serving::PredictRequest& request,
+                  tensorflow::serving::PredictResponse* response, PredictMemory* memory) {
+  PredictPlan* plan = &memory->plan;
+  TFI_RETURN_IF_ERROR(PlanPredict(servable, request, plan));
+  std::vector<TensorPtr>& outputs = memory->results;
+  const Status ran = servable.Run(*plan->signature, plan->inputs, plan->outputs, &outputs);
+  const Status answered = ran.ok() ? Answer(servable, *plan, outputs, response) : ran;
+  // Released now rather than at the next call, so TensorFlow gets its output
+  // buffers back as the bare loop gives them back; the vector keeps its memory.
+  outputs.clear();
+  return answered;
+}
 Status GetModelMetadata(const Servable& servable,
                         const tensorflow::serving::GetModelMetadataRequest& request,
                         tensorflow::serving::GetModelMetadataResponse* response) {

@@ -28,11 +28,27 @@ struct PredictPlan {
 // (INVALID_ARGUMENT for anything the signature does not accept).
 StatusOr<PredictPlan> PlanPredict(const Servable& servable,
                                   const tensorflow::serving::PredictRequest& request);
+// The same into `*plan`, whose vectors and input tensors a previous plan left
+// there are reused (DecodeIntoTfTensor); `*plan` is unspecified on error.
+Status PlanPredict(const Servable& servable, const tensorflow::serving::PredictRequest& request,
+                   PredictPlan* plan);
+
+// What one caller's predicts keep from one call to the next, so that a warm
+// predict allocates no plan, input tensor or results vector.
+struct PredictMemory {
+  PredictPlan plan;
+  std::vector<TensorPtr> results;  // emptied after each call: TF's outputs are not held
+};
 
 // Plan, run, and answer with typed-field outputs keyed by alias and model_spec
-// set to the resolved name, version and signature key.
+// set to the resolved name, version and signature key. `response` may hold a
+// previous answer: it is refilled to exactly what a fresh message would get
+// (its cleared fields keep their memory); unspecified on error.
 Status RunPredict(const Servable& servable, const tensorflow::serving::PredictRequest& request,
                   tensorflow::serving::PredictResponse* response);
+// The same, reusing `memory` from the caller's previous predict.
+Status RunPredict(const Servable& servable, const tensorflow::serving::PredictRequest& request,
+                  tensorflow::serving::PredictResponse* response, PredictMemory* memory);
 
 // metadata_field must be exactly "signature_def"; packs a SignatureDefMap.
 Status GetModelMetadata(const Servable& servable,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <map>
 
 #include "grpc_transport.h"
 #include "inproc_transport.h"
@@ -92,6 +93,11 @@ fs::path RunCaseSet(Transport& transport, const CaseSet& cases, const fs::path& 
   }
   ResultWriter writer(out_root, mode, cases.model);
   nlohmann::json latencies = nlohmann::json::object();
+  // Each response is written before the next request, so one caller and one
+  // response per API serve the whole set (transport.h, Caller): a response
+  // is refilled as a fresh one would be, keeping its buffers.
+  const std::unique_ptr<Caller> caller = transport.NewCaller();
+  std::map<Api, std::unique_ptr<google::protobuf::Message>> responses;
   for (size_t i = 0; i < cases.cases.size(); ++i) {
     const Case& c = cases.cases[i];
     if (!c.AppliesTo(mode)) {
@@ -102,11 +108,12 @@ fs::path RunCaseSet(Transport& transport, const CaseSet& cases, const fs::path& 
       latencies[c.id] = {{"status", "skipped"}};
       continue;
     }
-    const auto response = NewResponse(c.api, protocol);
+    auto& response = responses[c.api];
+    if (response == nullptr) response = NewResponse(c.api, protocol);
     CallOptions options;
     options.rest_format = c.rest_format;
     const auto start = std::chrono::steady_clock::now();
-    const Status status = transport.Call(c.api, *requests[i], response.get(), options);
+    const Status status = caller->Call(c.api, *requests[i], response.get(), options);
     const double us =
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
     if (status.ok()) {

@@ -65,6 +65,17 @@ void AppendAll(const uint8_t* data, int64_t n, Field* field) {
   }
 }
 
+// One dimension of a shape as TensorShape checks it: n *= d, refusing a
+// negative size or a count beyond kMaxElements.
+Status MultiplyDim(int64_t d, int64_t* n) {
+  if (d < 0) return InvalidArgument("tensor shape has a negative dimension");
+  if (d != 0 && *n > kMaxElements / d) {
+    return InvalidArgument("tensor shape has too many elements (more than 2^31)");
+  }
+  *n *= d;
+  return OkStatus();
+}
+
 }  // namespace
 
 int64_t HostTensor::NumElements() const {
@@ -125,27 +136,28 @@ std::string DtypeName(DataType dtype) {
 
 StatusOr<int64_t> CheckedNumElements(const std::vector<int64_t>& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0) return InvalidArgument("tensor shape has a negative dimension");
-    if (d != 0 && n > kMaxElements / d) {
-      return InvalidArgument("tensor shape has too many elements (more than 2^31)");
-    }
-    n *= d;
+  for (int64_t d : shape) TFI_RETURN_IF_ERROR(MultiplyDim(d, &n));
+  return n;
+}
+
+StatusOr<int64_t> CheckedElementCount(const TensorProto& proto) {
+  if (!IsServingDtype(proto.dtype())) {
+    return InvalidArgument("unsupported tensor dtype " + DtypeName(proto.dtype()));
   }
+  if (proto.tensor_shape().unknown_rank()) return InvalidArgument("tensor shape has unknown rank");
+  int64_t n = 1;
+  for (const auto& dim : proto.tensor_shape().dim())
+    TFI_RETURN_IF_ERROR(MultiplyDim(dim.size(), &n));
   return n;
 }
 
 StatusOr<HostTensor> DecodeTensorShape(const TensorProto& proto) {
+  const auto count = CheckedElementCount(proto);
+  if (!count.ok()) return count.status();
   HostTensor t;
   t.dtype = proto.dtype();
-  if (!IsServingDtype(t.dtype)) {
-    return InvalidArgument("unsupported tensor dtype " + DtypeName(t.dtype));
-  }
-  if (proto.tensor_shape().unknown_rank()) return InvalidArgument("tensor shape has unknown rank");
   t.shape.reserve(proto.tensor_shape().dim_size());
   for (const auto& dim : proto.tensor_shape().dim()) t.shape.push_back(dim.size());
-  const auto count = CheckedNumElements(t.shape);
-  if (!count.ok()) return count.status();
   return t;
 }
 
@@ -260,6 +272,10 @@ void EncodeTensorProto(DataType dtype, const std::vector<int64_t>& dims, const u
                               static_cast<size_t>(n) * DtypeSize(dtype));
     return;
   }
+  EncodeTensorValues(dtype, data, n, proto);
+}
+
+void EncodeTensorValues(DataType dtype, const uint8_t* data, int64_t n, TensorProto* proto) {
   switch (dtype) {
     case tensorflow::DT_FLOAT: AppendAll<float>(data, n, proto->mutable_float_val()); break;
     case tensorflow::DT_DOUBLE: AppendAll<double>(data, n, proto->mutable_double_val()); break;

@@ -38,6 +38,10 @@ bool IsServingDtype(tensorflow::DataType dtype);
 // Checks a shape as TensorShape does: known rank, no negative size, element
 // count within kMaxElements. INVALID_ARGUMENT otherwise.
 StatusOr<int64_t> CheckedNumElements(const std::vector<int64_t>& shape);
+// The element count of `proto`'s dtype and shape, with DecodeTensorShape's
+// checks and errors, without copying the shape (the in-process transport's
+// per-request path).
+StatusOr<int64_t> CheckedElementCount(const tensorflow::TensorProto& proto);
 
 // Decodes tensor_content or the typed *_val field. A typed list is fitted to the
 // shape as Tensor::FromProto fits it: the first n values of a longer list are
@@ -63,6 +67,11 @@ void EncodeTensorProto(const HostTensor& tensor, tensorflow::TensorProto* proto,
 void EncodeTensorProto(tensorflow::DataType dtype, const std::vector<int64_t>& shape,
                        const uint8_t* data, tensorflow::TensorProto* proto,
                        bool as_content = false);
+// The typed-field half of EncodeTensorProto: appends the n values at `data`
+// (a fixed-size dtype) to `proto`'s field for `dtype`, which is left as is
+// otherwise.
+void EncodeTensorValues(tensorflow::DataType dtype, const uint8_t* data, int64_t n,
+                        tensorflow::TensorProto* proto);
 
 }  // namespace tfinterop
 

@@ -41,6 +41,7 @@ namespace tfinterop {
   X(TF_SessionRun)                \
   X(TF_AllocateTensor)            \
   X(TF_DeleteTensor)              \
+  X(TF_TensorMaybeMove)           \
   X(TF_TensorType)                \
   X(TF_NumDims)                   \
   X(TF_Dim)                       \

@@ -54,6 +54,43 @@ StatusOr<TensorPtr> ToTfTensor(const TfApi& api, const tensorflow::TensorProto& 
 
 namespace {
 
+// True when `t` may take `proto`'s values in place: see DecodeIntoTfTensor.
+bool Reusable(const TfApi& api, const tensorflow::TensorProto& proto, int64_t n, TensorPtr* t) {
+  if (*t == nullptr || proto.dtype() == tensorflow::DT_STRING) return false;
+  if (static_cast<tensorflow::DataType>(api.TF_TensorType(t->get())) != proto.dtype()) return false;
+  const auto& dims = proto.tensor_shape().dim();
+  if (api.TF_NumDims(t->get()) != dims.size()) return false;
+  for (int i = 0; i < dims.size(); ++i) {
+    if (api.TF_Dim(t->get(), i) != dims[i].size()) return false;
+  }
+  const size_t bytes = static_cast<size_t>(n) * DtypeSize(proto.dtype());
+  if (bytes > kMaxKeptInputBytes || api.TF_TensorByteSize(t->get()) != bytes) return false;
+  // Documented to return a new tensor (the old one deleted) or nullptr with
+  // `t` untouched; TF 2.21 returns `t` itself when nothing else holds its buffer.
+  TF_Tensor* const raw = t->release();
+  TF_Tensor* const moved = api.TF_TensorMaybeMove(raw);
+  t->reset(moved != nullptr ? moved : raw);
+  return moved != nullptr;
+}
+
+}  // namespace
+
+Status DecodeIntoTfTensor(const TfApi& api, const tensorflow::TensorProto& proto, TensorPtr* kept) {
+  const auto count = CheckedElementCount(proto);
+  if (!count.ok()) return count.status();
+  const int64_t n = count.value();
+  if (!Reusable(api, proto, n, kept)) {
+    auto fresh = ToTfTensor(api, proto);
+    if (!fresh.ok()) return fresh.status();
+    *kept = std::move(fresh).value();
+    return OkStatus();
+  }
+  if (n == 0) return OkStatus();
+  return DecodeTensorValues(proto, n, static_cast<uint8_t*>(api.TF_TensorData(kept->get())));
+}
+
+namespace {
+
 // The dtype and shape of `tensor`, and the byte size its dtype and shape need
 // (numeric dtypes); INTERNAL for a dtype or a buffer the client cannot carry.
 StatusOr<HostTensor> ShapeOf(const TfApi& api, const TF_Tensor* tensor) {
@@ -100,17 +137,41 @@ StatusOr<HostTensor> FromTfTensor(const TfApi& api, const TF_Tensor* tensor) {
   return t;
 }
 
+namespace {
+
+// ToTensorProto through a HostTensor copy: strings, and the errors of a
+// dtype no TensorProto carries.
+Status ToTensorProtoViaHost(const TfApi& api, const TF_Tensor* tensor,
+                            tensorflow::TensorProto* proto) {
+  const auto host = FromTfTensor(api, tensor);
+  if (!host.ok()) return host.status();
+  EncodeTensorProto(host.value(), proto);
+  return OkStatus();
+}
+
+}  // namespace
+
 Status ToTensorProto(const TfApi& api, const TF_Tensor* tensor, tensorflow::TensorProto* proto) {
-  auto shaped = ShapeOf(api, tensor);
-  if (!shaped.ok()) return shaped.status();
-  if (shaped->dtype == tensorflow::DT_STRING) {
-    const auto host = FromTfTensor(api, tensor);
-    if (!host.ok()) return host.status();
-    EncodeTensorProto(host.value(), proto);
-    return OkStatus();
+  const auto dtype = static_cast<tensorflow::DataType>(api.TF_TensorType(tensor));
+  if (dtype == tensorflow::DT_STRING || !IsServingDtype(dtype)) {
+    return ToTensorProtoViaHost(api, tensor, proto);
   }
-  EncodeTensorProto(shaped->dtype, shaped->shape,
-                    static_cast<const uint8_t*>(api.TF_TensorData(tensor)), proto);
+  proto->Clear();
+  proto->set_dtype(dtype);
+  auto* shape = proto->mutable_tensor_shape();  // set even for a scalar, as EncodeTensorProto does
+  const int dims = api.TF_NumDims(tensor);
+  int64_t n = 1;
+  for (int i = 0; i < dims; ++i) {
+    const int64_t d = api.TF_Dim(tensor, i);
+    shape->add_dim()->set_size(d);
+    n *= d;
+  }
+  const size_t bytes = api.TF_TensorByteSize(tensor);
+  if (bytes != static_cast<size_t>(n) * DtypeSize(dtype)) {
+    return Internal("tensor buffer of " + std::to_string(bytes) + " bytes does not match " +
+                    std::to_string(n) + " " + DtypeName(dtype) + " elements");
+  }
+  EncodeTensorValues(dtype, static_cast<const uint8_t*>(api.TF_TensorData(tensor)), n, proto);
   return OkStatus();
 }
 

@@ -14,6 +14,25 @@ namespace tfinterop {
 
 namespace tfs = tensorflow::serving;
 
+namespace {
+
+class ClearingCaller : public Caller {
+ public:
+  explicit ClearingCaller(Transport* transport) : transport_(transport) {}
+  Status Call(Api api, const google::protobuf::Message& request,
+              google::protobuf::Message* response, const CallOptions& options) override {
+    response->Clear();
+    return transport_->Call(api, request, response, options);
+  }
+
+ private:
+  Transport* transport_;
+};
+
+}  // namespace
+
+std::unique_ptr<Caller> Transport::NewCaller() { return std::make_unique<ClearingCaller>(this); }
+
 std::unique_ptr<google::protobuf::Message> NewRequest(Api api, Protocol protocol) {
   if (protocol == Protocol::kOpenInference) {
     if (api == Api::kPredict) return std::make_unique<inference::ModelInferRequest>();

@@ -17,6 +17,19 @@ struct CallOptions {
   RestFormat rest_format = RestFormat::kColumnar;
 };
 
+// One worker's calls through a Transport, one at a time (not thread-safe), for
+// a loop that is done with each response before its next request: a transport
+// may keep memory per caller from call to call (the in-process one: its
+// tensors), and `response` may be the one the previous call filled.
+class Caller {
+ public:
+  virtual ~Caller() = default;
+  // Transport::Call's contract, with `response` refilled to exactly what a
+  // fresh message would get, whatever it held.
+  virtual Status Call(Api api, const google::protobuf::Message& request,
+                      google::protobuf::Message* response, const CallOptions& options) = 0;
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -30,6 +43,9 @@ class Transport {
                       google::protobuf::Message* response, const CallOptions& options) = 0;
   // The runtime block of run.json.
   virtual nlohmann::json Runtime() const = 0;
+  // A Caller for one worker; by default one that clears the response and
+  // calls Call (the network transports keep nothing per worker).
+  virtual std::unique_ptr<Caller> NewCaller();
 };
 
 // Fresh request and response messages for `api` (PredictRequest, ...; in

@@ -10,6 +10,7 @@
 #include "bench.h"
 #include "cases.h"
 #include "inproc_transport.h"
+#include "tensorflow_serving/apis/predict.pb.h"
 #include "test_util.h"
 #include "tf_tensor.h"
 
@@ -21,6 +22,7 @@ namespace fs = std::filesystem;
 // Test-only process state: C function pointers cannot capture.
 const TfApi* real = nullptr;
 std::atomic<int> statuses{0}, graphs{0}, options{0}, buffers{0}, tensors{0}, sessions{0};
+std::atomic<int> allocated{0};  // TF_AllocateTensor calls: the client's own input tensors
 
 TfApi CountingApi() {
   const auto loaded = LoadTfApi(DefaultTfDir());
@@ -61,6 +63,7 @@ TfApi CountingApi() {
   };
   api.TF_AllocateTensor = [](TF_DataType t, const int64_t* d, int n, size_t len) {
     ++tensors;
+    ++allocated;
     return real->TF_AllocateTensor(t, d, n, len);
   };
   api.TF_DeleteTensor = [](TF_Tensor* t) {
@@ -125,6 +128,37 @@ TEST(HandleBalanceTest, EveryGoldenCaseReleasesEveryHandle) {
     }
   }
   EXPECT_GT(ran, 40);
+  ExpectBalanced();
+}
+
+// A warm caller feeds the tensor it kept from its previous predict (one of
+// the same dtype and shape that TensorFlow no longer holds), where
+// Transport::Call allocates one per request; both release every handle.
+TEST(HandleBalanceTest, AWarmCallerAllocatesNoInputTensor) {
+  const fs::path folder = testing::RepoPath("build/cases/mnist");
+  if (!fs::exists(folder / "manifest.json")) GTEST_SKIP() << "run `make export` first";
+  const TfApi api = CountingApi();
+  {
+    const CaseSet set = ReadCaseSet(folder);
+    const Case* c = set.Find("v1-test-0000");
+    ASSERT_NE(c, nullptr);
+    tensorflow::serving::PredictRequest request;
+    ASSERT_TRUE(request.ParseFromString(c->request_bytes));
+    InprocTransport transport(set.config_path, api);
+    const auto caller = transport.NewCaller();
+    tensorflow::serving::PredictResponse response;
+    ASSERT_TRUE(caller->Call(Api::kPredict, request, &response, CallOptions{}).ok());
+    const int warm = allocated;
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(caller->Call(Api::kPredict, request, &response, CallOptions{}).ok());
+    }
+    EXPECT_EQ(allocated, warm) << "a warm caller allocated input tensors";
+    for (int i = 0; i < 5; ++i) {
+      tensorflow::serving::PredictResponse fresh;
+      ASSERT_TRUE(transport.Call(Api::kPredict, request, &fresh, CallOptions{}).ok());
+    }
+    EXPECT_EQ(allocated, warm + 5) << "Transport::Call allocates one input tensor per request";
+  }
   ExpectBalanced();
 }
 

@@ -4,6 +4,10 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <memory>
+#include <vector>
+
 #include "bench.h"
 #include "cases.h"
 #include "grpc_transport.h"
@@ -11,6 +15,7 @@
 #include "tensorflow_serving/apis/get_model_metadata.pb.h"
 #include "tensorflow_serving/apis/predict.pb.h"
 #include "test_util.h"
+#include "transport.h"
 
 namespace tfinterop {
 namespace {
@@ -223,6 +228,48 @@ TEST_F(InprocTest, GrpcAndTensorFlowShareTheProcess) {
   const Case* c = mnist_->Find("v1-test-0000");
   ASSERT_NE(c, nullptr);
   EXPECT_TRUE(Run(*c, &response).ok());
+}
+
+// A caller's reused response and input tensors give the bytes (or the error)
+// of a fresh response from Transport::Call, case after case: every case of
+// every set with a model that runs here, forwards then backwards, so each
+// case follows others of other signatures, shapes, dtypes and output filters.
+TEST_F(InprocTest, ACallersReusedResponseGivesTheBytesOfAFreshOne) {
+  int compared = 0, answered = 0;
+  for (const char* name : {"mnist", "multi_io", "text", "half_plus_two", "examples"}) {
+    const fs::path folder = testing::RepoPath("build/cases") / name;
+    if (!fs::exists(folder / "manifest.json")) continue;
+    const CaseSet set = ReadCaseSet(folder);
+    InprocTransport transport(set.config_path, DefaultTfDir(), set.op_libraries);
+    const std::unique_ptr<Caller> caller = transport.NewCaller();
+    std::map<Api, std::unique_ptr<google::protobuf::Message>> reused;
+    std::vector<const Case*> order;
+    for (const Case& c : set.cases) {
+      if (c.AppliesTo("inproc")) order.push_back(&c);
+    }
+    order.insert(order.end(), order.rbegin(), order.rend());
+    for (const Case* c : order) {
+      const auto request = NewRequest(c->api);
+      ASSERT_TRUE(request->ParseFromString(c->request_bytes)) << c->id;
+      auto& response = reused[c->api];
+      if (response == nullptr) response = NewResponse(c->api);
+      const auto fresh = NewResponse(c->api);
+      const Status want = transport.Call(c->api, *request, fresh.get(), CallOptions{});
+      const Status got = caller->Call(c->api, *request, response.get(), CallOptions{});
+      ASSERT_EQ(got.code(), want.code()) << name << "/" << c->id << ": " << got.ToString();
+      if (!want.ok()) {
+        EXPECT_EQ(got.message(), want.message()) << name << "/" << c->id;
+        ++compared;
+        continue;
+      }
+      EXPECT_EQ(SerializeDeterministic(*response), SerializeDeterministic(*fresh))
+          << name << "/" << c->id;
+      ++compared;
+      ++answered;
+    }
+  }
+  EXPECT_GT(compared, 100);
+  EXPECT_GT(answered, 80);
 }
 
 TEST_F(InprocTest, BenchReportsTheBareSessionRunReference) {
