@@ -366,6 +366,9 @@ def dispatch(args: argparse.Namespace) -> int:
 # One function per command: import its module (TensorFlow loads only when a command needs
 # it) and make one call.
 def _export(a: argparse.Namespace) -> int:
+    from tfinterop.models import export_checks
+
+    export_checks.check(a.out, a.dataset, a.exporter)  # before TensorFlow loads
     from tfinterop.models import export
 
     return export.main(a.out, a.dataset, a.exporter, a.epochs)

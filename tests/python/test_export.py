@@ -121,3 +121,23 @@ def test_bad_input_gives_one_line_and_no_traceback(args: list[str], code: int, n
     assert r.returncode == code, r.stderr
     assert "Traceback" not in r.stderr
     assert needle in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--dataset", "cifar"], ["--exporter", "nope"], ["--out", "/proc/forbidden"]],
+    ids=["dataset", "exporter", "out"],
+)
+def test_export_refuses_bad_usage_before_tensorflow_loads(args: list[str]) -> None:
+    probe = (
+        "import sys\n"
+        "from tfinterop.cli import main\n"
+        f"code = main(['export', *{args!r}])\n"
+        "print(code, 'tensorflow' in sys.modules)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    code, loaded = r.stdout.split()
+    assert code in ("1", "2"), r.stderr
+    assert loaded == "False", "export imported TensorFlow before refusing its arguments"

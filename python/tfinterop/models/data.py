@@ -29,10 +29,14 @@ class Dataset:
     y_test: np.ndarray
 
 
-def load(choice: str) -> Dataset:
-    """Load the data set `choice`; 'auto' falls back to digits with one line on stderr."""
+def check_choice(choice: str) -> None:
     if choice not in CHOICES:
         raise UsageError(f"unknown --dataset {choice!r}; choose one of {', '.join(CHOICES)}")
+
+
+def load(choice: str) -> Dataset:
+    """Load the data set `choice`; 'auto' falls back to digits with one line on stderr."""
+    check_choice(choice)
     if choice == "digits":
         return load_digits()
     try:

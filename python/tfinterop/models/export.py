@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tfinterop.golden.cases import manifest, mnist_cases
-from tfinterop.models import data, ops, train
+from tfinterop.models import data, export_checks, ops, train
 from tfinterop.models.zoo import (
     custom_op,
     custom_op_unloaded,
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # OP_LIBRARIES lists the custom-op libraries it needs, relative to the build folder.
 ZOO = (text, multi_io, examples, half_plus_two, custom_op, custom_op_unloaded, seed_pyfunc)
 
-EXPORTERS = ("keras", "seed")
+EXPORTERS = export_checks.EXPORTERS
 DEFAULT_NAMES = {"keras": "mnist", "seed": "mnist_seed"}
 # Labels for the exported MNIST versions; cases address versions through them too.
 LABELS = {"stable": 1, "canary": 2}
@@ -72,16 +72,7 @@ def main(out: Path, dataset: str, exporters: list[str], epochs: tuple[int, int] 
 
 
 def run(options: ExportOptions) -> None:
-    for exporter in options.exporters:
-        if exporter not in EXPORTERS:
-            raise UsageError(f"unknown --exporter {exporter!r}; choose from {', '.join(EXPORTERS)}")
-    models_dir = options.out / "models"
-    try:
-        models_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ToolError(f"cannot create {models_dir}: {e.strerror or e}") from None
-    if not _writable(models_dir):
-        raise ToolError(f"output folder {models_dir} is not writable")
+    models_dir = export_checks.check(options.out, options.dataset, options.exporters)
 
     started = time.monotonic()
     ds = data.load(options.dataset)
@@ -273,9 +264,3 @@ def _existing_entries(path: Path) -> list[model_config.ModelEntry]:
         if e not in kept:
             log.warning("dropping model %s from %s: %s no longer exists", e.name, path, e.base_path)
     return kept
-
-
-def _writable(folder: Path) -> bool:
-    import os
-
-    return os.access(folder, os.W_OK | os.X_OK)
