@@ -65,6 +65,7 @@ class Plan:
     signature: str
     inputs: tuple[_Input, ...]
     outputs: tuple[_Output, ...]
+    aliases: list[str]  # the outputs' aliases, in order: what the session fetches
 
     def arrays(self, sent: Any) -> dict[str, np.ndarray] | None:
         """The decoded inputs when the request fits the plan exactly, else None."""
@@ -121,16 +122,10 @@ class Plan:
         return response
 
 
-def build(sig_key: str, sig: Any, aliases: list[str], method_name_check: bool) -> Plan | None:
-    """The plan of a signature whose request the full path has just answered: requests with
-    every input it names. None for a signature with a string input, or one that the
-    method-name check refuses."""
-    if method_name_check and sig.method_name not in (
-        signature.PREDICT_METHOD,
-        signature.CLASSIFY_METHOD,
-        signature.REGRESS_METHOD,
-    ):
-        return None
+def build(sig_key: str, sig: Any, aliases: list[str]) -> Plan | None:
+    """The plan of a signature whose request the full path has just answered (so its
+    method name passed the check, when it is on): requests with every input it names.
+    None for a signature with a string input."""
     inputs = []
     for alias in sorted(sig.inputs):
         dtype = signature.base_dtype(sig.inputs[alias].dtype)
@@ -149,7 +144,7 @@ def build(sig_key: str, sig: Any, aliases: list[str], method_name_check: bool) -
                 alias, dtype, info.numpy if plain and info else None, info.field if info else ""
             )
         )
-    return Plan(sig_key, tuple(inputs), tuple(outputs))
+    return Plan(sig_key, tuple(inputs), tuple(outputs), aliases)
 
 
 class Plans:
@@ -176,13 +171,12 @@ class Plans:
         if plan is not None:
             arrays = plan.arrays(request.inputs)
             if arrays is not None:
-                aliases = [o.alias for o in plan.outputs]
                 return plan.respond(
-                    servable, servable.run(plan.signature, arrays, aliases, timeout_ms)
+                    servable, servable.run(plan.signature, arrays, plan.aliases, timeout_ms)
                 )
         response = predict.run_predict(servable, request, timeout_ms, method_name_check)
         if plans is None or key not in plans:
-            self._remember(servable, key, request, response, method_name_check)
+            self._remember(servable, key, request, response)
         return response
 
     def _remember(
@@ -191,11 +185,10 @@ class Plans:
         key: _PlanKey,
         request: predict_pb2.PredictRequest,
         response: predict_pb2.PredictResponse,
-        method_name_check: bool,
     ) -> None:
         sig_key = response.model_spec.signature_name
         sig = servable.meta_graph.signature_def[sig_key]
         aliases = signature.output_aliases(sig, list(request.output_filter))
-        plan = build(sig_key, sig, aliases, method_name_check)
+        plan = build(sig_key, sig, aliases)
         with self._lock:
             self._by_servable.setdefault(servable, {})[key] = plan
