@@ -130,16 +130,24 @@ func floats(shape []int64, vals ...float32) *tensor.Tensor {
 	return t
 }
 
-func TestAPreparedCallRefillsItsInputsAndKeepsEarlierResults(t *testing.T) {
+// floatIdentityCall is a prepared in -> out call on a float identity
+// session, closed when the test ends.
+func floatIdentityCall(t *testing.T) *Call {
+	t.Helper()
 	s, err := identitySession(tensor.Float)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	call, err := s.Prepare([]Endpoint{{Op: "in"}}, []Endpoint{{Op: "out"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return call
+}
+
+func TestAPreparedCallRefillsItsInputsAndKeepsEarlierResults(t *testing.T) {
+	call := floatIdentityCall(t)
 	// The same shape twice (the second run refills the first's input
 	// tensor), then other shapes, empty included, then the first again.
 	values := []*tensor.Tensor{
@@ -166,15 +174,7 @@ func TestAPreparedCallRefillsItsInputsAndKeepsEarlierResults(t *testing.T) {
 }
 
 func TestRunFuncResultsAreTheRunsOwn(t *testing.T) {
-	s, err := identitySession(tensor.Float)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	call, err := s.Prepare([]Endpoint{{Op: "in"}}, []Endpoint{{Op: "out"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	call := floatIdentityCall(t)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
