@@ -12,6 +12,7 @@ stops the server: its threads wait for one another (the GIL). The session call's
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -62,8 +63,6 @@ def session_cost(root: Path) -> dict[str, Any]:
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     if out.returncode != 0:
         return {"error": out.stderr.strip()[-300:]}
-    import json
-
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

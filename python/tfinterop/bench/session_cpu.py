@@ -2,7 +2,8 @@
 batch-32 call (`python -m tfinterop.bench.session_cpu MODEL_DIR`; one JSON line).
 
 CPU, not wall time: the session's inter-op threads count as much as the caller's, and
-they compete with gRPC for the same cores. This is the most batching can save.
+they compete with gRPC for the same cores. It is the session's share of a request; what
+batching saves in the server is measured there (bench.cpu), hand-offs included.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 
-def cpu_us_per_call(run: object, n: int) -> float:
-    assert callable(run)
+def cpu_us_per_call(run: Callable[[], object], n: int) -> float:
     for _ in range(200):
         run()
     start = time.process_time()

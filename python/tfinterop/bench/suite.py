@@ -428,10 +428,12 @@ def summarize(
     servers: dict[str, dict[str, Any]] | None = None,
     verify_s: float | None = None,
     session: dict[str, Any] | None = None,
-    n_cores: int = 2,
+    n_cores: int | None = None,
 ) -> dict[str, Any]:
-    """The rows with their ratios, and #18's targets, each met or not (never asserted)."""
+    """The rows with their ratios, and #18's targets, each met or not (never asserted).
+    `n_cores`: the cores ghz and the servers shared (default: this machine's)."""
     servers = servers or {}
+    n_cores = n_cores or cpu.cores()
     ceilings = cpu.ceilings(
         {"default": unbatched, **servers}, session or {}, n_cores, SERVER_LABELS
     )
