@@ -91,6 +91,13 @@ Status DecodeIntoTfTensor(const TfApi& api, const tensorflow::TensorProto& proto
 
 namespace {
 
+// INTERNAL unless a numeric tensor's buffer holds exactly `n` elements of `dtype`.
+Status CheckBufferSize(tensorflow::DataType dtype, int64_t n, size_t bytes) {
+  if (bytes == static_cast<size_t>(n) * DtypeSize(dtype)) return OkStatus();
+  return Internal("tensor buffer of " + std::to_string(bytes) + " bytes does not match " +
+                  std::to_string(n) + " " + DtypeName(dtype) + " elements");
+}
+
 // The dtype and shape of `tensor`, and the byte size its dtype and shape need
 // (numeric dtypes); INTERNAL for a dtype or a buffer the client cannot carry.
 StatusOr<HostTensor> ShapeOf(const TfApi& api, const TF_Tensor* tensor) {
@@ -109,9 +116,8 @@ StatusOr<HostTensor> ShapeOf(const TfApi& api, const TF_Tensor* tensor) {
     if (bytes < static_cast<size_t>(n) * sizeof(TF_TString)) {
       return Internal("string tensor buffer is smaller than its shape");
     }
-  } else if (bytes != static_cast<size_t>(n) * DtypeSize(t.dtype)) {
-    return Internal("tensor buffer of " + std::to_string(bytes) + " bytes does not match " +
-                    std::to_string(n) + " " + DtypeName(t.dtype) + " elements");
+  } else if (Status st = CheckBufferSize(t.dtype, n, bytes); !st.ok()) {
+    return st;
   }
   return t;
 }
@@ -166,11 +172,7 @@ Status ToTensorProto(const TfApi& api, const TF_Tensor* tensor, tensorflow::Tens
     shape->add_dim()->set_size(d);
     n *= d;
   }
-  const size_t bytes = api.TF_TensorByteSize(tensor);
-  if (bytes != static_cast<size_t>(n) * DtypeSize(dtype)) {
-    return Internal("tensor buffer of " + std::to_string(bytes) + " bytes does not match " +
-                    std::to_string(n) + " " + DtypeName(dtype) + " elements");
-  }
+  if (Status st = CheckBufferSize(dtype, n, api.TF_TensorByteSize(tensor)); !st.ok()) return st;
   EncodeTensorValues(dtype, static_cast<const uint8_t*>(api.TF_TensorData(tensor)), n, proto);
   return OkStatus();
 }
