@@ -71,10 +71,10 @@ public final class InprocTransport implements Transport {
         Signatures.select(servable.signatures(), request.getModelSpec().getSignatureName());
     Map<String, HostTensor> inputs = Signatures.inputs(sig.def(), request.getInputsMap());
     List<String> aliases = Signatures.outputs(sig.def(), request.getOutputFilterList());
-    return PredictResponse.newBuilder()
-        .setModelSpec(spec(servable).setSignatureName(sig.key()))
-        .putAllOutputs(servable.run(sig.def(), sig.key(), inputs, aliases))
-        .build();
+    PredictResponse.Builder response =
+        PredictResponse.newBuilder().setModelSpec(servable.spec(sig.key()));
+    servable.run(sig.def(), sig.key(), inputs, aliases, response::putOutputs);
+    return response.build();
   }
 
   /**

@@ -90,8 +90,26 @@ public final class ModelConfigFile {
     SPECIFIC
   }
 
-  /** A ModelSpec resolved to one version folder. */
-  public record Resolved(String name, long version, Path path) {}
+  /**
+   * A ModelSpec resolved to one version folder. Looked up on every in-process request, so equals
+   * and hashCode are written out: a record's generated ones go through method handles, which the
+   * client's C1-only JIT (build/bin/tfinterop-java) does not inline, and cost more than the rest of
+   * the lookup.
+   */
+  public record Resolved(String name, long version, Path path) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Resolved r
+          && version == r.version
+          && name.equals(r.name)
+          && path.equals(r.path);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * name.hashCode() + Long.hashCode(version);
+    }
+  }
 
   private final List<Entry> entries;
 

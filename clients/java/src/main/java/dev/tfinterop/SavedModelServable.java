@@ -1,5 +1,6 @@
 package dev.tfinterop;
 
+import com.google.protobuf.Int64Value;
 import io.grpc.Status;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
@@ -25,6 +27,9 @@ import org.tensorflow.framework.MetaGraphDef;
 import org.tensorflow.framework.SavedModel;
 import org.tensorflow.framework.SignatureDef;
 import org.tensorflow.framework.TensorProto;
+import org.tensorflow.framework.TensorShapeProto;
+import org.tensorflow.ndarray.Shape;
+import tensorflow.serving.Model.ModelSpec;
 
 /**
  * One model version loaded with TF Java's SavedModelBundle (tag "serve"), run like TF Serving runs
@@ -42,6 +47,14 @@ public final class SavedModelServable implements AutoCloseable {
   private final MetaGraphDef metaGraph;
   private final SavedModelBundle bundle;
   private final Map<String, Output<?>> graphOutputs = new ConcurrentHashMap<>();
+
+  /** A fetched output's last shape, and its proto. */
+  private record KnownShape(Shape shape, TensorShapeProto proto) {}
+
+  /** By fetched tensor name; threads may race to replace one, and either answer is right. */
+  private final Map<String, KnownShape> outputShapes = new ConcurrentHashMap<>();
+
+  private final Map<String, ModelSpec> specs = new ConcurrentHashMap<>();
 
   /** The fed tensors refilled per thread, or null when this graph might keep one (ReusedInputs). */
   private final ReusedInputs reused;
@@ -128,6 +141,22 @@ public final class SavedModelServable implements AutoCloseable {
   public Map<String, TensorProto> run(
       SignatureDef sig, String key, Map<String, HostTensor> inputs, List<String> outputs)
       throws ServingException {
+    Map<String, TensorProto> out = new LinkedHashMap<>();
+    run(sig, key, inputs, outputs, out::put);
+    return out;
+  }
+
+  /**
+   * As above, each encoded output handed to {@code sink} (alias, tensor) in {@code outputs} order:
+   * a Predict answer puts them straight into its response.
+   */
+  void run(
+      SignatureDef sig,
+      String key,
+      Map<String, HostTensor> inputs,
+      List<String> outputs,
+      BiConsumer<String, TensorProto> sink)
+      throws ServingException {
     // The tensors made for this run alone, closed after it; kept ones stay with `reused`.
     Tensor[] fed = new Tensor[inputs.size()];
     int n = 0;
@@ -142,15 +171,17 @@ public final class SavedModelServable implements AutoCloseable {
         }
         runner.feed(output(feedName), t);
       }
-      for (String alias : outputs) {
-        runner.fetch(output(sig.getOutputsOrThrow(alias).getName()));
+      String[] fetched = new String[outputs.size()];
+      for (int i = 0; i < fetched.length; i++) {
+        fetched[i] = sig.getOutputsOrThrow(outputs.get(i)).getName();
+        runner.fetch(output(fetched[i]));
       }
       try (Result result = runner.run()) {
-        Map<String, TensorProto> out = new LinkedHashMap<>();
-        for (int i = 0; i < outputs.size(); i++) {
-          out.put(outputs.get(i), TfTensors.toProto(result.get(i), "output " + outputs.get(i)));
+        for (int i = 0; i < fetched.length; i++) {
+          String alias = outputs.get(i);
+          Tensor t = result.get(i);
+          sink.accept(alias, TfTensors.toProto(t, shapeProto(fetched[i], t), "output " + alias));
         }
-        return out;
       }
     } catch (TensorFlowException | IllegalArgumentException | UnsupportedOperationException e) {
       throw fromTensorFlow(e, "running signature " + key);
@@ -159,6 +190,41 @@ public final class SavedModelServable implements AutoCloseable {
         fed[i].close();
       }
     }
+  }
+
+  /**
+   * The shape of {@code t}, fetched as {@code tensorName}, as the proto its answer carries: the one
+   * built for the last run when the shape is the same (an output's shape rarely changes between
+   * runs), else a new one kept in its place.
+   */
+  private TensorShapeProto shapeProto(String tensorName, Tensor t) {
+    Shape shape = t.shape();
+    KnownShape known = outputShapes.get(tensorName);
+    if (known != null && known.shape().equals(shape)) {
+      return known.proto();
+    }
+    TensorShapeProto proto = TensorProtoCodec.shapeProto(shape.asArray());
+    outputShapes.put(tensorName, new KnownShape(shape, proto));
+    return proto;
+  }
+
+  /**
+   * The ModelSpec an answer from this version carries for {@code signatureKey}, built once per
+   * signature (messages are immutable).
+   */
+  ModelSpec spec(String signatureKey) {
+    ModelSpec known = specs.get(signatureKey);
+    if (known != null) {
+      return known;
+    }
+    ModelSpec spec =
+        ModelSpec.newBuilder()
+            .setName(name)
+            .setVersion(Int64Value.of(version))
+            .setSignatureName(signatureKey)
+            .build();
+    specs.put(signatureKey, spec);
+    return spec;
   }
 
   /**

@@ -61,6 +61,7 @@ public final class Signatures {
     Map<String, TensorInfo> signatureInputs = sig.getInputsMap();
     Map<String, HostTensor> out = new LinkedHashMap<>();
     int index = 0;
+    boolean defaulted = false;
     for (Map.Entry<String, TensorInfo> e : sorted(signatureInputs).entrySet()) {
       String alias = e.getKey();
       TensorProto proto = inputs.get(alias);
@@ -69,6 +70,7 @@ public final class Signatures {
         if (proto == null) {
           throw invalidName(inputs.keySet(), signatureInputs.keySet());
         }
+        defaulted = true;
       }
       DataType want = e.getValue().getDtype();
       if (proto.getDtype() != want) {
@@ -89,7 +91,8 @@ public final class Signatures {
       }
       index++;
     }
-    if (!signatureInputs.keySet().containsAll(inputs.keySet())) {
+    // Every input of the signature was sent, and as many were sent as it has: nothing else was.
+    if (defaulted && !signatureInputs.keySet().containsAll(inputs.keySet())) {
       throw invalidName(inputs.keySet(), signatureInputs.keySet());
     }
     return out;

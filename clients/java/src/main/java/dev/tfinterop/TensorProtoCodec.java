@@ -177,9 +177,12 @@ public final class TensorProtoCodec {
 
   /** Encodes numeric elements read from {@code in} (little-endian, row-major) as typed fields. */
   static TensorProto encode(DType dtype, long[] shape, ByteBuffer in) {
-    TensorProto.Builder b = TensorProto.newBuilder().setDtype(dtype.proto());
-    b.setTensorShape(shapeProto(shape));
-    long n = HostTensor.elementCount(shape);
+    return encode(dtype, shapeProto(shape), HostTensor.elementCount(shape), in);
+  }
+
+  /** As above, with the shape already a proto and its element count {@code n}. */
+  static TensorProto encode(DType dtype, TensorShapeProto shape, long n, ByteBuffer in) {
+    TensorProto.Builder b = TensorProto.newBuilder().setDtype(dtype.proto()).setTensorShape(shape);
     for (long i = 0; i < n; i++) {
       switch (dtype) {
         case FLOAT -> b.addFloatVal(in.getFloat());

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Tensor;
 import org.tensorflow.framework.TensorProto;
+import org.tensorflow.framework.TensorShapeProto;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.ByteDataBuffer;
 import org.tensorflow.ndarray.buffer.DataBuffer;
@@ -97,6 +98,15 @@ public final class TfTensors {
    * elements read with one bulk copy; it stays owned by the caller.
    */
   public static TensorProto toProto(Tensor tensor, String what) throws ServingException {
+    return toProto(tensor, TensorProtoCodec.shapeProto(tensor.shape().asArray()), what);
+  }
+
+  /**
+   * As {@link #toProto(Tensor, String)}, with the tensor's shape given as the proto the answer
+   * carries (a caller that sees the same output shape on every run builds it once).
+   */
+  static TensorProto toProto(Tensor tensor, TensorShapeProto shape, String what)
+      throws ServingException {
     DType dtype = DType.ofNumber(tensor.dataType().getNumber());
     if (!supported(dtype)) {
       throw unsupported(dtype, what);
@@ -108,7 +118,7 @@ public final class TfTensors {
     byte[] data = new byte[Math.toIntExact(raw.size())];
     raw.read(data);
     return TensorProtoCodec.encode(
-        dtype, tensor.shape().asArray(), ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN));
+        dtype, shape, tensor.shape().size(), ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN));
   }
 
   private static ServingException unsupported(DType dtype, String what) {

@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -145,14 +144,7 @@ class ReusedInputsTest {
     for (float v : values) {
       x.addFloatVal(v);
     }
-    Signatures.Selected sig = Signatures.select(servable.signatures(), "");
-    Map<String, TensorProto> out =
-        servable.run(
-            sig.def(),
-            sig.key(),
-            Signatures.inputs(sig.def(), Map.of("x", x.build())),
-            Signatures.outputs(sig.def(), List.of()));
-    return out.get("y").getFloatValList();
+    return SavedModelServableTest.y(servable, x.build()).getFloatValList();
   }
 
   @Test
