@@ -410,13 +410,24 @@ def _bench_server(a: argparse.Namespace) -> int:
     return server.main(a.requests, a.concurrency, a.out)
 
 
+# record, verify, doctor and diff look at the model folder first, before TensorFlow loads.
 def _record(a: argparse.Namespace) -> int:
+    from tfinterop.byo import model_folder
+
+    model_folder.versions(a.saved_model)
     from tfinterop.byo import record
 
     return record.main(a.saved_model, a.out, a.name, a.inputs, a.warmup, a.op_library)
 
 
 def _verify(a: argparse.Namespace) -> int:
+    from tfinterop.byo import verify_plan
+
+    verify_plan.check_server_flags(a.target, a.rest)
+    clients = a.clients or list(registry.names())
+    verify_plan.settle(
+        a.saved_model, a.name, a.inputs, clients, registry.clients_root(), a.op_library
+    )
     from tfinterop.byo import verify
 
     return verify.main(
@@ -444,12 +455,20 @@ def _judge(a: argparse.Namespace) -> int:
 
 
 def _doctor(a: argparse.Namespace) -> int:
+    from tfinterop.byo import model_folder
+
+    model_folder.versions(a.saved_model)
     from tfinterop.byo import doctor
 
     return doctor.main(a.saved_model, a.inputs, a.fix, a.op_library)
 
 
 def _diff(a: argparse.Namespace) -> int:
+    from tfinterop.byo import model_folder
+
+    model_folder.versions(a.saved_model)
+    if a.against is not None:
+        model_folder.versions(a.against, "--against")
     from tfinterop.byo import diff
 
     options = diff.Options(

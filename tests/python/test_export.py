@@ -123,21 +123,49 @@ def test_bad_input_gives_one_line_and_no_traceback(args: list[str], code: int, n
     assert needle in r.stderr
 
 
+HALF = "build/models/half_plus_two"
+
+
 @pytest.mark.parametrize(
     "args",
-    [["--dataset", "cifar"], ["--exporter", "nope"], ["--out", "/proc/forbidden"]],
-    ids=["dataset", "exporter", "out"],
+    [
+        ["export", "--dataset", "cifar"],
+        ["export", "--exporter", "nope"],
+        ["export", "--out", "/proc/forbidden"],
+        ["doctor", "--saved-model", "/no/such/model"],
+        ["record", "--saved-model", "build/models"],  # a folder, but no SavedModel in it
+        ["verify", "--saved-model", "/no/such/model"],
+        ["verify", "--saved-model", HALF, "--target", "127.0.0.1:8500"],
+        ["verify", "--saved-model", HALF, "--clients", "go,rust"],
+        ["verify", "--saved-model", HALF, "--op-library", "/no/such.so"],
+        ["diff", "--saved-model", HALF, "--against", "/no/such/model"],
+    ],
+    ids=[
+        "export-dataset",
+        "export-exporter",
+        "export-out",
+        "doctor-missing",
+        "record-not-a-model",
+        "verify-missing",
+        "verify-target-without-rest",
+        "verify-unknown-client",
+        "verify-missing-op-library",
+        "diff-missing-against",
+    ],
 )
-def test_export_refuses_bad_usage_before_tensorflow_loads(args: list[str]) -> None:
+def test_bad_usage_is_refused_before_tensorflow_loads(args: list[str]) -> None:
+    """A mistyped flag or path answers at once: the command checks it before TensorFlow's
+    start-up (seconds), with the same one-line error it would give after."""
     probe = (
         "import sys\n"
         "from tfinterop.cli import main\n"
-        f"code = main(['export', *{args!r}])\n"
+        f"code = main({args!r})\n"
         "print(code, 'tensorflow' in sys.modules)\n"
     )
     r = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     code, loaded = r.stdout.split()
-    assert code in ("1", "2"), r.stderr
-    assert loaded == "False", "export imported TensorFlow before refusing its arguments"
+    assert code in ("1", "2", "3"), r.stderr  # diff's "cannot run" is 3
+    assert r.stderr.startswith("tfinterop: ") and "Traceback" not in r.stderr, r.stderr
+    assert loaded == "False", f"{args[0]} imported TensorFlow before refusing its arguments"

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfinterop.byo import diff_report, diff_signatures, diff_text
+from tfinterop.byo import diff_report, diff_signatures, diff_text, model_folder
 from tfinterop.byo.diff_replay import Pairs, Replay, Side, replays
-from tfinterop.byo.record import model_versions, record
+from tfinterop.byo.record import record
 from tfinterop.serving import signature
-from tfinterop.serving.errors import ToolError, UsageError
+from tfinterop.serving.errors import UsageError
 from tfinterop.util import atomic
 
 DEFAULT_LATENCY_RUNS = 20
@@ -61,7 +61,7 @@ def sides(
     if (against is None) == (versions is None):
         raise UsageError("give either --against B or --versions V1,V2")
     base = saved_model.resolve()
-    found, versioned = _versions(base, "--saved-model", saved_model)
+    found, versioned = model_folder.versions(saved_model)
     if versions is not None:
         if len(versions) != 2 or versions[0] == versions[1]:
             raise UsageError(f"--versions takes two different version numbers, not {versions}")
@@ -79,19 +79,9 @@ def sides(
         a, b = (Side(found[v], v) for v in versions)
         return a.path, a, b
     assert against is not None
-    theirs, _ = _versions(against.resolve(), "--against", against)
+    theirs, _ = model_folder.versions(against, "--against")
     a_version, b_version = max(found), max(theirs)
     return base, Side(found[a_version], a_version), Side(theirs[b_version], b_version)
-
-
-def _versions(path: Path, flag: str, given: Path) -> tuple[dict[int, Path], bool]:
-    found, versioned = model_versions(path) if path.is_dir() else ({}, False)
-    if not found:
-        raise ToolError(
-            f"{flag} {given} holds no SavedModel (no saved_model.pb, no numbered version "
-            "folders holding one)"
-        )
-    return found, versioned
 
 
 def check(options: Options) -> None:

@@ -24,8 +24,8 @@ import numpy as np
 from tensorflow.core.framework import function_pb2, types_pb2
 from tensorflow.core.protobuf import meta_graph_pb2
 
-from tfinterop.byo import limits, synth
-from tfinterop.byo.record import default_name, model_versions
+from tfinterop.byo import limits, model_folder, synth
+from tfinterop.byo.model_folder import default_name
 from tfinterop.server import python_ops
 from tfinterop.serving import op_libraries, signature, tensor_codec
 from tfinterop.serving.errors import ServingError, ToolError, UsageError
@@ -158,13 +158,7 @@ def diagnose(
     for a folder without a SavedModel, --inputs that do not fit the model or an op library
     that does not load (UsageError: one that does not exist)."""
     loaded = load_libraries(libraries or [])
-    versions, versioned = (
-        model_versions(saved_model.resolve()) if saved_model.exists() else ({}, False)
-    )
-    if not versions:
-        raise ToolError(
-            f"{saved_model} holds no SavedModel (no saved_model.pb, no numbered version folders)"
-        )
+    versions, versioned = model_folder.versions(saved_model)
     version = max(versions)
     model_dir = versions[version]
     meta = signature.read_meta_graph(model_dir)

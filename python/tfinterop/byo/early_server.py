@@ -13,7 +13,7 @@ import contextlib
 import threading
 from pathlib import Path
 
-from tfinterop.byo.record import model_versions
+from tfinterop.byo.model_folder import model_versions
 from tfinterop.harness.server_process import RunningServer, bundled_server
 from tfinterop.serving import model_config
 from tfinterop.util import atomic

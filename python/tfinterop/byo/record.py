@@ -36,7 +36,7 @@ from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import meta_graph_pb2
 from tensorflow_serving.apis import classification_pb2, predict_pb2, regression_pb2
 
-from tfinterop.byo import feature_spec, synth
+from tfinterop.byo import feature_spec, model_folder, synth
 from tfinterop.byo import inputs as byo_inputs
 from tfinterop.golden import GoldenError, Reference, metadata_request
 from tfinterop.golden.cases import manifest
@@ -84,24 +84,6 @@ class _Probe:
     what: str  # how the inputs were made, for the description
     arrays: dict[str, np.ndarray]
     rest_format: str = "columnar"
-
-
-def model_versions(path: Path) -> tuple[dict[int, Path], bool]:
-    """Version folders of `path`: itself (as version 1) when it is a SavedModel, else the
-    children TF Serving reads as versions (`00000123` is 123) that hold a SavedModel."""
-    if _is_saved_model(path):
-        return {1: path}, False
-    versions = {v: p for v, p in model_config.version_folders(path).items() if _is_saved_model(p)}
-    return versions, True
-
-
-def _is_saved_model(path: Path) -> bool:
-    return (path / "saved_model.pb").exists() or (path / "saved_model.pbtxt").exists()
-
-
-def default_name(path: Path, versioned: bool) -> str:
-    raw = path.name if versioned or not path.name.isdigit() else path.parent.name
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", raw) or "model"
 
 
 _API_OF_METHOD = {
@@ -164,12 +146,8 @@ def record(
             op_library.load(lib)
         except ServingError as e:
             raise ToolError(f"--op-library {lib} does not load: {e}") from None
-    versions, versioned = model_versions(saved_model)
-    if not versions:
-        raise ToolError(
-            f"{saved_model} holds no SavedModel (no saved_model.pb, no numbered version folders)"
-        )
-    name = name or default_name(saved_model, versioned)
+    versions, versioned = model_folder.versions(saved_model)
+    name = name or model_folder.default_name(saved_model, versioned)
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in (".", ".."):
         raise UsageError(f"--name {name!r}: use letters, digits, '_', '-' and '.'")
     version = max(versions)

@@ -27,9 +27,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfinterop.byo import coverage
+from tfinterop.byo import coverage, verify_plan
 from tfinterop.byo.early_server import EarlyServer, serve_config
-from tfinterop.byo.record import Recorded, default_name, model_versions, record, summary
+from tfinterop.byo.model_folder import model_versions
+from tfinterop.byo.record import Recorded, record, summary
 from tfinterop.golden.cases import manifest
 from tfinterop.harness import registry, run_clients
 from tfinterop.judge import command, junit, matrix, report
@@ -64,47 +65,12 @@ def plan(
     root: Path,
     op_libraries: list[Path] | None = None,
 ) -> Plan:
-    """Check everything that can stop the run; UsageError/ToolError before any write."""
-    if len(saved_models) > 1 and (name or inputs):
-        raise UsageError("--name and --inputs apply to one --saved-model only")
-    table = registry.clients()
-    unknown = [c for c in clients if c not in table]
-    if unknown or not clients:
-        raise UsageError(f"--clients {','.join(clients)}: choose from {', '.join(table)}")
-    unbuilt = [c for c in clients if not table[c].built(root)]
-    if unbuilt and not registry.in_checkout():
-        # An installed tfinterop builds its clients on first use, into the per-user cache.
-        from tfinterop.harness import client_cache
-
-        client_cache.ensure(unbuilt)
-        unbuilt = [c for c in clients if not table[c].built(root)]
-    if unbuilt:
-        others = ",".join(c for c in clients if c not in unbuilt) or "python"
-        builds = " and ".join(sorted({table[c].build or "make venv" for c in unbuilt}))
-        raise ToolError(
-            f"client(s) {', '.join(unbuilt)} not built in {root}: run `{builds}` there, "
-            f"or leave them out with --clients {others}"
-        )
-    if inputs is not None and not inputs.is_file():
-        raise UsageError(f"--inputs {inputs} does not exist")
-    names = []
-    for path in saved_models:
-        resolved = path.resolve()
-        versions, versioned = model_versions(resolved) if resolved.is_dir() else ({}, False)
-        if not versions:
-            raise UsageError(
-                f"--saved-model {path} holds no SavedModel (no saved_model.pb, no numbered "
-                "version folders holding one)"
-            )
-        names.append(name or default_name(resolved, versioned))
-    if len(set(names)) != len(names):
-        raise UsageError(f"two models record under one name: {', '.join(names)}; use --name")
-    entries = command.user_entries(expect, clients)
-    libraries = [p.resolve() for p in op_libraries or []]
-    for lib in libraries:
-        if not lib.is_file():
-            raise UsageError(f"--op-library {lib} does not exist")
-    return Plan(saved_models, names, clients, entries, libraries)
+    """Check everything that can stop the run; UsageError/ToolError before any write.
+    The checks that need no TensorFlow are verify_plan's (the command line runs them before
+    this module loads); the --expect files are read here."""
+    s = verify_plan.settle(saved_models, name, inputs, clients, root, op_libraries)
+    entries = command.user_entries(expect, s.clients)
+    return Plan(s.saved_models, s.names, s.clients, entries, s.op_libraries)
 
 
 def main(
@@ -124,7 +90,7 @@ def main(
     """`tfinterop verify`."""
     if len(saved_models) > 1 and (name or inputs):
         raise UsageError("--name and --inputs apply to one --saved-model only")
-    check_server_flags(target, rest)
+    verify_plan.check_server_flags(target, rest)
     return verify(
         saved_models,
         name,
@@ -146,22 +112,6 @@ class Outputs:
 
     junit_xml: Path | None = None
     json: Path | None = None
-
-
-def check_server_flags(target: str | None, rest: str | None) -> None:
-    """--target and --rest come together: REST has no port to guess (TF Serving's REST API
-    is off unless --rest_api_port names one), and rows sent to a guessed URL would fail
-    as UNAVAILABLE instead of telling the user."""
-    if (target is None) != (rest is None):
-        given, lacking = ("--rest", "--target") if target is None else ("--target", "--rest")
-        raise UsageError(
-            f"{given} needs {lacking}: an existing server's gRPC HOST:PORT and REST URL "
-            "come together (--target host:8500 --rest http://host:8501)"
-        )
-    if target is not None and (not target.rpartition(":")[2].isdigit() or ":" not in target):
-        raise UsageError(f"--target {target!r} is not HOST:PORT")
-    if rest is not None and not rest.startswith(("http://", "https://")):
-        raise UsageError(f"--rest {rest!r} is not an http:// or https:// URL")
 
 
 def verify(
