@@ -387,6 +387,7 @@ def _protos(a: argparse.Namespace) -> int:
 
 
 def _interop(a: argparse.Namespace) -> int:
+    registry.check_selection(a.clients, a.modes)  # before TensorFlow loads
     from tfinterop.harness import run_clients
 
     return run_clients.main(a.cases, a.out, a.clients, a.modes)
@@ -447,6 +448,7 @@ def _verify(a: argparse.Namespace) -> int:
 
 
 def _judge(a: argparse.Namespace) -> int:
+    registry.check_selection(a.clients, a.modes)  # before TensorFlow loads
     from tfinterop.judge import command
 
     return command.main(

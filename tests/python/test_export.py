@@ -139,6 +139,8 @@ HALF = "build/models/half_plus_two"
         ["verify", "--saved-model", HALF, "--clients", "go,rust"],
         ["verify", "--saved-model", HALF, "--op-library", "/no/such.so"],
         ["diff", "--saved-model", HALF, "--against", "/no/such/model"],
+        ["judge", "--cases", "build/cases", "--results", "build", "--modes", "pigeon"],
+        ["interop", "--clients", "rust"],
     ],
     ids=[
         "export-dataset",
@@ -151,6 +153,8 @@ HALF = "build/models/half_plus_two"
         "verify-unknown-client",
         "verify-missing-op-library",
         "diff-missing-against",
+        "judge-unknown-mode",
+        "interop-unknown-client",
     ],
 )
 def test_bad_usage_is_refused_before_tensorflow_loads(args: list[str]) -> None:

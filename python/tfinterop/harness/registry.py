@@ -137,3 +137,17 @@ def client(name: str) -> Client:
     if name not in table:
         raise KeyError(f"{name!r} is not a client; the registry has {', '.join(table)}")
     return table[name]
+
+
+def check_selection(client_names: list[str] | None, mode_names: list[str] | None) -> None:
+    """UsageError for a --clients or --modes value the registry does not have: the one check
+    interop and judge make, which the command line makes before either loads TensorFlow."""
+    from tfinterop.serving.errors import UsageError
+
+    table = clients()
+    for name in client_names or []:
+        if name not in table:
+            raise UsageError(f"--clients: {name!r} is not one of {', '.join(table)}")
+    for mode in mode_names or []:
+        if mode not in MODES:
+            raise UsageError(f"--modes: {mode!r} is not one of {', '.join(MODES)}")

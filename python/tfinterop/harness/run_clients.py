@@ -96,14 +96,7 @@ def main(cases: list[Path] | None, out: Path, names: list[str], modes: list[str]
     cases = cases or sorted(p.parent for p in Path("build/cases").glob("*/manifest.json"))
     if not cases:
         raise ToolError("no case sets under build/cases; run `make export` first")
-    unknown = [n for n in names if n not in registry.clients()]
-    if unknown:
-        raise UsageError(
-            f"--clients: {', '.join(unknown)}: the registry has {', '.join(registry.names())}"
-        )
-    bad_modes = [m for m in modes if m not in MODES]
-    if bad_modes:
-        raise UsageError(f"--modes: {', '.join(bad_modes)}: choose from {', '.join(MODES)}")
+    registry.check_selection(names, modes)
     target = os.environ.get("TFINTEROP_TARGET") or None
     rest = (os.environ.get("TFINTEROP_REST") or DEFAULT_REST) if target else None
     failed = run_all(registry.clients_root(), cases, out, names, modes, target, rest)

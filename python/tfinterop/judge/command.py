@@ -52,12 +52,7 @@ def main(
     junit_xml: Path | None = None,
     json_path: Path | None = None,
 ) -> int:
-    for name in clients or []:
-        if name not in registry.clients():
-            raise UsageError(f"--clients: {name!r} is not one of {', '.join(registry.names())}")
-    for mode in modes or []:
-        if mode not in matrix.MODES:
-            raise UsageError(f"--modes: {mode!r} is not one of {', '.join(matrix.MODES)}")
+    registry.check_selection(clients, modes)
     for folder in [*cases, results]:
         if not folder.is_dir():
             raise UsageError(f"{folder} is not a folder")
