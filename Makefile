@@ -227,7 +227,7 @@ test-cli: clients export
 # time (build/report/test-times.md). Every step runs even when an earlier one failed.
 # The steps after `clients` run in two lanes side by side (tools/steps.sh): each lane's
 # steps in order, the lanes at once. TEST_STEPS may be overridden with plain names.
-TEST_LANES := test-python,test-conformance,test-go,test-java,test-cpp,test-cli,test-v2|interop-test,test-byo,test-reliability,fuzz-short,test-dist,test-v2-peer
+TEST_LANES := test-python,test-conformance,test-go,test-java,test-cpp,test-cli,test-v2,test-dist|interop-test,test-byo,test-reliability,fuzz-short,test-v2-peer
 TEST_STEPS := deps export lint clients '$(TEST_LANES)' test-report
 test:
 	@tools/steps.sh $(BUILD)/report/test-times.md $(TEST_STEPS)
