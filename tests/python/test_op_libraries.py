@@ -5,6 +5,8 @@ calls exactly as the C API does."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -22,7 +24,7 @@ from tfinterop.golden.cases import manifest
 from tfinterop.golden.cases.manifest import Case, CaseSet
 from tfinterop.harness import run_clients
 from tfinterop.harness.server_process import bundled_server
-from tfinterop.judge import compare
+from tfinterop.judge import command, compare
 from tfinterop.models import ops
 from tfinterop.serving import model_config
 from tfinterop.serving.errors import ToolError
@@ -242,23 +244,14 @@ def _case_copy(tmp_path: Path, libraries: list[str] | None) -> Path:
     return folder
 
 
-def _judge(cases: Path, results: Path) -> subprocess.CompletedProcess[str]:
-    return _run(
-        [
-            sys.executable,
-            "-m",
-            "tfinterop",
-            "judge",
-            "--cases",
-            str(cases),
-            "--results",
-            str(results),
-            "--clients",
-            "python",
-            "--modes",
-            "inproc",
-        ]
-    )
+def _judge(cases: Path, results: Path) -> tuple[int, str]:
+    """The judge's exit status and printout for python/inproc, run in this process: it reads
+    results and runs no model, so it needs no library, and this process has TensorFlow
+    loaded already (a `tfinterop judge` subprocess would load it again, 5-8 s)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = command.main([cases], results, ["python"], ["inproc"], [], None)
+    return code, out.getvalue()
 
 
 def test_python_client_loads_the_manifests_library_before_the_model(tmp_path: Path) -> None:
@@ -277,8 +270,8 @@ def test_python_client_loads_the_manifests_library_before_the_model(tmp_path: Pa
         ]
     )
     assert r.returncode == 0, r.stderr[-2000:]
-    judged = _judge(cases, tmp_path)
-    assert judged.returncode == 0, judged.stdout + judged.stderr[-2000:]
+    code, printed = _judge(cases, tmp_path)
+    assert code == 0, printed
 
 
 def test_op_library_flag_gives_the_library_to_a_case_set_that_lists_none(tmp_path: Path) -> None:
@@ -292,8 +285,8 @@ def test_op_library_flag_gives_the_library_to_a_case_set_that_lists_none(tmp_pat
     assert error["code"] == "NOT_FOUND" and NOT_REGISTERED in error["message"]
     r = _run([*base, "--op-library", os.path.relpath(LIBRARY, ROOT)])
     assert r.returncode == 0, r.stderr[-2000:]
-    judged = _judge(cases, out)
-    assert judged.returncode == 0, judged.stdout + judged.stderr[-2000:]
+    code, printed = _judge(cases, out)
+    assert code == 0, printed
 
 
 def test_a_library_that_does_not_load_is_each_inproc_cases_result(tmp_path: Path) -> None:
