@@ -554,31 +554,27 @@ def test_moving_a_label_to_an_unloaded_version_fails() -> None:
         _reload(server.target, flags_entries())
 
 
-# -- What the bundled server does not have -----------------------------------------------
+# -- TF Lite models (--prefer_tflite_model) ------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "test",
+    ("test", "model"),
     [
-        pytest.param("testPredictOnTfLite", marks=tfserving("testPredictOnTfLite")),
+        pytest.param("testPredictOnTfLite", "TFLITE", marks=tfserving("testPredictOnTfLite")),
         pytest.param(
             "testPredictWithSignatureDefOnTfLite",
+            "TFLITE_WITH_SIGDEF",
             marks=tfserving("testPredictWithSignatureDefOnTfLite"),
         ),
     ],
 )
-@pytest.mark.bundled_differs(
-    "no TF Lite runtime: the bundled server serves SavedModels only (and has no "
-    "--prefer_tflite_model)"
-)
-def test_predict_on_tflite(tmp_path: Path, test: str) -> None:
+def test_predict_on_tflite(tmp_path: Path, test: str, model: str) -> None:
     from tests.conformance.conftest import MODELS
-    from tests.conformance.models.tfserving_testdata import TFLITE
+    from tests.conformance.models import tfserving_testdata
 
-    models()  # builds the TF Lite model too
-    config = write_config(
-        tmp_path / "models.config", [model_config.ModelEntry("default", MODELS / TFLITE)]
-    )
+    models()  # builds the TF Lite models too
+    folder = MODELS / getattr(tfserving_testdata, model)
+    config = write_config(tmp_path / "models.config", [model_config.ModelEntry("default", folder)])
     with dedicated_server(
         config, ["default"], tmp_path / "server.log", ["--prefer_tflite_model=true"]
     ) as server:

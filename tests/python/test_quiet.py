@@ -37,6 +37,7 @@ TF_LINES = [
     b"are on. You may see slightly different numerical results.",
     b"WARNING:tensorflow:From loader.py:48: load is deprecated",
     b"INFO:absl:Function `serve` contains input name(s) with unsupported characters",
+    b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.",
 ]
 # Lines that must pass unchanged: the tool's own, a user's error, a crash.
 KEPT_LINES = [
@@ -50,6 +51,7 @@ KEPT_LINES = [
     b"mnist version 1 is AVAILABLE",
     b"the log said I0000 00:00:1.5 1 a.cc:1] mid-line, which is not a log line",
     b"\xff\xfe not UTF-8 \x00 bytes",
+    b"INFO: Created a TF Lite model folder (the tool's own INFO line)",
     b"",
 ]
 # What the brief's users saw; checked without quiet.NOISE so the test does not grade itself.

@@ -93,6 +93,29 @@ def add_flags(p: argparse.ArgumentParser) -> None:
         "(default false, so TF2 signatures, all predict, serve Classify and Regress)",
     )
     p.add_argument(
+        "--prefer_tflite_model",
+        type=_bool,
+        nargs="?",
+        const=True,
+        default=False,
+        help="serve model.tflite from a version folder that has one, instead of "
+        "saved_model.pb; without one, the SavedModel (default false)",
+    )
+    p.add_argument(
+        "--num_tflite_pools",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="TF Lite interpreters per loaded TF Lite model, one request each at a time "
+        "(default: the schedulable CPUs)",
+    )
+    p.add_argument(
+        "--num_tflite_interpreters_per_pool",
+        type=int,
+        default=1,
+        help="accepted for compatibility: the bundled server runs each request on an "
+        "interpreter of its own and does not batch inside a TF Lite model",
+    )
+    p.add_argument(
         "--allow_version_labels_for_unavailable_models",
         type=_bool,
         nargs="?",

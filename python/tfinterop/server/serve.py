@@ -120,10 +120,14 @@ class Server:
         return cfg.prometheus_config.path or "/monitoring/prometheus/metrics"
 
     def _load(self, name: str, version: int, path: Path) -> Any:
-        from tfinterop.server import session_servable
+        from tfinterop.server import session_servable, tflite_servable
 
         try:
-            servable: Any = session_servable.load(name, version, path, self.threads)
+            servable: Any
+            if self.args.prefer_tflite_model and tflite_servable.has_model(path):
+                servable = tflite_servable.load(name, version, path, self.args.num_tflite_pools)
+            else:
+                servable = session_servable.load(name, version, path, self.threads)
         except ServingError:
             self.metrics.load_attempt(str(path), ok=False)
             raise

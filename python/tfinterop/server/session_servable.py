@@ -26,6 +26,7 @@ from tensorflow.core.protobuf import config_pb2, meta_graph_pb2
 
 from tfinterop.server import python_ops
 from tfinterop.serving.errors import Code, ServingError, ToolError, error_from_tf
+from tfinterop.serving.servable import check_deadline
 from tfinterop.serving.signature import SERVE_TAG
 
 _Key = tuple[str, tuple[str, ...], tuple[str, ...]]
@@ -134,11 +135,7 @@ class SessionServable:
             raise error_from_tf(e, f"running signature {signature}") from None
         # A prepared callable takes no per-call RunOptions, so the deadline is
         # checked when the run returns: a late answer is DEADLINE_EXCEEDED.
-        if timeout_ms > 0 and (time.monotonic() - start) * 1000 > timeout_ms:
-            raise ServingError(
-                Code.DEADLINE_EXCEEDED,
-                f"signature {signature} ran past the {timeout_ms} ms deadline",
-            )
+        check_deadline(signature, start, timeout_ms)
         return {alias: np.asarray(v) for alias, v in zip(outputs, values, strict=True)}
 
     def close(self) -> None:

@@ -8,11 +8,14 @@ SavedModel). Both expose the MetaGraphDef, so validation is identical.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Protocol
 
 import numpy as np
 from tensorflow.core.protobuf import meta_graph_pb2
+
+from tfinterop.serving.errors import Code, ServingError
 
 
 class Servable(Protocol):
@@ -34,3 +37,12 @@ class Servable(Protocol):
         `timeout_ms` > 0 bounds the run (DEADLINE_EXCEEDED) where the runtime can.
         """
         ...
+
+
+def check_deadline(signature: str, start: float, timeout_ms: int) -> None:
+    """For a runtime that takes no per-call deadline: a run begun at `start` (time.monotonic)
+    that returned past `timeout_ms` (> 0) is DEADLINE_EXCEEDED."""
+    if timeout_ms > 0 and (time.monotonic() - start) * 1000 > timeout_ms:
+        raise ServingError(
+            Code.DEADLINE_EXCEEDED, f"signature {signature} ran past the {timeout_ms} ms deadline"
+        )

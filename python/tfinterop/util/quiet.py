@@ -40,7 +40,9 @@ NOISE = re.compile(
     # cpu_feature_guard's message spans two lines; this is the second.
     rb"|To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.$"
     # TensorFlow's Python logger in logging's default format (a child not set up by the CLI).
-    rb"|(?:INFO|WARNING):(?:tensorflow|absl):)"
+    rb"|(?:INFO|WARNING):(?:tensorflow|absl):"
+    # TF Lite's own logger, when an interpreter starts (--prefer_tflite_model).
+    rb"|INFO: Created TensorFlow Lite \S+ delegate for CPU\.$)"
 )
 # The rest of a multi-line TensorFlow message, which absl writes raw after its prefixed
 # first line: tab-indented lines ("\tWhile importing function: ...", "\twhen importing

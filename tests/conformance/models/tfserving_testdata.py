@@ -21,8 +21,10 @@ and models standing in for what TF Serving's tests fake or build on the fly:
 - tf_saved_model_save, tf_saved_model_save_multiple_signatures,
   keras_sequential_saved_model_save: the models tensorflow_model_server_test.py
   saves in its test methods
-- saved_model_half_plus_two_tflite (model.tflite; not in the config: only a server
-  with TF Lite enabled serves it) and TF Serving's monitoring_config.txt
+- saved_model_half_plus_two_tflite and saved_model_half_plus_two_tflite_with_sigdef
+  (model.tflite, the second with its SignatureDef in the model's metadata; not in the
+  config: only a server started with --prefer_tflite_model serves them) and TF
+  Serving's monitoring_config.txt
 
 good_model_config.txt's `half_plus_three` is saved_model_half_plus_three under that
 name, and test_model carries labels stable -> 123 and canary -> 124, so the server
@@ -45,6 +47,7 @@ REGRESS = "tensorflow/serving/regress"
 PREDICT = "tensorflow/serving/predict"
 UNSUPPORTED_METHOD = "not/supported/method"
 TFLITE = "saved_model_half_plus_two_tflite"
+TFLITE_WITH_SIGDEF = "saved_model_half_plus_two_tflite_with_sigdef"
 TWO_VERSIONS_MODEL = "test_model"  # server_core_test.cc's name for the 2-version model
 MONITORING_CONFIG = "monitoring_config.txt"  # TF Serving's testdata file of that name
 
@@ -93,28 +96,65 @@ def build(root: Path) -> list[model_config.ModelEntry]:
         entries.append(model_config.ModelEntry(name, base))
     # Served only by a server started with TF Lite enabled, so not in the config.
     _tflite_half_plus_two(_fresh(root / TFLITE) / VERSION_FOLDER)
+    _tflite_half_plus_two(_fresh(root / TFLITE_WITH_SIGDEF) / VERSION_FOLDER, with_sigdef=True)
     (root / MONITORING_CONFIG).write_text(
         'prometheus_config: {\n  enable: true,\n  path: "/monitoring/prometheus/metrics"\n}\n'
     )
     return entries
 
 
-def _tflite_half_plus_two(path: Path) -> None:
-    """saved_model_half_plus_two_tflite: model.tflite of y = 0.5x + 2 on x [1, 1], with a
-    serving_default SignatureDef (x -> y), as the script's as_tflite_with_sigdef writes it."""
+def _tflite_half_plus_two(path: Path, with_sigdef: bool = False) -> None:
+    """saved_model_half_plus_two_tflite(_with_sigdef)/model.tflite as the script's
+    as_tflite(_with_sigdef) writes it: y = 0.5x + 2 converted from the TF1 session with x
+    of shape [1, 1] (named `x`, or `tflite_input` with the SignatureDef), and with_sigdef
+    the predict SignatureDef (x -> y) in the model's "signature_defs" metadata, as
+    lite/tools/signature's set_signature_defs stores it."""
     import tensorflow as tf
 
-    class HalfPlusTwo(tf.Module):
-        @tf.function(input_signature=[tf.TensorSpec([1, 1], tf.float32, name="x")])
-        def serve(self, x):  # type: ignore[no-untyped-def]
-            return {"y": 0.5 * x + 2.0}
-
-    module = HalfPlusTwo()
-    converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [module.serve.get_concrete_function()], module
-    )
+    v1 = tf.compat.v1
+    with v1.Session(graph=tf.Graph()) as sess:
+        a = v1.Variable(0.5, name="a")
+        b = v1.Variable(2.0, name="b")
+        x_in = v1.placeholder(tf.float32, shape=[1, 1], name="x_in")
+        x = tf.ensure_shape(x_in, (1, 1), name="tflite_input" if with_sigdef else "x")
+        y = tf.identity(tf.add(tf.multiply(a, x), b), name="y")
+        sess.run(v1.global_variables_initializer())
+        model = v1.lite.TFLiteConverter.from_session(sess, [x], [y]).convert()
+        if with_sigdef:
+            sig = v1.saved_model.signature_def_utils.build_signature_def(
+                {"x": v1.saved_model.utils.build_tensor_info(x)},
+                {"y": v1.saved_model.utils.build_tensor_info(y)},
+                PREDICT,
+            )
+            model = _with_signature_defs(model, {"serving_default": sig.SerializeToString()})
     path.mkdir(parents=True)
-    (path / "model.tflite").write_bytes(converter.convert())
+    (path / "model.tflite").write_bytes(model)
+
+
+def _with_signature_defs(model: bytes, signature_defs: dict[str, bytes]) -> bytes:
+    """SetSignatureDefMap: the model with a "signature_defs" metadata entry, a flexbuffer
+    map of key -> serialized SignatureDef (as strings, like the C++ writer's fbb.String)."""
+    from flatbuffers import flexbuffers
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    fbb = flexbuffers.Builder()
+    with fbb.Map():
+        for key, value in signature_defs.items():
+            fbb.Key(key)
+            # Builder.String takes text only; the C++ writer stores the proto's bytes.
+            fbb._WriteBlob(value, append_zero=True, type_=flexbuffers.Type.STRING)
+    data = fbb.Finish()
+    mutable = flatbuffer_utils.convert_bytearray_to_object(bytearray(model))
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    buffer = schema.BufferT()
+    buffer.data = list(data)
+    mutable.buffers.append(buffer)
+    entry = schema.MetadataT()
+    entry.name = "signature_defs"
+    entry.buffer = len(mutable.buffers) - 1
+    mutable.metadata = [*(mutable.metadata or []), entry]
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(mutable))
 
 
 def _fresh(folder: Path) -> Path:
