@@ -283,7 +283,8 @@ def test_poll_once_ignores_new_versions() -> None:
 @tfserving("NoVersionsAtStartup")
 @pytest.mark.bundled_differs(
     "the bundled server refuses to start on a base_path that does not exist "
-    "(docs/SERVER.md); TF Serving starts, logs the failed poll and keeps polling"
+    "(docs/SERVER.md); TF Serving logs the failed poll every interval and opens its ports "
+    "only once the folder appears and its versions load"
 )
 def test_missing_base_path_at_startup_then_files_appear(tmp_path: Path) -> None:
     """NoVersionsAtStartup (base path missing) and FilesAppearAfterStartup."""
