@@ -173,3 +173,41 @@ def test_bad_usage_is_refused_before_tensorflow_loads(args: list[str]) -> None:
     assert code in ("1", "2", "3"), r.stderr  # diff's "cannot run" is 3
     assert r.stderr.startswith("tfinterop: ") and "Traceback" not in r.stderr, r.stderr
     assert loaded == "False", f"{args[0]} imported TensorFlow before refusing its arguments"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--mode", "inproc", "--cases", "/no/such/cases", "--out", "/tmp"],
+        [
+            "bench",
+            "--mode",
+            "grpc",
+            "--cases",
+            "build/cases/mnist",
+            "--case",
+            "nope",
+            "--requests",
+            "1",
+            "--concurrency",
+            "1",
+        ],
+    ],
+    ids=["run-missing-cases", "bench-unknown-case"],
+)
+def test_python_client_refuses_bad_usage_before_tensorflow_loads(args: list[str]) -> None:
+    """The Python client reads the case set before it needs TF Serving's messages (whose
+    modules import TensorFlow), so a wrong --cases or --case answers at once."""
+    probe = (
+        "import sys\n"
+        "from tfinterop.client.cli import main\n"
+        f"code = main({args!r})\n"
+        "print(code, 'tensorflow' in sys.modules)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    code, loaded = r.stdout.split()
+    assert code in ("1", "2"), r.stderr
+    assert r.stderr.startswith("tfinterop-python: ") and "Traceback" not in r.stderr, r.stderr
+    assert loaded == "False", f"{args[0]} imported TensorFlow before refusing its arguments"
