@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -211,3 +212,26 @@ def test_python_client_refuses_bad_usage_before_tensorflow_loads(args: list[str]
     assert code in ("1", "2"), r.stderr
     assert r.stderr.startswith("tfinterop-python: ") and "Traceback" not in r.stderr, r.stderr
     assert loaded == "False", f"{args[0]} imported TensorFlow before refusing its arguments"
+
+
+def test_the_interop_runner_starts_a_server_and_judges_nothing_with_tensorflow(
+    tmp_path: Path,
+) -> None:
+    """`tfinterop interop` runs no model itself: it waits for the bundled server over REST
+    and reads TensorFlow's version from its distribution, so its process never imports
+    TensorFlow (the server and the clients do, in theirs)."""
+    args = ["interop", "--clients", "python", "--modes", "grpc"]
+    args += ["--cases", "build/cases/half_plus_two", "--out", str(tmp_path)]
+    probe = (
+        "import sys\n"
+        "from tfinterop.cli import main\n"
+        f"code = main({args!r})\n"
+        "print(code, 'tensorflow' in sys.modules)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    code, loaded = r.stdout.split()[-2:]
+    assert code == "0", r.stderr[-2000:]
+    assert loaded == "False", "the interop runner imported TensorFlow"
+    assert json.loads((tmp_path / "server.json").read_text())["tensorflow"]

@@ -47,14 +47,41 @@ class RunningServer:
         return f"http://127.0.0.1:{self.rest_port}"
 
 
+def _still_waiting(
+    where: str,
+    pending: list[str],
+    deadline: float,
+    timeout_s: float,
+    process: subprocess.Popen[bytes] | None,
+    log_path: Path | None,
+) -> None:
+    """ToolError when the server died (its log's tail) or the wait ran out."""
+    if process is not None and process.poll() is not None:
+        tail = log_path.read_text(errors="replace")[-2000:] if log_path else ""
+        raise ToolError(
+            f"server exited with status {process.returncode} before it was ready:\n{tail}"
+        )
+    if time.monotonic() > deadline:
+        raise ToolError(
+            f"server at {where} not ready after {timeout_s:.0f}s (waiting for {pending})"
+        )
+
+
 def wait_ready(
     target: str,
     models: list[str],
     timeout_s: float,
     process: subprocess.Popen[bytes] | None = None,
     log_path: Path | None = None,
+    rest_url: str | None = None,
 ) -> None:
-    """Block until every model has an AVAILABLE version (or a terminal error)."""
+    """Block until every model has an AVAILABLE version (or a terminal error). With
+    `rest_url` it asks the REST model status API, which needs no TF Serving messages (their
+    modules import TensorFlow, seconds that a harness starting a server would pay for
+    nothing); else gRPC's GetModelStatus."""
+    if rest_url is not None:
+        _wait_ready_rest(rest_url, models, timeout_s, process, log_path)
+        return
     import grpc
     from tensorflow_serving.apis import get_model_status_pb2, model_service_pb2_grpc
 
@@ -64,15 +91,7 @@ def wait_ready(
     try:
         pending = list(models)
         while pending:
-            if process is not None and process.poll() is not None:
-                tail = log_path.read_text(errors="replace")[-2000:] if log_path else ""
-                raise ToolError(
-                    f"server exited with status {process.returncode} before it was ready:\n{tail}"
-                )
-            if time.monotonic() > deadline:
-                raise ToolError(
-                    f"server at {target} not ready after {timeout_s:.0f}s (waiting for {pending})"
-                )
+            _still_waiting(target, pending, deadline, timeout_s, process, log_path)
             name = pending[0]
             try:
                 req = get_model_status_pb2.GetModelStatusRequest()
@@ -90,6 +109,34 @@ def wait_ready(
             time.sleep(0.2)
     finally:
         channel.close()
+
+
+def _wait_ready_rest(
+    rest_url: str,
+    models: list[str],
+    timeout_s: float,
+    process: subprocess.Popen[bytes] | None,
+    log_path: Path | None,
+) -> None:
+    """wait_ready over GET /v1/models/NAME: done when a model's versions are AVAILABLE or
+    END and one is AVAILABLE, or all are END (a failed load: the cases will show it)."""
+    import json
+    import urllib.request
+
+    deadline = time.monotonic() + timeout_s
+    pending = list(models)
+    while pending:
+        _still_waiting(rest_url, pending, deadline, timeout_s, process, log_path)
+        try:
+            with urllib.request.urlopen(f"{rest_url}/v1/models/{pending[0]}", timeout=2) as r:
+                body = json.loads(r.read())
+            states = [v.get("state") for v in body.get("model_version_status", [])]
+            if states and set(states) <= {"AVAILABLE", "END"}:
+                pending.pop(0)
+                continue
+        except (OSError, ValueError):  # not up yet, or not yet this model (404)
+            pass
+        time.sleep(0.2)
 
 
 @contextlib.contextmanager
@@ -131,7 +178,7 @@ def bundled_server(
             )
         server = RunningServer(process, grpc_port, rest_port, log_path)
         try:
-            wait_ready(server.target, models, timeout_s, process, log_path)
+            wait_ready(server.target, models, timeout_s, process, log_path, server.rest_url)
             break
         except ToolError:
             stop(process)
