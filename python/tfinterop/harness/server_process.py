@@ -121,6 +121,7 @@ def _wait_ready_rest(
     """wait_ready over GET /v1/models/NAME: done when a model's versions are AVAILABLE or
     END and one is AVAILABLE, or all are END (a failed load: the cases will show it)."""
     import json
+    import urllib.parse
     import urllib.request
 
     deadline = time.monotonic() + timeout_s
@@ -128,7 +129,8 @@ def _wait_ready_rest(
     while pending:
         _still_waiting(rest_url, pending, deadline, timeout_s, process, log_path)
         try:
-            with urllib.request.urlopen(f"{rest_url}/v1/models/{pending[0]}", timeout=2) as r:
+            url = f"{rest_url}/v1/models/{urllib.parse.quote(pending[0], safe='')}"
+            with urllib.request.urlopen(url, timeout=2) as r:
                 body = json.loads(r.read())
             states = [v.get("state") for v in body.get("model_version_status", [])]
             if states and set(states) <= {"AVAILABLE", "END"}:
