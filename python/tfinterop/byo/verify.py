@@ -28,28 +28,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tfinterop.byo import coverage, verify_plan
-from tfinterop.byo.early_server import EarlyServer, serve_config
+from tfinterop.byo.early_server import EarlyServer
 from tfinterop.byo.model_folder import model_versions
 from tfinterop.byo.record import Recorded, record, summary
 from tfinterop.golden.cases import manifest
 from tfinterop.harness import registry, run_clients
-from tfinterop.judge import command, junit, matrix, report
-from tfinterop.judge.expected import ExpectedFailure
+from tfinterop.judge import junit, matrix, report
 from tfinterop.serving import model_config, signature
 from tfinterop.serving.errors import ToolError, UsageError
 
 KERAS_SAVE_MARK = "Could not find variable"
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What a verify run will do, settled before it writes anything."""
-
-    saved_models: list[Path]
-    names: list[str]
-    clients: list[str]
-    entries: list[ExpectedFailure]
-    op_libraries: list[Path]
+# What a verify run will do, settled before it writes anything.
+Plan = verify_plan.Settled
 
 
 def _progress(line: str) -> None:
@@ -65,12 +57,9 @@ def plan(
     root: Path,
     op_libraries: list[Path] | None = None,
 ) -> Plan:
-    """Check everything that can stop the run; UsageError/ToolError before any write.
-    The checks that need no TensorFlow are verify_plan's (the command line runs them before
-    this module loads); the --expect files are read here."""
-    s = verify_plan.settle(saved_models, name, inputs, clients, root, op_libraries)
-    entries = command.user_entries(expect, s.clients)
-    return Plan(s.saved_models, s.names, s.clients, entries, s.op_libraries)
+    """Check everything that can stop the run; UsageError/ToolError before any write
+    (verify_plan's checks, which the command line has run before this module loaded)."""
+    return verify_plan.settle(saved_models, name, inputs, clients, root, op_libraries, expect)
 
 
 def main(
@@ -86,8 +75,9 @@ def main(
     junit_xml: Path | None = None,
     json_path: Path | None = None,
     op_libraries: list[Path] | None = None,
+    early: EarlyServer | None = None,
 ) -> int:
-    """`tfinterop verify`."""
+    """`tfinterop verify`; `early`: the bundled server the command line started already."""
     if len(saved_models) > 1 and (name or inputs):
         raise UsageError("--name and --inputs apply to one --saved-model only")
     verify_plan.check_server_flags(target, rest)
@@ -103,6 +93,7 @@ def main(
         target,
         rest,
         op_libraries,
+        early,
     )
 
 
@@ -126,19 +117,22 @@ def verify(
     target: str | None = None,
     rest: str | None = None,
     op_libraries: list[Path] | None = None,
+    early: EarlyServer | None = None,
 ) -> int:
     """Exit status 0 when every model passes (covered, or --allow-uncovered), 1 when one
     does not, 3 when a client could not run. Several models share one server and one
     client run per mode; `target`/`rest` name an existing server to use instead of the
     bundled one. `op_libraries` go to record, which lists them in each case set: the
-    bundled server and every client's inproc run take them from there."""
+    bundled server and every client's inproc run take them from there. `early` is a bundled
+    server on these models started by the caller (verify_plan.start_server), who stops it;
+    without one, and without `target`, verify starts and stops its own."""
     build = build.resolve()
     root = registry.clients_root()
     expect = expect or []
     p = plan(
         saved_models, name, inputs, clients or list(registry.names()), expect, root, op_libraries
     )
-    early: EarlyServer | None = None
+    own: EarlyServer | None = None
     v2_only = False
     if target is not None and rest is not None:
         v2_only = _speaks_only_v2(target, rest, p.names)
@@ -151,19 +145,16 @@ def verify(
         else:
             _progress(f"server: checking {target} and {rest} serve {', '.join(p.names)}")
             _check_served_versions(target, rest, p)
-    else:
+    elif early is None:
         # Started now, it loads the models while record computes the goldens.
-        config = serve_config(p.saved_models, p.names, build / "serve")
-        extra = [f"--op_library={lib}" for lib in p.op_libraries]
-        _progress(f"server: starting the bundled server on {', '.join(p.names)}")
-        early = EarlyServer(config, p.names, build / "results" / "server.log", extra)
+        early = own = verify_plan.start_server(p, build)
     try:
         return _record_run_judge(
             p, build, inputs, expect, allow_uncovered, outputs, target, rest, early, v2_only
         )
     finally:
-        if early is not None:
-            early.close()
+        if own is not None:
+            own.close()
 
 
 def _record_run_judge(

@@ -1,27 +1,33 @@
-"""The checks `tfinterop verify` makes before it writes anything that need no TensorFlow:
-the flags, the clients, the model folders, --inputs and --op-library. The command line runs
-them before it imports verify (which loads TensorFlow), so a mistyped flag or path answers
-in a fraction of a second; verify.plan runs them again for callers of the module, and adds
-what does need TensorFlow (the --expect files, read against the case format)."""
+"""The checks `tfinterop verify` makes before it writes anything, none of which needs
+TensorFlow: the flags, the clients, the model folders, --inputs, --op-library and the --expect
+files. The command line runs them before it imports verify (which loads TensorFlow), so a
+mistyped flag or path answers in a fraction of a second, and then starts the bundled server
+(`start_server`), whose own start-up (importing TensorFlow, loading the models) then overlaps
+verify's; verify.plan runs them again for callers of the module."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from tfinterop.byo import model_folder
+from tfinterop.byo.early_server import EarlyServer, serve_config
 from tfinterop.harness import registry
+from tfinterop.judge.expected import ExpectedFailure, user_entries
 from tfinterop.serving.errors import ToolError, UsageError
 
 
 @dataclass(frozen=True)
 class Settled:
-    """The models, their names, the clients and the op libraries a run will use."""
+    """The models, their names, the clients, the op libraries and the --expect entries a run
+    will use."""
 
     saved_models: list[Path]
     names: list[str]
     clients: list[str]
     op_libraries: list[Path]
+    entries: list[ExpectedFailure]
 
 
 def check_server_flags(target: str | None, rest: str | None) -> None:
@@ -47,6 +53,7 @@ def settle(
     clients: list[str],
     root: Path,
     op_libraries: list[Path] | None = None,
+    expect: list[Path] | None = None,
 ) -> Settled:
     """UsageError/ToolError for anything here that would stop the run. An installed
     tfinterop builds the clients it lacks here, into its per-user cache."""
@@ -81,4 +88,18 @@ def settle(
     for lib in libraries:
         if not lib.is_file():
             raise UsageError(f"--op-library {lib} does not exist")
-    return Settled(saved_models, names, clients, libraries)
+    return Settled(saved_models, names, clients, libraries, user_entries(expect or [], clients))
+
+
+def start_server(settled: Settled, build: Path) -> EarlyServer:
+    """The bundled server on the settled models, starting on a thread (EarlyServer): its
+    config goes to build/serve, its log to build/results/server.log."""
+    build = build.resolve()
+    config = serve_config(settled.saved_models, settled.names, build / "serve")
+    extra = [f"--op_library={lib}" for lib in settled.op_libraries]
+    print(
+        f"[verify] server: starting the bundled server on {', '.join(settled.names)}",
+        file=sys.stderr,
+        flush=True,
+    )
+    return EarlyServer(config, settled.names, build / "results" / "server.log", extra)

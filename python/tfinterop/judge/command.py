@@ -15,19 +15,7 @@ from pathlib import Path
 
 from tfinterop.harness import registry
 from tfinterop.judge import expected, junit, matrix, report
-from tfinterop.serving.errors import ToolError, UsageError
-
-
-def user_entries(paths: list[Path], clients: list[str]) -> list[expected.ExpectedFailure]:
-    """The entries of every --expect file; a missing or malformed one is a UsageError naming
-    file and line (the command line names a file the run cannot use)."""
-    out: list[expected.ExpectedFailure] = []
-    for path in paths:
-        try:
-            out += expected.load_user(path, list(registry.names()))
-        except ToolError as e:
-            raise UsageError(str(e)) from None
-    return [e for e in out if e.client in clients]
+from tfinterop.serving.errors import UsageError
 
 
 def _present(results: Path, models: list[str]) -> tuple[list[str], list[str]]:
@@ -73,7 +61,7 @@ def main(
         results,
         clients,
         judged_modes,
-        extra=user_entries(expect, clients),
+        extra=expected.user_entries(expect, clients),
         expect_files=tuple(expect),
     )
     print(report.render_summary(judgement), end="", flush=True)

@@ -24,11 +24,15 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tfinterop.golden.cases.manifest import ManifestCase
+from tfinterop.harness import registry
 from tfinterop.judge import codes
-from tfinterop.judge.compare import Outcome
-from tfinterop.serving.errors import Code, ToolError
+from tfinterop.serving.errors import Code, ToolError, UsageError
+
+if TYPE_CHECKING:  # compare loads TensorFlow; reading --expect files must not (verify_plan)
+    from tfinterop.judge.compare import Outcome
 
 PACKAGE_DIR = "tfinterop/judge/expected_failures"
 _HTTP = re.compile(r"HTTP:([1-5][0-9][0-9])")
@@ -137,6 +141,18 @@ def load(client: str, folder: Path | None = None) -> list[ExpectedFailure]:
         return []
     shown = f"{PACKAGE_DIR}/{client}.txt" if folder is None else str(path)
     return parse(path.read_text(encoding="utf-8"), client, shown)
+
+
+def user_entries(paths: list[Path], clients: list[str]) -> list[ExpectedFailure]:
+    """The entries of every --expect file for `clients`; a missing or malformed one is a
+    UsageError naming file and line (the command line names a file the run cannot use)."""
+    out: list[ExpectedFailure] = []
+    for path in paths:
+        try:
+            out += load_user(path, list(registry.names()))
+        except ToolError as e:
+            raise UsageError(str(e)) from None
+    return [e for e in out if e.client in clients]
 
 
 def load_user(path: Path, clients: list[str]) -> list[ExpectedFailure]:
