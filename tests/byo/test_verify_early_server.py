@@ -30,11 +30,27 @@ sys.exit(cli.main(sys.argv[1:]))
 """
 
 
+def _verify_args(model: Path, tmp_path: Path) -> list[str]:
+    """`verify` on one model with the Python client only, under the probe."""
+    build = str(tmp_path / "build")
+    return [
+        sys.executable,
+        "-c",
+        PROBE,
+        "verify",
+        "--saved-model",
+        str(model),
+        "--build",
+        build,
+        "--clients",
+        "python",
+    ]
+
+
 def test_the_bundled_server_starts_before_tensorflow_loads(tmp_path: Path) -> None:
     model = built()["module_scorer"]
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, "verify", "--saved-model", str(model)]
-        + ["--build", str(tmp_path / "build"), "--clients", "python"],
+        _verify_args(model, tmp_path),
         capture_output=True,
         text=True,
         timeout=120,
@@ -48,9 +64,7 @@ def test_the_bundled_server_starts_before_tensorflow_loads(tmp_path: Path) -> No
 def test_with_a_target_no_bundled_server_starts(tmp_path: Path) -> None:
     model = built()["module_scorer"]
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, "verify", "--saved-model", str(model)]
-        + ["--build", str(tmp_path / "build"), "--clients", "python"]
-        + ["--target", "127.0.0.1:1", "--rest", "http://127.0.0.1:1"],
+        [*_verify_args(model, tmp_path), "--target", "127.0.0.1:1", "--rest", "http://127.0.0.1:1"],
         capture_output=True,
         text=True,
         timeout=120,
