@@ -42,3 +42,17 @@ def test_a_record_that_keeps_failing_says_why(
     (message,) = suite._profile_server(123, tmp_path)
     assert len(calls) == suite.PROFILE_ATTEMPTS
     assert "py-spy exited 1: Error: Failed to copy PyCodeObject" in message
+
+
+def test_the_gil_profile_says_how_long_the_gil_was_held(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls = _fake_py_spy(monkeypatch, [0])
+    lines = suite._profile_server(123, tmp_path, seconds=1, gil=True)
+    assert "--gil" in calls[0] and calls[0][calls[0].index("--rate") + 1] == "100"
+    # 40 samples kept of the 100 asked for in one second: held 40% of the time.
+    assert lines == [
+        "the GIL was held about 40% of the time; by (own time):",
+        "GIL: 75% predict",
+        "GIL: 25% wait",
+    ]

@@ -214,11 +214,14 @@ def _ghz(
 
 
 PROFILE_ATTEMPTS = 3
+PROFILE_RATE = 100  # py-spy's default samples a second, given so the GIL's share can be read
 
 
-def _profile_server(pid: int, out: Path, seconds: int = 5) -> list[str]:
-    """py-spy the server under load; returns the top functions by own time."""
-    raw = out / "server-profile.txt"
+def _profile_server(pid: int, out: Path, seconds: int = 5, gil: bool = False) -> list[str]:
+    """py-spy the server under load; returns the top functions by own time. With `gil`, only
+    the thread holding the GIL is sampled (py-spy --gil): the first line then says how much
+    of the time any thread held it at all, and the rest who did."""
+    raw = out / ("server-profile-gil.txt" if gil else "server-profile.txt")
     cmd = [
         str(Path(sys.executable).parent / "py-spy"),
         "record",
@@ -230,7 +233,10 @@ def _profile_server(pid: int, out: Path, seconds: int = 5) -> list[str]:
         "raw",
         "--output",
         str(raw),
+        "--rate",
+        str(PROFILE_RATE),
         "--nonblocking",
+        *(["--gil"] if gil else []),
     ]
     # py-spy samples a running process without stopping it (--nonblocking), so a sample can
     # catch it mid-update; now and then (1 bench run in 4 on 12-03) the whole record then
@@ -255,7 +261,15 @@ def _profile_server(pid: int, out: Path, seconds: int = 5) -> list[str]:
         own[frame] = own.get(frame, 0) + int(count)
         total += int(count)
     top = sorted(own.items(), key=lambda kv: -kv[1])[:8]
-    return [f"{100 * n / max(total, 1):.0f}% {frame}" for frame, n in top]
+    lines = [f"{100 * n / max(total, 1):.0f}% {frame}" for frame, n in top]
+    if not gil:
+        return lines
+    # A sample is kept only when some thread holds the GIL, so the samples kept against the
+    # samples asked for is the share of the time it was held (py-spy may fall a little short).
+    held = total / (PROFILE_RATE * seconds)
+    return [f"the GIL was held about {held:.0%} of the time; by (own time):"] + [
+        f"GIL: {line}" for line in lines
+    ]
 
 
 def main(out: Path, clients: list[str], reps: int = REPS) -> int:
@@ -403,7 +417,10 @@ def _profile_during_load(ghz: Path, root: Path, server: RunningServer) -> list[s
     )
     time.sleep(1)
     try:
-        return _profile_server(server.process.pid, root / "build" / "report")
+        report = root / "build" / "report"
+        return _profile_server(server.process.pid, report) + _profile_server(
+            server.process.pid, report, gil=True
+        )
     finally:
         load.terminate()
         load.wait(timeout=60)
@@ -660,7 +677,11 @@ def markdown(result: dict[str, Any]) -> str:
     if result.get("cpu", {}).get("rows"):
         lines += cpu.markdown(result["cpu"])
     if result["server_profile"]:
-        lines += ["", "## Where the bundled server's time goes (py-spy, 5 s at c=32, own time)", ""]
+        lines += [
+            "",
+            "## Where the bundled server's time goes (py-spy, 5 s at c=32, own time; then the GIL's holders)",
+            "",
+        ]
         lines += [f"- {p}" for p in result["server_profile"]]
     if result["missing_clients"]:
         lines += ["", f"Clients not built, so not measured: {', '.join(result['missing_clients'])}"]

@@ -157,7 +157,9 @@ def bench_html(report: Path) -> str:
             )
         out.append("</table>")
     if bench.get("server_profile"):
-        out.append("<h3>Where the server's time goes (py-spy)</h3><ul>")
+        out.append(
+            "<h3>Where the server's time goes (py-spy: own time, then the GIL's holders)</h3><ul>"
+        )
         out += [f"<li><code>{html.escape(p)}</code></li>" for p in bench["server_profile"]]
         out.append("</ul>")
     out.append(_img(report / "bench-latency.png"))
