@@ -126,9 +126,17 @@ GHZ_VERSION := v0.93.0
 $(BUILD)/tools/ghz:
 	GOBIN=$(abspath $(BUILD)/tools) go install github.com/bojand/ghz/cmd/ghz@$(GHZ_VERSION)
 
+# async-profiler, for the Java client's profile in the benchmarks (Maven Central; the bench
+# unpacks the agent library for this machine from the jar).
+ASYNC_PROFILER_VERSION := 3.0
+$(BUILD)/tools/async-profiler-$(ASYNC_PROFILER_VERSION).jar:
+	mvn -B -q dependency:copy -Dartifact=tools.profiler:async-profiler:$(ASYNC_PROFILER_VERSION) \
+	  -DoutputDirectory=$(abspath $(BUILD)/tools)
+
 # Every client x mode x concurrency on MNIST batch 1 and 32 (about 15 minutes);
 # writes build/report/bench.{json,md} and PNG plots, then the HTML report.
-bench: $(BUILD)/cases/mnist/manifest.json clients $(BUILD)/tools/ghz
+bench: $(BUILD)/cases/mnist/manifest.json clients $(BUILD)/tools/ghz \
+  $(BUILD)/tools/async-profiler-$(ASYNC_PROFILER_VERSION).jar
 	$(TFINTEROP) bench-suite --out $(BUILD)/report
 	$(TFINTEROP) report --out $(BUILD)/report
 

@@ -22,7 +22,9 @@ def _fake_py_spy(monkeypatch: pytest.MonkeyPatch, outcomes: list[int]) -> list[l
         rc = outcomes[len(calls) - 1]
         if rc == 0:
             Path(cmd[cmd.index("--output") + 1]).write_text("main;serve;predict 30\nmain;wait 10\n")
-        return subprocess.CompletedProcess(cmd, rc, "", "Error: Failed to copy PyCodeObject")
+        # py-spy's error, then the Rust backtrace it prints after it.
+        said = "Error: Failed to copy PyCodeObject\nStack backtrace:\n   6: main\n"
+        return subprocess.CompletedProcess(cmd, rc, "", said)
 
     monkeypatch.setattr(suite.subprocess, "run", run)
     return calls

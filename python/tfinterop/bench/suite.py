@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import statistics
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tfinterop.bench import cpu
+from tfinterop.bench import cpu, java_profile
 from tfinterop.golden.cases import manifest
 from tfinterop.harness import registry
 from tfinterop.harness.server_process import RunningServer, bundled_server, free_port
@@ -250,7 +251,9 @@ def _profile_server(pid: int, out: Path, seconds: int = 5, gil: bool = False) ->
         if done.returncode == 0 and raw.exists():
             break
         said = (done.stderr.strip() or done.stdout.strip()).splitlines()
-        failure = f"py-spy exited {done.returncode}: {said[-1] if said else 'no output'}"
+        # py-spy's error line, not the Rust backtrace it may print after it ("6: main").
+        error = next((x.strip() for x in said if x.strip().startswith("Error")), None)
+        failure = f"py-spy exited {done.returncode}: {error or (said[-1] if said else 'no output')}"
     else:
         return [f"py-spy unavailable ({PROFILE_ATTEMPTS} tries): {failure}"]
     own: dict[str, int] = {}
@@ -297,7 +300,8 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
     started = time.monotonic()
     # ghz and every client x mode per batch and concurrency, the profile, the batching run.
     cells = progress.Countdown(
-        "[bench]", len(CASES) * len(CONCURRENCY) * (1 + len(built) * len(MODES)) + 5
+        "[bench]",
+        len(CASES) * len(CONCURRENCY) * (1 + len(built) * len(MODES)) + 5 + ("java" in built),
     )
     with bundled_server(config, ["mnist"], work / "server.log") as server:
         for batch in CASES:
@@ -386,12 +390,38 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
     servers = {"batching": batched, "inline_ops": inline, "grpcio_floor": floor_row}
     progress.say("[bench] the session call's CPU on its own ...")
     session = cpu.session_cost(root)
+    java = _profile_java(root, work) if "java" in built else []
+    if java:
+        cells.done(f"Java profile: {java[-1]}")
     result = summarize(
         rows, refs, batched, unbatched, profile, missing, servers, verify_s, session, cpu.cores()
     )
+    result["java_profile"] = java
     result["seconds"] = round(time.monotonic() - started, 1)
     write(result, out)
     return result
+
+
+def _profile_java(root: Path, work: Path) -> list[str]:
+    """The Java client's in-process batch-1 bench once more, under async-profiler."""
+    progress.say("[bench] profiling the Java client's in-process predict (async-profiler) ...")
+    argv = registry.client("java").argv(
+        root,
+        "bench",
+        "--mode",
+        "inproc",
+        "--cases",
+        str(root / "build/cases/mnist"),
+        "--case",
+        CASES[1],
+        "--requests",
+        str(java_profile.REQUESTS),
+        "--concurrency",
+        "1",
+        "--warmup",
+        str(java_profile.REQUESTS // 10),
+    )
+    return java_profile.profile(argv, work, root / "build" / "tools", dict(os.environ))
 
 
 def _profile_during_load(ghz: Path, root: Path, server: RunningServer) -> list[str]:
@@ -683,6 +713,17 @@ def markdown(result: dict[str, Any]) -> str:
             "",
         ]
         lines += [f"- {p}" for p in result["server_profile"]]
+    if result.get("java_profile"):
+        lines += [
+            "",
+            "## Where the Java client's in-process predict goes "
+            f"(async-profiler, {java_profile.REQUESTS:,} predicts at c=1)",
+            "",
+        ]
+        lines += [
+            f"- {p}" if not p.startswith("  ") else f"  - {p.strip()}"
+            for p in result["java_profile"]
+        ]
     if result["missing_clients"]:
         lines += ["", f"Clients not built, so not measured: {', '.join(result['missing_clients'])}"]
     return "\n".join(lines) + "\n"

@@ -162,6 +162,10 @@ def bench_html(report: Path) -> str:
         )
         out += [f"<li><code>{html.escape(p)}</code></li>" for p in bench["server_profile"]]
         out.append("</ul>")
+    if bench.get("java_profile"):
+        out.append("<h3>Where the Java client's in-process predict goes (async-profiler)</h3><ul>")
+        out += [f"<li><code>{html.escape(p)}</code></li>" for p in bench["java_profile"]]
+        out.append("</ul>")
     out.append(_img(report / "bench-latency.png"))
     out.append(_img(report / "bench-throughput.png"))
     return "\n".join(out)
