@@ -28,3 +28,19 @@ def test_without_its_own_ratio_a_row_is_set_against_the_cpp_loop() -> None:
 
 def test_no_reference_gives_no_ratio() -> None:
     assert suite._ratio(_row("java", 60.0), [])[0] is None
+
+
+def _targets(go_ratio: float) -> dict[str, str]:
+    go = _row("go", 50.0, own_ratio=go_ratio, rps=20000, errors=0)
+    ghz = {"client": "ghz", "mode": "grpc", "batch": 1, "concurrency": 32, "p50_us": 9000.0}
+    server = {"rps": 1000}
+    out = suite.summarize([go], [*CAPI, ghz], server, server, [], [], n_cores=2)
+    return {t["target"]: t["value"] for t in out["targets"]}
+
+
+def test_a_client_faster_than_its_own_bare_loop_says_the_loop_was_no_floor() -> None:
+    targets = _targets(0.68)
+    (go,) = [v for k, v in targets.items() if k.startswith("go in-process")]
+    assert go == "0.68x (the bare loop ran slower than the client: no floor in this run)"
+    (normal,) = [v for k, v in _targets(1.04).items() if k.startswith("go in-process")]
+    assert normal == "1.04x"
