@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tfinterop.bench import java_profile
+from tfinterop.bench import collapsed, java_profile
 
 ROOT = ("dev/tfinterop/Main.main", "dev/tfinterop/Bench.alternating")
 CLIENT = (*ROOT, "dev/tfinterop/InprocTransport.call", "dev/tfinterop/InprocTransport.predict")
@@ -34,13 +34,13 @@ BENCH = {"requests": 900, "warmup": 100, "mean_us": 20.0, "reference": {"mean_us
 
 
 def test_collapsed_stacks_are_read_innermost_first() -> None:
-    (stack, n), *_ = java_profile.stacks(_line(3, "a/B.c", "TF_SessionRun"))
+    (stack, n), *_ = collapsed.stacks(_line(3, "a/B.c", "TF_SessionRun"))
     assert (stack, n) == (["TF_SessionRun", "a/B.c"], 3)
-    assert java_profile.stacks("garbage\n") == []
+    assert collapsed.stacks("garbage\n") == []
 
 
 def test_the_client_the_loop_and_the_clients_own_methods_are_told_apart() -> None:
-    summary = java_profile.summarize(java_profile.stacks(COLLAPSED))
+    summary = java_profile.summarize(collapsed.stacks(COLLAPSED))
     assert summary["counts"] == {
         "client runner": 6,
         "client own": 4,
@@ -53,7 +53,7 @@ def test_the_client_the_loop_and_the_clients_own_methods_are_told_apart() -> Non
 
 
 def test_the_report_splits_the_clients_extra_time() -> None:
-    out = java_profile.lines(java_profile.summarize(java_profile.stacks(COLLAPSED)), BENCH)
+    out = java_profile.lines(java_profile.summarize(collapsed.stacks(COLLAPSED)), BENCH)
     assert "client 10.0 us (TF Java's runner 6.0, the client's own work 4.0), loop 5.0 us" in out[1]
     assert "client 10.0 us, loop 3.0 us" in out[2]  # off CPU: 20 - 10 and 8 - 5
     assert out[3] == (

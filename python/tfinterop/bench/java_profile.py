@@ -24,6 +24,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from tfinterop.bench.collapsed import stacks
+
 REQUESTS = 60_000  # about 5 s of client predicts and 3 s of the loop's on 2 quiet cores
 INTERVAL_US = 1000  # CPU time between two samples of a thread
 TOP_SITES = 6
@@ -61,16 +63,6 @@ def java_opts(lib: Path, out: Path) -> str:
     return f"-agentpath:{lib}=start,event=cpu,interval={INTERVAL_US}us,file={out},collapsed"
 
 
-def stacks(collapsed: str) -> list[tuple[list[str], int]]:
-    """async-profiler's collapsed stacks (`root;...;leaf count`), innermost frame first."""
-    out = []
-    for line in collapsed.splitlines():
-        frames, _, count = line.rpartition(" ")
-        if frames and count.isdigit():
-            out.append((frames.split(";")[::-1], int(count)))
-    return out
-
-
 def _is_java(frame: str) -> bool:
     return "/" in frame and "::" not in frame
 
@@ -83,10 +75,9 @@ def _short(frame: str) -> str:
 def _own_site(stack: list[str]) -> tuple[str, str]:
     """The innermost method of the client's own code, and the call it was in (itself when the
     sample fell in its own body)."""
-    for i, frame in enumerate(stack):
-        if frame.startswith(OWN_CODE):
-            return _short(frame), _short(stack[i - 1]) if i else "its own body"
-    return "?", "?"
+    # Every stack asked about holds CLIENT_FRAME, which is the client's own code.
+    i = next(i for i, frame in enumerate(stack) if frame.startswith(OWN_CODE))
+    return _short(stack[i]), _short(stack[i - 1]) if i else "its own body"
 
 
 def summarize(samples: list[tuple[list[str], int]]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tfinterop.bench import cpu, java_profile
+from tfinterop.bench.collapsed import stacks
 from tfinterop.golden.cases import manifest
 from tfinterop.harness import registry
 from tfinterop.harness.server_process import RunningServer, bundled_server, free_port
@@ -128,11 +129,10 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return row
 
 
-def _client_bench(
-    root: Path, client: str, mode: str, batch: int, c: int, server: RunningServer
-) -> dict[str, Any]:
-    n = REQUESTS[(mode, batch)]
-    cmd = registry.client(client).argv(
+def _bench_argv(root: Path, client: str, mode: str, batch: int, c: int, n: int) -> list[str]:
+    """A client's own `bench` on an MNIST case: n requests at concurrency c, a tenth as many
+    (at least 20) to warm up."""
+    return registry.client(client).argv(
         root,
         "bench",
         "--mode",
@@ -148,6 +148,12 @@ def _client_bench(
         "--warmup",
         str(max(20, n // 10)),
     )
+
+
+def _client_bench(
+    root: Path, client: str, mode: str, batch: int, c: int, server: RunningServer
+) -> dict[str, Any]:
+    cmd = _bench_argv(root, client, mode, batch, c, REQUESTS[(mode, batch)])
     if mode == "grpc":
         cmd += ["--target", server.target]
     if mode == "rest":
@@ -261,11 +267,9 @@ def _profile_server(pid: int, out: Path, seconds: int = 5, gil: bool = False) ->
         return [f"py-spy unavailable ({PROFILE_ATTEMPTS} tries): {failure}"]
     own: dict[str, int] = {}
     total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        frame = stack.split(";")[-1]
-        own[frame] = own.get(frame, 0) + int(count)
-        total += int(count)
+    for (frame, *_), count in stacks(raw.read_text()):
+        own[frame] = own.get(frame, 0) + count
+        total += count
     top = sorted(own.items(), key=lambda kv: -kv[1])[:8]
     lines = [f"{100 * n / max(total, 1):.0f}% {frame}" for frame, n in top]
     if not gil:
@@ -408,22 +412,7 @@ def run(root: Path, out: Path, clients: list[str], reps: int = REPS) -> dict[str
 def _profile_java(root: Path, work: Path) -> list[str]:
     """The Java client's in-process batch-1 bench once more, under async-profiler."""
     progress.say("[bench] profiling the Java client's in-process predict (async-profiler) ...")
-    argv = registry.client("java").argv(
-        root,
-        "bench",
-        "--mode",
-        "inproc",
-        "--cases",
-        str(root / "build/cases/mnist"),
-        "--case",
-        CASES[1],
-        "--requests",
-        str(java_profile.REQUESTS),
-        "--concurrency",
-        "1",
-        "--warmup",
-        str(java_profile.REQUESTS // 10),
-    )
+    argv = _bench_argv(root, "java", "inproc", 1, 1, java_profile.REQUESTS)
     return java_profile.profile(argv, work, root / "build" / "tools", dict(os.environ))
 
 

@@ -156,16 +156,17 @@ def bench_html(report: Path) -> str:
                 f"<td>{r['ceiling_rps']}</td></tr>"
             )
         out.append("</table>")
-    if bench.get("server_profile"):
-        out.append(
-            "<h3>Where the server's time goes (py-spy: own time, then the GIL's holders)</h3><ul>"
-        )
-        out += [f"<li><code>{html.escape(p)}</code></li>" for p in bench["server_profile"]]
-        out.append("</ul>")
-    if bench.get("java_profile"):
-        out.append("<h3>Where the Java client's in-process predict goes (async-profiler)</h3><ul>")
-        out += [f"<li><code>{html.escape(p)}</code></li>" for p in bench["java_profile"]]
-        out.append("</ul>")
+    for key, title in (
+        (
+            "server_profile",
+            "Where the server's time goes (py-spy: own time, then the GIL's holders)",
+        ),
+        ("java_profile", "Where the Java client's in-process predict goes (async-profiler)"),
+    ):
+        if bench.get(key):
+            out.append(f"<h3>{title}</h3><ul>")
+            out += [f"<li><code>{html.escape(p)}</code></li>" for p in bench[key]]
+            out.append("</ul>")
     out.append(_img(report / "bench-latency.png"))
     out.append(_img(report / "bench-throughput.png"))
     return "\n".join(out)
